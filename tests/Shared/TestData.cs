@@ -17,6 +17,12 @@ internal static class TestData
     /// <summary>Skips the calling test when the test data is not present; returns its root otherwise.</summary>
     public static string Require()
     {
+        // In CI the data must be there: a missing copy is a broken run, not a reason to skip.
+        if (Root is null && string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException("CI=true but the ClipSharp test data was not found (CLIPSHARP_TESTDATA or ../shared/testdata).");
+        }
+
         Skip.If(Root is null, "ClipSharp test data not found: set CLIPSHARP_TESTDATA or place it at ../shared/testdata next to the checkout.");
         return Root!;
     }

@@ -1,0 +1,168 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+
+namespace ClipSharp.Cli;
+
+/// <summary><c>clipsharp classify IMAGE… --labels dog,cat,bird</c>: zero-shot label probabilities.</summary>
+internal static class ClassifyCommand
+{
+    private const int BarWidth = 40;
+
+    public static Command Create(CommandContext ctx)
+    {
+        var images = new Argument<string[]>("image") { Description = "Image files.", Arity = ArgumentArity.OneOrMore };
+        var labels = new Option<string[]>("--labels", "-l") { Description = "Comma-separated labels (the option may be repeated).", HelpName = "A,B,C", AllowMultipleArgumentsPerToken = false };
+        var labelsFile = new Option<string?>("--labels-file") { Description = "A file with one label per line.", HelpName = "FILE" };
+        var template = new Option<string[]>("--template", "-t") { Description = "Prompt template with {} for the label (default \"a photo of a {}.\"; \"{}\" uses labels verbatim). Repeat it to ensemble several.", HelpName = "TEMPLATE" };
+        var ensemble = new Option<string?>("--ensemble") { Description = "Use a template ensemble: 'imagenet' (the CLIP paper's 80 ImageNet templates).", HelpName = "NAME" };
+        ensemble.AcceptOnlyFromAmong("imagenet");
+        var model = CommandContext.ModelOption();
+        var variant = CommandContext.VariantOption();
+        var json = CommandContext.JsonOption();
+        var command = new Command("classify", "Zero-shot classification: the probability of each label for each image, softmax(scale · cosine) as OpenAI's model(image, text).")
+        {
+            images, labels, labelsFile, template, ensemble, model, variant, json,
+        };
+        command.SetAction((parse, cancel) =>
+        {
+            List<string> labelList = ReadLabels(parse.GetValue(labels), parse.GetValue(labelsFile));
+            IReadOnlyList<string> templates = ResolveTemplates(parse.GetValue(template), parse.GetValue(ensemble));
+            using var clip = CommandContext.LoadModel(parse.GetValue(model), parse.GetValue(variant));
+            var classifier = ZeroShotClassifier.Create(clip, labelList, new ZeroShotOptions { Templates = templates });
+            bool asJson = parse.GetValue(json);
+            int failures = 0;
+            foreach (var result in clip.EncodeImageFiles(parse.GetValue(images)!, cancel))
+            {
+                if (result.Error is { } error)
+                {
+                    failures++;
+                    ctx.Fail(error.Message);
+                    if (asJson)
+                    {
+                        JsonLines.Write(ctx.Console.Out, w =>
+                        {
+                            w.WriteString("image", result.Path);
+                            w.WriteString("error", error.Detail);
+                        });
+                    }
+
+                    continue;
+                }
+
+                var classified = classifier.Classify(result.Embedding);
+                if (asJson)
+                {
+                    WriteJson(ctx, result.Path, classified);
+                }
+                else
+                {
+                    WriteTable(ctx, result.Path, classified);
+                }
+            }
+
+            return Task.FromResult(failures > 0 ? CliApp.Failed : CliApp.Ok);
+        });
+        return command;
+    }
+
+    private static List<string> ReadLabels(string[]? given, string? file)
+    {
+        var result = new List<string>();
+        foreach (string group in given ?? [])
+        {
+            foreach (string label in group.Split(',', StringSplitOptions.TrimEntries))
+            {
+                if (label.Length == 0)
+                {
+                    throw new CliUsageException($"empty label in --labels \"{group}\"");
+                }
+
+                result.Add(label);
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(file))
+        {
+            if (!File.Exists(file))
+            {
+                throw new CliUsageException($"labels file not found: {file}");
+            }
+
+            result.AddRange(File.ReadAllLines(file).Select(l => l.Trim()).Where(l => l.Length > 0));
+        }
+
+        if (result.Count == 0)
+        {
+            throw new CliUsageException("no labels given: pass --labels \"dog,cat,bird\" or --labels-file FILE");
+        }
+
+        return result;
+    }
+
+    private static IReadOnlyList<string> ResolveTemplates(string[]? templates, string? ensemble)
+    {
+        templates ??= [];
+        if (ensemble is not null && templates.Length > 0)
+        {
+            throw new CliUsageException("--template and --ensemble cannot be used together");
+        }
+
+        if (ensemble is not null)
+        {
+            return PromptTemplates.ImageNet80;
+        }
+
+        foreach (string t in templates)
+        {
+            if (!t.Contains("{}", StringComparison.Ordinal))
+            {
+                throw new CliUsageException($"template \"{t}\" has no {{}} placeholder for the label");
+            }
+        }
+
+        return templates.Length > 0 ? templates : [PromptTemplates.Default];
+    }
+
+    private static void WriteJson(CommandContext ctx, string path, ZeroShotResult result)
+    {
+        JsonLines.Write(ctx.Console.Out, w =>
+        {
+            w.WriteString("image", path);
+            w.WriteStartArray("results");
+            foreach (var s in result.Scores)
+            {
+                w.WriteStartObject();
+                w.WriteString("label", s.Label);
+                w.WriteString("prompt", s.Prompt);
+                w.WriteNumber("score", s.Score);
+                w.WriteNumber("probability", s.Probability);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+        });
+    }
+
+    private static void WriteTable(CommandContext ctx, string path, ZeroShotResult result)
+    {
+        var table = new Table { Border = TableBorder.Simple, Title = new TableTitle(Markup.Escape(path)) };
+        table.AddColumn("label");
+        table.AddColumn(new TableColumn("probability").RightAligned());
+        table.AddColumn("");
+        table.AddColumn(new TableColumn("cosine").RightAligned());
+        foreach (var s in result.Scores)
+        {
+            int cells = (int)Math.Round(s.Probability * BarWidth, MidpointRounding.AwayFromZero);
+            string bar = new string('█', cells);
+            bool best = ReferenceEquals(s, result.Best);
+            table.AddRow(
+                new Markup(best ? $"[bold]{Markup.Escape(s.Label)}[/]" : Markup.Escape(s.Label)),
+                new Spectre.Console.Text(s.Probability.ToString("0.00%", CultureInfo.InvariantCulture)),
+                new Markup(best ? $"[green]{bar}[/]" : $"[grey]{bar}[/]"),
+                new Spectre.Console.Text(s.Score.ToString("0.0000", CultureInfo.InvariantCulture)));
+        }
+
+        ctx.Console.Ansi.Write(table);
+    }
+}

@@ -1,0 +1,74 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+
+namespace ClipSharp.Cli;
+
+/// <summary>Builds the command tree and turns failures into one-line messages and exit codes.</summary>
+internal static class CliApp
+{
+    /// <summary>Exit code for success.</summary>
+    public const int Ok = 0;
+
+    /// <summary>Exit code when an input or model could not be processed (after processing every other input).</summary>
+    public const int Failed = 1;
+
+    /// <summary>Exit code for a command-line mistake.</summary>
+    public const int Usage = 2;
+
+    public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)
+    {
+        var root = new RootCommand("ClipSharp: OpenAI's CLIP for .NET — tokenize, preprocess, embed and classify with CLIP models in their public ONNX exports.");
+        var ctx = new CommandContext(console);
+        root.Add(TokenizeCommand.Create(ctx));
+        root.Add(PreprocessCommand.Create(ctx));
+        root.Add(EmbedCommand.Create(ctx));
+        root.Add(ClassifyCommand.Create(ctx));
+
+        ParseResult parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (ParseError error in parse.Errors)
+            {
+                await console.Error.WriteLineAsync("error: " + error.Message).ConfigureAwait(false);
+            }
+
+            await console.Error.WriteLineAsync("Run 'clipsharp --help' for usage.").ConfigureAwait(false);
+            return Usage;
+        }
+
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration
+            {
+                Output = console.Out,
+                Error = console.Error,
+                EnableDefaultExceptionHandler = false,
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CliUsageException ex)
+        {
+            await console.Error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            return Usage;
+        }
+        catch (ClipSharpException ex)
+        {
+            await console.Error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            return Failed;
+        }
+        catch (OperationCanceledException)
+        {
+            await console.Error.WriteLineAsync("cancelled").ConfigureAwait(false);
+            return 130;
+        }
+        catch (IOException ex)
+        {
+            await console.Error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            return Failed;
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            await console.Error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            return Failed;
+        }
+    }
+}

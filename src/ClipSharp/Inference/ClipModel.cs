@@ -1,0 +1,343 @@
+using System.Text.Json;
+using ClipSharp.Imaging;
+using ClipSharp.Text;
+
+namespace ClipSharp;
+
+/// <summary>
+/// A CLIP model loaded from a folder in one of the public ONNX layouts (<see cref="ModelLayout"/>): its tokenizer,
+/// its image preprocessing (both read from the folder's own files) and one ONNX Runtime session per tower, each
+/// created on first use. Embeddings are always L2-normalised. Thread-safe; dispose to release the sessions.
+/// </summary>
+public sealed class ClipModel : IDisposable
+{
+    private readonly ModelFolder _folder;
+    private readonly OnnxTower _vision;
+    private readonly OnnxTower _text;
+    private readonly ClipModelOptions _options;
+    private readonly int? _declaredDimension;
+
+    private ClipModel(ModelFolder folder, ClipModelOptions options, ClipTokenizer tokenizer, ImagePreprocessor preprocessor, float logitScale, int? declaredDimension)
+    {
+        _folder = folder;
+        _options = options;
+        Tokenizer = tokenizer;
+        Preprocessor = preprocessor;
+        LogitScale = logitScale;
+        _declaredDimension = declaredDimension;
+        _vision = new OnnxTower(folder.VisualModel, isText: false, options);
+        _text = new OnnxTower(folder.TextModel, isText: true, options);
+    }
+
+    /// <summary>
+    /// Opens a model folder: checks its layout and files, loads the tokenizer and preprocessing configuration.
+    /// The ONNX sessions are created on first use (or by <see cref="Warm"/>).
+    /// </summary>
+    /// <exception cref="ClipSharpException">The folder is missing, of no known layout, or incomplete; the message says what was expected and what was found.</exception>
+    public static ClipModel Load(string folder, ClipModelOptions? options = null)
+    {
+        options ??= new ClipModelOptions();
+        if (options.MaxBatchSize < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "MaxBatchSize must be at least 1.");
+        }
+
+        var resolved = ModelFolder.Resolve(folder, options.Variant);
+        ClipTokenizer tokenizer;
+        try
+        {
+            tokenizer = ClipTokenizer.Load(resolved.TokenizerPath, options.Tokenizer);
+        }
+        catch (ClipSharpException ex)
+        {
+            throw new ClipSharpException(ClipErrorKind.InvalidModel, "bad tokenizer: " + ex.Message, folder, ex);
+        }
+
+        PreprocessConfig config = resolved.Layout == ModelLayout.OpenClip
+            ? PreprocessConfig.LoadOpenClip(resolved.PreprocessConfig)
+            : PreprocessConfig.LoadHuggingFace(resolved.PreprocessConfig);
+        float scale = options.LogitScale ?? resolved.ReadLogitScale() ?? 100f;
+        if (!float.IsFinite(scale) || scale <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "LogitScale must be a positive finite number.");
+        }
+
+        return new ClipModel(resolved, options, tokenizer, ImagePreprocessor.Create(config), scale, ReadDeclaredDimension(resolved));
+    }
+
+    /// <summary>The model folder (full path).</summary>
+    public string Folder => _folder.Root;
+
+    /// <summary>The folder's name, used as the model's display name.</summary>
+    public string Name => Path.GetFileName(_folder.Root.TrimEnd(Path.DirectorySeparatorChar));
+
+    /// <summary>The export layout of the folder.</summary>
+    public ModelLayout Layout => _folder.Layout;
+
+    /// <summary>The tokenizer read from the model folder.</summary>
+    public ClipTokenizer Tokenizer { get; }
+
+    /// <summary>The image preprocessing read from the model folder.</summary>
+    public ImagePreprocessor Preprocessor { get; }
+
+    /// <summary>Side of the square model input in pixels.</summary>
+    public int ImageSize => Preprocessor.Config.Size;
+
+    /// <summary>The scale applied to cosine similarities before the softmax (100 for OpenAI's models).</summary>
+    public float LogitScale { get; }
+
+    /// <summary>The embedding width (from config.json when declared, else from the text tower's graph).</summary>
+    public int EmbeddingDimension => _declaredDimension ?? _text.EmbeddingDimension;
+
+    /// <summary>The ONNX file of the vision tower.</summary>
+    public string VisionModelPath => _folder.VisualModel;
+
+    /// <summary>The ONNX file of the text tower.</summary>
+    public string TextModelPath => _folder.TextModel;
+
+    /// <summary>Creates both ONNX sessions now, so the first request does not pay for it; checks their shapes.</summary>
+    public void Warm()
+    {
+        _vision.Warm();
+        _text.Warm();
+        CheckShapes();
+    }
+
+    /// <summary>Embeds one text.</summary>
+    public float[] EncodeText(string text) => EncodeTexts([text])[0];
+
+    /// <summary>Embeds texts in batches; returns one L2-normalised vector per text, in order.</summary>
+    public float[][] EncodeTexts(IReadOnlyList<string> texts)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        int ctx = Tokenizer.ContextLength;
+        long[] ids = new long[texts.Count * ctx];
+        int[] lengths = new int[texts.Count];
+        for (int i = 0; i < texts.Count; i++)
+        {
+            ArgumentNullException.ThrowIfNull(texts[i], nameof(texts));
+            Tokenizer.Tokenize(texts[i], ids.AsSpan(i * ctx, ctx), out lengths[i], out _);
+        }
+
+        float[] flat = new float[texts.Count * EmbeddingDimension];
+        _text.RunTexts(ids, lengths, texts.Count, ctx, flat);
+        return Split(flat, texts.Count);
+    }
+
+    /// <summary>
+    /// Embeds already tokenized texts: <paramref name="ids"/> holds <paramref name="count"/> rows of
+    /// <see cref="ClipTokenizer.ContextLength"/> ids each (as <see cref="ClipTokenizer.Tokenize(string)"/> makes them);
+    /// writes [count, <see cref="EmbeddingDimension"/>] normalised embeddings.
+    /// </summary>
+    public void EncodeTokens(ReadOnlySpan<long> ids, int count, Span<float> embeddings)
+    {
+        int ctx = Tokenizer.ContextLength;
+        CheckLengths(ids.Length, count * ctx, embeddings.Length, count);
+        int[] lengths = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            ReadOnlySpan<long> row = ids.Slice(i * ctx, ctx);
+            int eot = row.IndexOf(Tokenizer.EndOfTextId);
+            if (eot < 0)
+            {
+                throw new ArgumentException($"Row {i} has no end-of-text token ({Tokenizer.EndOfTextId}).", nameof(ids));
+            }
+
+            lengths[i] = eot + 1;
+        }
+
+        _text.RunTexts(ids, lengths, count, ctx, embeddings);
+    }
+
+    /// <summary>Decodes, preprocesses and embeds one image file.</summary>
+    public float[] EncodeImage(string path) => EncodeImage(ImageDecoder.Decode(path, _options.Decode));
+
+    /// <summary>Preprocesses and embeds one decoded image.</summary>
+    public float[] EncodeImage(ClipImage image) => EncodeImages([image])[0];
+
+    /// <summary>Preprocesses and embeds decoded images in batches; one normalised vector per image, in order.</summary>
+    public float[][] EncodeImages(IReadOnlyList<ClipImage> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        int per = 3 * ImageSize * ImageSize;
+        float[] pixels = new float[images.Count * per];
+        for (int i = 0; i < images.Count; i++)
+        {
+            ArgumentNullException.ThrowIfNull(images[i], nameof(images));
+            Preprocessor.Preprocess(images[i], pixels.AsSpan(i * per, per));
+        }
+
+        float[] flat = new float[images.Count * EmbeddingDimension];
+        EncodePixels(pixels, images.Count, flat);
+        return Split(flat, images.Count);
+    }
+
+    /// <summary>
+    /// Decodes, preprocesses and embeds image files, streaming: files are taken in batches of
+    /// <see cref="ClipModelOptions.MaxBatchSize"/>, decoded and preprocessed in parallel, then embedded in one call.
+    /// A file that cannot be read or decoded yields a result with <see cref="ImageEmbeddingResult.Error"/> set;
+    /// it never stops the others. Results come in input order.
+    /// </summary>
+    public IEnumerable<ImageEmbeddingResult> EncodeImageFiles(IEnumerable<string> paths, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        int batch = Math.Max(1, _options.MaxBatchSize);
+        int per = 3 * ImageSize * ImageSize;
+        int dim = EmbeddingDimension;
+        float[] pixels = new float[batch * per];
+        float[] embeddings = new float[batch * dim];
+        var pending = new List<string>(batch);
+        var parallel = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount };
+        using var enumerator = paths.GetEnumerator();
+        while (true)
+        {
+            pending.Clear();
+            while (pending.Count < batch && enumerator.MoveNext())
+            {
+                pending.Add(enumerator.Current);
+            }
+
+            if (pending.Count == 0)
+            {
+                yield break;
+            }
+
+            var errors = new ClipSharpException?[pending.Count];
+            Parallel.For(0, pending.Count, parallel, i =>
+            {
+                try
+                {
+                    Preprocessor.Preprocess(ImageDecoder.Decode(pending[i], _options.Decode), pixels.AsSpan(i * per, per));
+                }
+                catch (ClipSharpException ex)
+                {
+                    errors[i] = ex.WithInput(pending[i]);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    errors[i] = new ClipSharpException(ClipErrorKind.Io, ex.Message, pending[i], ex);
+                }
+            });
+
+            // Compact the good images to the front so one inference call covers them.
+            var good = new List<int>(pending.Count);
+            for (int i = 0; i < pending.Count; i++)
+            {
+                if (errors[i] is null)
+                {
+                    if (good.Count != i)
+                    {
+                        pixels.AsSpan(i * per, per).CopyTo(pixels.AsSpan(good.Count * per, per));
+                    }
+
+                    good.Add(i);
+                }
+            }
+
+            if (good.Count > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                EncodePixels(pixels.AsSpan(0, good.Count * per), good.Count, embeddings.AsSpan(0, good.Count * dim));
+            }
+
+            int next = 0;
+            for (int i = 0; i < pending.Count; i++)
+            {
+                if (errors[i] is { } error)
+                {
+                    yield return new ImageEmbeddingResult(pending[i], null, error);
+                }
+                else
+                {
+                    yield return new ImageEmbeddingResult(pending[i], embeddings.AsSpan(next * dim, dim).ToArray(), null);
+                    next++;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Embeds preprocessed pixels: <paramref name="pixels"/> is float32 [count, 3, S, S] with S = <see cref="ImageSize"/>
+    /// (as <see cref="ImagePreprocessor.Preprocess(ClipImage, Span{float})"/> writes it); writes [count, dim] embeddings.
+    /// </summary>
+    public void EncodePixels(ReadOnlySpan<float> pixels, int count, Span<float> embeddings)
+    {
+        CheckLengths(pixels.Length, count * 3 * ImageSize * ImageSize, embeddings.Length, count);
+        CheckShapes();
+        _vision.RunImages(pixels, count, ImageSize, embeddings);
+    }
+
+    private void CheckLengths(int inputLength, int expectedInput, int outputLength, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (inputLength != expectedInput)
+        {
+            throw new ArgumentException($"Expected {expectedInput} input values for {count} items, got {inputLength}.");
+        }
+
+        if (outputLength != count * EmbeddingDimension)
+        {
+            throw new ArgumentException($"Expected room for {count} × {EmbeddingDimension} embedding values, got {outputLength}.");
+        }
+    }
+
+    private void CheckShapes()
+    {
+        int side = _vision.StaticLength;
+        if (side > 0 && side != ImageSize)
+        {
+            throw new ClipSharpException(ClipErrorKind.InvalidModel,
+                $"the vision model takes {side}×{side} images but the preprocessing config produces {ImageSize}×{ImageSize}", _folder.Root);
+        }
+
+        if (_declaredDimension is int d && (_vision.EmbeddingDimension != d || _text.EmbeddingDimension != d))
+        {
+            throw new ClipSharpException(ClipErrorKind.InvalidModel,
+                $"config.json declares embeddings of {d} values but the towers produce {_vision.EmbeddingDimension} (vision) and {_text.EmbeddingDimension} (text)", _folder.Root);
+        }
+    }
+
+    private float[][] Split(float[] flat, int count)
+    {
+        int dim = EmbeddingDimension;
+        var result = new float[count][];
+        for (int i = 0; i < count; i++)
+        {
+            result[i] = flat.AsSpan(i * dim, dim).ToArray();
+        }
+
+        return result;
+    }
+
+    private static int? ReadDeclaredDimension(ModelFolder folder)
+    {
+        if (folder.ConfigJson is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(folder.ConfigJson));
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw new ClipSharpException(ClipErrorKind.InvalidModel, "expected a JSON object", folder.ConfigJson);
+            }
+
+            string key = folder.Layout == ModelLayout.OpenClip ? "embed_dim" : "projection_dim";
+            return root.TryGetProperty(key, out var v) && v.TryGetInt32(out int dim) && dim > 0 ? dim : null;
+        }
+        catch (JsonException ex)
+        {
+            throw new ClipSharpException(ClipErrorKind.InvalidModel, "malformed JSON: " + ex.Message, folder.ConfigJson, ex);
+        }
+    }
+
+    /// <summary>Releases both ONNX sessions.</summary>
+    public void Dispose()
+    {
+        _vision.Dispose();
+        _text.Dispose();
+    }
+}

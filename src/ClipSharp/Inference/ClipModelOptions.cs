@@ -1,0 +1,48 @@
+using ClipSharp.Imaging;
+using ClipSharp.Text;
+
+namespace ClipSharp;
+
+/// <summary>Where ONNX Runtime runs the model.</summary>
+public enum ClipExecutionProvider
+{
+    /// <summary>The CPU (default; always available).</summary>
+    Cpu = 0,
+
+    /// <summary>NVIDIA CUDA; needs the Microsoft.ML.OnnxRuntime.Gpu package and a GPU at run time.</summary>
+    Cuda,
+}
+
+/// <summary>Options for <see cref="ClipModel.Load(string, ClipModelOptions?)"/>.</summary>
+public sealed class ClipModelOptions
+{
+    /// <summary>Threads ONNX Runtime uses inside one operator; 0 (default) means one per processor core.</summary>
+    public int IntraOpThreads { get; set; }
+
+    /// <summary>The execution provider; <see cref="ClipExecutionProvider.Cpu"/> by default.</summary>
+    public ClipExecutionProvider ExecutionProvider { get; set; }
+
+    /// <summary>CUDA device index when <see cref="ExecutionProvider"/> is CUDA.</summary>
+    public int DeviceId { get; set; }
+
+    /// <summary>
+    /// Hugging Face layout only: which export variant to load, e.g. <c>"quantized"</c> or <c>"fp16"</c>
+    /// (the <c>onnx/vision_model_{variant}.onnx</c> files). Null loads the plain fp32 files.
+    /// </summary>
+    public string? Variant { get; set; }
+
+    /// <summary>
+    /// The logit scale used for probabilities. Null (default) takes <c>logit_scale</c> from the model folder's
+    /// <c>config.json</c> when present, else 100, the trained value of OpenAI's CLIP models.
+    /// </summary>
+    public float? LogitScale { get; set; }
+
+    /// <summary>The largest batch sent to ONNX Runtime in one call; bigger requests are split. Default 32.</summary>
+    public int MaxBatchSize { get; set; } = 32;
+
+    /// <summary>Image decoding options (pixel limit, EXIF orientation).</summary>
+    public ImageDecodeOptions? Decode { get; set; }
+
+    /// <summary>Tokenizer options (context length, padding id).</summary>
+    public ClipTokenizerOptions? Tokenizer { get; set; }
+}
