@@ -20,15 +20,16 @@ internal static class ClassifyCommand
         var model = CommandContext.ModelOption();
         var variant = CommandContext.VariantOption();
         var json = CommandContext.JsonOption();
+        var offline = CommandContext.OfflineOption();
         var command = new Command("classify", "Zero-shot classification: the probability of each label for each image, softmax(scale · cosine) as OpenAI's model(image, text).")
         {
-            images, labels, labelsFile, template, ensemble, model, variant, json,
+            images, labels, labelsFile, template, ensemble, model, variant, offline, json,
         };
-        command.SetAction((parse, cancel) =>
+        command.SetAction(async (parse, cancel) =>
         {
             List<string> labelList = ReadLabels(parse.GetValue(labels), parse.GetValue(labelsFile));
             IReadOnlyList<string> templates = ResolveTemplates(parse.GetValue(template), parse.GetValue(ensemble));
-            using var clip = CommandContext.LoadModel(parse.GetValue(model), parse.GetValue(variant));
+            using var clip = await ctx.LoadModelAsync(parse.GetValue(model), parse.GetValue(variant), parse.GetValue(offline), cancel).ConfigureAwait(false);
             var classifier = ZeroShotClassifier.Create(clip, labelList, new ZeroShotOptions { Templates = templates });
             bool asJson = parse.GetValue(json);
             int failures = 0;
@@ -61,7 +62,7 @@ internal static class ClassifyCommand
                 }
             }
 
-            return Task.FromResult(failures > 0 ? CliApp.Failed : CliApp.Ok);
+            return failures > 0 ? CliApp.Failed : CliApp.Ok;
         });
         return command;
     }

@@ -23,6 +23,7 @@ internal static class CliApp
         root.Add(PreprocessCommand.Create(ctx));
         root.Add(EmbedCommand.Create(ctx));
         root.Add(ClassifyCommand.Create(ctx));
+        root.Add(ModelsCommand.Create(ctx));
 
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)

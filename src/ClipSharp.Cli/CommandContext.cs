@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ClipSharp.Imaging;
+using ClipSharp.Models;
 using ClipSharp.Text;
 
 namespace ClipSharp.Cli;
@@ -15,8 +16,8 @@ internal sealed class CommandContext
 
     public static Option<string?> ModelOption() => new("--model", "-m")
     {
-        Description = $"Model folder (open_clip/Immich or Hugging Face ONNX layout). Default: ${ModelEnvironmentVariable}.",
-        HelpName = "DIR",
+        Description = $"A model folder (open_clip/Immich or Hugging Face ONNX layout) or a catalog name such as {ModelCatalog.DefaultModelName} or clip-vit-base-patch32:quantized (see 'models list'). Default: ${ModelEnvironmentVariable}, else {ModelCatalog.DefaultModelName}.",
+        HelpName = "NAME|DIR",
     };
 
     public static Option<bool> JsonOption() => new("--json")
@@ -30,20 +31,41 @@ internal sealed class CommandContext
         HelpName = "NAME",
     };
 
-    /// <summary>The model folder from --model or the environment; a usage error when neither is given.</summary>
-    public static string ResolveModelPath(string? option)
+    public static Option<bool> OfflineOption() => new("--offline")
     {
-        string? path = string.IsNullOrWhiteSpace(option) ? Environment.GetEnvironmentVariable(ModelEnvironmentVariable) : option;
-        if (string.IsNullOrWhiteSpace(path))
-        {
-            throw new CliUsageException($"no model given: pass --model DIR (a folder holding an open_clip or Hugging Face ONNX export of CLIP) or set {ModelEnvironmentVariable}");
-        }
+        Description = "Never use the network: a catalog model must already be in the cache (also HF_HUB_OFFLINE=1).",
+    };
 
-        return path;
+    /// <summary>The model reference from --model, else $CLIPSHARP_MODEL, else the catalog default.</summary>
+    public static string ModelReference(string? option)
+    {
+        string? reference = string.IsNullOrWhiteSpace(option) ? Environment.GetEnvironmentVariable(ModelEnvironmentVariable) : option;
+        return string.IsNullOrWhiteSpace(reference) ? ModelCatalog.DefaultModelName : reference;
     }
 
-    public static ClipModel LoadModel(string? option, string? variant = null)
-        => ClipModel.Load(ResolveModelPath(option), new ClipModelOptions { Variant = string.IsNullOrWhiteSpace(variant) ? null : variant });
+    public ModelHub CreateHub(bool offline)
+    {
+        var options = ModelHubOptions.FromEnvironment();
+        options.Offline |= offline;
+        return ModelHub.Create(options);
+    }
+
+    /// <summary>Finds the model folder (pulling a catalog model on first use, with a message) and loads it.</summary>
+    public async Task<ClipModel> LoadModelAsync(string? option, string? variant, bool offline, CancellationToken cancellationToken)
+    {
+        using var hub = CreateHub(offline);
+        var resolved = await hub.ResolveAsync(ModelReference(option), new DownloadReporter(Console), Warn, cancellationToken).ConfigureAwait(false);
+        string? chosen = string.IsNullOrWhiteSpace(variant) ? resolved.Variant : variant;
+        return ClipModel.Load(resolved.Folder, new ClipModelOptions { Variant = chosen });
+    }
+
+    /// <summary>The model folder for commands that read only its configuration files.</summary>
+    public async Task<string> ResolveModelFolderAsync(string? option, bool offline, CancellationToken cancellationToken)
+    {
+        using var hub = CreateHub(offline);
+        var resolved = await hub.ResolveAsync(ModelReference(option), new DownloadReporter(Console), Warn, cancellationToken).ConfigureAwait(false);
+        return resolved.Folder;
+    }
 
     public void Warn(string message) => Console.Error.WriteLine("warning: " + message);
 
@@ -66,19 +88,19 @@ internal sealed class CommandContext
     }
 
     /// <summary>The preprocessing for an image command: the model's own config, or OpenAI's when no model is named.</summary>
-    public static PreprocessConfig ResolvePreprocess(string? modelOption)
+    public async Task<PreprocessConfig> ResolvePreprocessAsync(string? modelOption, bool offline, CancellationToken cancellationToken)
     {
-        string? path = string.IsNullOrWhiteSpace(modelOption) ? Environment.GetEnvironmentVariable(ModelEnvironmentVariable) : modelOption;
-        if (string.IsNullOrWhiteSpace(path))
+        string? reference = string.IsNullOrWhiteSpace(modelOption) ? Environment.GetEnvironmentVariable(ModelEnvironmentVariable) : modelOption;
+        if (string.IsNullOrWhiteSpace(reference))
         {
             return PreprocessConfig.OpenAI;
         }
 
-        using var model = ClipModel.Load(path);
+        using var model = await LoadModelAsync(reference, null, offline, cancellationToken).ConfigureAwait(false);
         return model.Preprocessor.Config;
     }
 
-    public static ClipTokenizer ResolveTokenizer(string? modelOption, string? vocab, int? padId)
+    public async Task<ClipTokenizer> ResolveTokenizerAsync(string? modelOption, string? vocab, int? padId, bool offline, CancellationToken cancellationToken)
     {
         var options = new ClipTokenizerOptions { PadId = padId };
         if (!string.IsNullOrWhiteSpace(vocab))
@@ -87,6 +109,7 @@ internal sealed class CommandContext
         }
 
         // A model folder holds its tokenizer files (at the root or in textual/); the tokenizer finds them.
-        return ClipTokenizer.Load(ResolveModelPath(modelOption), options);
+        string folder = await ResolveModelFolderAsync(modelOption, offline, cancellationToken).ConfigureAwait(false);
+        return ClipTokenizer.Load(folder, options);
     }
 }

@@ -27,10 +27,11 @@ internal static class EmbedCommand
         var variant = CommandContext.VariantOption();
         var output = OutOption();
         var json = CommandContext.JsonOption();
-        var command = new Command("image", "Embed image files.") { paths, model, variant, output, json };
-        command.SetAction((parse, cancel) =>
+        var offline = CommandContext.OfflineOption();
+        var command = new Command("image", "Embed image files.") { paths, model, variant, offline, output, json };
+        command.SetAction(async (parse, cancel) =>
         {
-            using var clip = CommandContext.LoadModel(parse.GetValue(model), parse.GetValue(variant));
+            using var clip = await ctx.LoadModelAsync(parse.GetValue(model), parse.GetValue(variant), parse.GetValue(offline), cancel).ConfigureAwait(false);
             string[] files = parse.GetValue(paths)!;
             string? target = parse.GetValue(output);
             var rows = new List<float[]>(files.Length);
@@ -72,13 +73,13 @@ internal static class EmbedCommand
                 if (failures > 0)
                 {
                     ctx.Fail(string.Create(CultureInfo.InvariantCulture, $"{failures} of {files.Length} images failed; {target} was not written"));
-                    return Task.FromResult(CliApp.Failed);
+                    return CliApp.Failed;
                 }
 
                 WriteMatrix(ctx, target, rows, clip.EmbeddingDimension);
             }
 
-            return Task.FromResult(failures > 0 ? CliApp.Failed : CliApp.Ok);
+            return failures > 0 ? CliApp.Failed : CliApp.Ok;
         });
         return command;
     }
@@ -90,10 +91,11 @@ internal static class EmbedCommand
         var variant = CommandContext.VariantOption();
         var output = OutOption();
         var json = CommandContext.JsonOption();
-        var command = new Command("text", "Embed texts.") { texts, model, variant, output, json };
-        command.SetAction(parse =>
+        var offline = CommandContext.OfflineOption();
+        var command = new Command("text", "Embed texts.") { texts, model, variant, offline, output, json };
+        command.SetAction(async (parse, cancel) =>
         {
-            using var clip = CommandContext.LoadModel(parse.GetValue(model), parse.GetValue(variant));
+            using var clip = await ctx.LoadModelAsync(parse.GetValue(model), parse.GetValue(variant), parse.GetValue(offline), cancel).ConfigureAwait(false);
             string[] given = parse.GetValue(texts) ?? [];
             IReadOnlyList<string> inputs = given.Length > 0 ? given : ctx.ReadInputLines();
             if (inputs.Count == 0)

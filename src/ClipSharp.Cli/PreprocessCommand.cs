@@ -14,10 +14,11 @@ internal static class PreprocessCommand
         var output = new Option<string>("--out", "-o") { Description = "Where to write the float32 [1,3,S,S] tensor (NumPy .npy).", HelpName = "FILE.npy", Required = true };
         var model = CommandContext.ModelOption();
         model.Description = "Model folder whose preprocessing config to use (default: $CLIPSHARP_MODEL, else OpenAI's 224-pixel CLIP preprocessing).";
-        var command = new Command("preprocess", "Decode an image and write the exact CLIP model input as a NumPy .npy file.") { image, output, model };
-        command.SetAction(parse =>
+        var offline = CommandContext.OfflineOption();
+        var command = new Command("preprocess", "Decode an image and write the exact CLIP model input as a NumPy .npy file.") { image, output, model, offline };
+        command.SetAction(async (parse, cancel) =>
         {
-            var config = CommandContext.ResolvePreprocess(parse.GetValue(model));
+            var config = await ctx.ResolvePreprocessAsync(parse.GetValue(model), parse.GetValue(offline), cancel).ConfigureAwait(false);
             string path = parse.GetValue(image)!;
             string target = parse.GetValue(output)!;
             var decoded = ImageDecoder.Decode(path);

@@ -13,10 +13,11 @@ internal static class TokenizeCommand
         var vocab = new Option<string?>("--vocab") { Description = "A vocabulary instead of a model: tokenizer.json, vocab.json (+ merges.txt beside it), bpe_simple_vocab_16e6.txt.gz, or a folder holding one.", HelpName = "PATH" };
         var padId = new Option<int?>("--pad-id") { Description = "Padding id (default: the tokenizer config's pad token; 0 for OpenAI's vocabulary file).", HelpName = "ID" };
         var json = CommandContext.JsonOption();
-        var command = new Command("tokenize", "Print the token ids fed to the model (start, BPE tokens, end, padding), one line per text.") { texts, model, vocab, padId, json };
-        command.SetAction(parse =>
+        var offline = CommandContext.OfflineOption();
+        var command = new Command("tokenize", "Print the token ids fed to the model (start, BPE tokens, end, padding), one line per text.") { texts, model, vocab, padId, offline, json };
+        command.SetAction(async (parse, cancel) =>
         {
-            var tokenizer = CommandContext.ResolveTokenizer(parse.GetValue(model), parse.GetValue(vocab), parse.GetValue(padId));
+            var tokenizer = await ctx.ResolveTokenizerAsync(parse.GetValue(model), parse.GetValue(vocab), parse.GetValue(padId), parse.GetValue(offline), cancel).ConfigureAwait(false);
             string[] given = parse.GetValue(texts) ?? [];
             IReadOnlyList<string> inputs = given.Length > 0 ? given : ctx.ReadInputLines();
             var output = ctx.Console.Out;

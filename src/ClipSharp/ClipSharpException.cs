@@ -32,6 +32,21 @@ public enum ClipErrorKind
 
     /// <summary>A file could not be read or written.</summary>
     Io,
+
+    /// <summary>The model hub could not be reached.</summary>
+    Network,
+
+    /// <summary>The hub refused or could not serve a download (401, 403, 404, other HTTP errors).</summary>
+    Download,
+
+    /// <summary>A downloaded file did not match the checksum the hub published for it.</summary>
+    ChecksumMismatch,
+
+    /// <summary>There is not enough disk space for a download.</summary>
+    DiskFull,
+
+    /// <summary>A catalog model is not in the local cache and the network may not be used.</summary>
+    NotCached,
 }
 
 /// <summary>

@@ -106,12 +106,21 @@ public class ClassifyCommandTests
     }
 
     [Fact]
-    public void Classify_NoModelAnywhere_TellsHowToGiveOne()
+    public void Classify_NoModelGivenAndOffline_NamesTheDefaultModelAndHowToGetIt()
     {
-        var result = Cli.RunProcess("classify", "x.jpg", "--labels", "dog");
+        string home = Directory.CreateTempSubdirectory("clipsharp-home-").FullName;
+        try
+        {
+            var result = Cli.RunProcess(new Dictionary<string, string?> { ["CLIPSHARP_HOME"] = home, ["HF_HUB_OFFLINE"] = "1" }, "classify", "x.jpg", "--labels", "dog");
 
-        Assert.Equal(2, result.ExitCode);
-        Assert.Contains("--model", result.Error, StringComparison.Ordinal);
-        Assert.Contains("CLIPSHARP_MODEL", result.Error, StringComparison.Ordinal);
+            Assert.Equal(1, result.ExitCode);
+            Assert.Contains("ViT-B-32", result.Error, StringComparison.Ordinal);
+            Assert.Contains("clipsharp models pull ViT-B-32", result.Error, StringComparison.Ordinal);
+            Assert.Contains("--model DIR", result.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
     }
 }

@@ -24,7 +24,10 @@ internal static class Cli
         return new CliResult(code, output.ToString(), error.ToString());
     }
 
-    public static CliResult RunProcess(params string[] args)
+    public static CliResult RunProcess(params string[] args) => RunProcess(new Dictionary<string, string?>(), args);
+
+    /// <summary>Runs the CLI as a child process with extra environment variables (null removes one).</summary>
+    public static CliResult RunProcess(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -40,6 +43,17 @@ internal static class Cli
         }
 
         psi.Environment.Remove("CLIPSHARP_MODEL");
+        foreach (var (key, value) in environment)
+        {
+            if (value is null)
+            {
+                psi.Environment.Remove(key);
+            }
+            else
+            {
+                psi.Environment[key] = value;
+            }
+        }
         using var process = Process.Start(psi)!;
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();

@@ -95,6 +95,12 @@ public sealed class ClipModel : IDisposable
     /// <summary>The ONNX file of the text tower.</summary>
     public string TextModelPath => _folder.TextModel;
 
+    /// <summary>The vision graph's input and output (creates the session).</summary>
+    public TowerInfo DescribeVisionTower() => _vision.Describe();
+
+    /// <summary>The text graph's input and output (creates the session).</summary>
+    public TowerInfo DescribeTextTower() => _text.Describe();
+
     /// <summary>Creates both ONNX sessions now, so the first request does not pay for it; checks their shapes.</summary>
     public void Warm()
     {

@@ -42,6 +42,19 @@ internal sealed class OnnxTower : IDisposable
     /// <summary>Static sequence length (text) or image side (vision), or 0 when dynamic.</summary>
     public int StaticLength => Get().StaticLength;
 
+    /// <summary>The graph's input and output as ONNX Runtime reports them (loads the session).</summary>
+    public TowerInfo Describe()
+    {
+        var s = Get();
+        var input = s.InferenceSession.InputMetadata[s.InputNames[0]];
+        var output = s.InferenceSession.OutputMetadata[s.OutputNames[0]];
+        return new TowerInfo(_path, s.InputNames[0], input.ElementDataType.ToString(), Shape(input), s.OutputNames[0], output.ElementDataType.ToString(), Shape(output), s.AttentionMaskName is not null);
+    }
+
+    private static string[] Shape(NodeMetadata meta)
+        => meta.Dimensions.Select((d, i) => d > 0 ? d.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : (meta.SymbolicDimensions.Length > i && !string.IsNullOrEmpty(meta.SymbolicDimensions[i]) ? meta.SymbolicDimensions[i] : "?")).ToArray();
+
     /// <summary>Forces the session to load now (to fail early and to avoid a first-call stall).</summary>
     public void Warm() => _ = Get();
 
