@@ -104,39 +104,28 @@ internal sealed class BpeVocabulary
     /// <summary>Reads OpenAI's <c>bpe_simple_vocab_16e6.txt.gz</c>.</summary>
     internal static BpeVocabulary LoadOpenAIGzip(string path)
     {
-        string text;
+        // Only the header and the first OpenAIMergeCount lines are used, so stop reading there.
+        var merges = new List<(string, string)>(OpenAIMergeCount);
         try
         {
             using FileStream fs = File.OpenRead(path);
             using var gz = new GZipStream(fs, CompressionMode.Decompress);
-            using var reader = new StreamReader(gz, new UTF8Encoding(false, true));
-            text = reader.ReadToEnd();
+            using var reader = new StreamReader(gz, new UTF8Encoding(false, true), detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
+            int lineNo = 0;
+            while (merges.Count < OpenAIMergeCount && reader.ReadLine() is string line)
+            {
+                lineNo++;
+                if (lineNo == 1)
+                {
+                    continue; // "#version: 0.2" header
+                }
+
+                merges.Add(SplitMerge(line.AsSpan().TrimEnd('\r'), path, lineNo));
+            }
         }
         catch (Exception e) when (e is InvalidDataException or IOException or DecoderFallbackException or UnauthorizedAccessException)
         {
             throw new ClipSharpException(ClipErrorKind.InvalidTokenizer, $"cannot read a gzip-compressed BPE merges file: {e.Message}", path, e);
-        }
-
-        var merges = new List<(string, string)>(OpenAIMergeCount);
-        ReadOnlySpan<char> rest = text;
-        int lineNo = 0;
-        while (merges.Count < OpenAIMergeCount)
-        {
-            int nl = rest.IndexOf('\n');
-            if (nl < 0 && rest.IsEmpty)
-            {
-                break;
-            }
-
-            ReadOnlySpan<char> line = nl < 0 ? rest : rest[..nl];
-            rest = nl < 0 ? [] : rest[(nl + 1)..];
-            lineNo++;
-            if (lineNo == 1)
-            {
-                continue; // "#version: 0.2" header
-            }
-
-            merges.Add(SplitMerge(line, path, lineNo));
         }
 
         if (merges.Count < OpenAIMergeCount)
