@@ -13,7 +13,7 @@ namespace ClipSharp.Text;
 public sealed class ClipTokenizer
 {
     /// <summary>OpenAI's context length.</summary>
-    public const int DefaultContextLength = 77;
+    internal const int DefaultContextLength = 77;
 
     private const int MaxSaneContextLength = 65536;
     private const int MaxCacheEntries = 200_000;
@@ -172,7 +172,8 @@ public sealed class ClipTokenizer
             return true;
         }
 
-        // A tokenizers file has a top-level "model" object; a vocab.json maps tokens to numbers.
+        // A vocab.json maps tokens to numbers; a tokenizers file starts with "version": "1.0" (or at
+        // least has a non-number first value). Only the start of the file is read.
         try
         {
             byte[] head = new byte[4096];
@@ -182,10 +183,12 @@ public sealed class ClipTokenizer
                 n = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
             }
 
-            return Encoding.UTF8.GetString(head, 0, n).Contains("\"model\"", StringComparison.Ordinal)
-                || Encoding.UTF8.GetString(head, 0, n).Contains("\"version\"", StringComparison.Ordinal);
+            var reader = new Utf8JsonReader(head.AsSpan(0, n), isFinalBlock: false, state: default);
+            return reader.Read() && reader.TokenType == JsonTokenType.StartObject
+                && reader.Read() && reader.TokenType == JsonTokenType.PropertyName
+                && reader.Read() && reader.TokenType != JsonTokenType.Number;
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or JsonException)
         {
             return false;
         }

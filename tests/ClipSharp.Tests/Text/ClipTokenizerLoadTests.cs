@@ -107,6 +107,19 @@ public sealed class ClipTokenizerLoadTests : IDisposable
         Assert.Equal(0, tok.PadId);
     }
 
+    [SkippableFact]
+    public void Load_RenamedJsonFiles_AreRecognisedByContent()
+    {
+        string tj = Path.Combine(_temp, "clip-tokenizer.json");
+        File.Copy(Path.Combine(HfDir, "tokenizer.json"), tj);
+        string vj = Path.Combine(_temp, "clip-vocab.json");
+        File.Copy(Path.Combine(HfDir, "vocab.json"), vj);
+        File.Copy(Path.Combine(HfDir, "merges.txt"), Path.Combine(_temp, "merges.txt"));
+        IReadOnlyList<int> expected = OpenAI.Encode("a photo of a dog");
+        Assert.Equal(expected, ClipTokenizer.Load(tj).Encode("a photo of a dog"));
+        Assert.Equal(expected, ClipTokenizer.Load(vj).Encode("a photo of a dog"));
+    }
+
     [Fact]
     public void Load_MissingPath_ThrowsInvalidTokenizerNamingThePath()
     {
