@@ -87,6 +87,12 @@ public sealed class PreprocessConfig
         return null;
     }
 
+    private static bool TryInt(JsonElement e, out int value)
+    {
+        value = 0;
+        return e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out value);
+    }
+
     private static ClipSharpException Bad(string path, string key, string why)
         => new(ClipErrorKind.InvalidModel, $"invalid preprocessing config key '{key}': {why}", path);
 
@@ -126,27 +132,27 @@ public sealed class PreprocessConfig
             return fallback;
         }
 
-        if (e.ValueKind == JsonValueKind.Number)
+        if (e.ValueKind == JsonValueKind.Number && e.TryGetDouble(out double single))
         {
-            float v = e.GetSingle();
-            return [v, v, v];
+            return [(float)single, (float)single, (float)single];
         }
 
-        if (e.ValueKind != JsonValueKind.Array || e.GetArrayLength() != 3 || e.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.Number))
+        if (e.ValueKind != JsonValueKind.Array || e.GetArrayLength() != 3
+            || e.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.Number || !x.TryGetDouble(out _)))
         {
-            throw Bad(path, key, "expected 3 numbers");
+            throw Bad(path, key, $"expected 3 numbers, got {e.GetRawText()}");
         }
 
-        return [.. e.EnumerateArray().Select(x => x.GetSingle())];
+        return [.. e.EnumerateArray().Select(x => (float)x.GetDouble())];
     }
 
     private static int ReadSquareSize(JsonElement e, string path, string key)
     {
         switch (e.ValueKind)
         {
-            case JsonValueKind.Number when e.TryGetInt32(out int s):
+            case JsonValueKind.Number when TryInt(e, out int s):
                 return s;
-            case JsonValueKind.Array when e.GetArrayLength() == 2 && e.EnumerateArray().All(x => x.ValueKind == JsonValueKind.Number && x.TryGetInt32(out _)):
+            case JsonValueKind.Array when e.GetArrayLength() == 2 && e.EnumerateArray().All(x => x.ValueKind == JsonValueKind.Number && TryInt(x, out _)):
                 int h = e[0].GetInt32(), w = e[1].GetInt32();
                 if (h != w)
                 {
@@ -155,7 +161,7 @@ public sealed class PreprocessConfig
 
                 return h;
             case JsonValueKind.Object when e.TryGetProperty("height", out JsonElement he) && e.TryGetProperty("width", out JsonElement we)
-                                           && he.TryGetInt32(out int hh) && we.TryGetInt32(out int ww):
+                                           && TryInt(he, out int hh) && TryInt(we, out int ww):
                 if (hh != ww)
                 {
                     throw Bad(path, key, $"non-square size {hh}x{ww} is not supported");
@@ -217,7 +223,7 @@ public sealed class PreprocessConfig
         }
 
         int fill = 0;
-        if (root.TryGetProperty("fill_color", out JsonElement fe) && fe.ValueKind != JsonValueKind.Null && !fe.TryGetInt32(out fill))
+        if (root.TryGetProperty("fill_color", out JsonElement fe) && fe.ValueKind != JsonValueKind.Null && !TryInt(fe, out fill))
         {
             throw Bad(path, "fill_color", $"expected an integer, got {fe.GetRawText()}");
         }
@@ -281,7 +287,7 @@ public sealed class PreprocessConfig
         int resizeTo;
         if (sizeEl.ValueKind == JsonValueKind.Object && sizeEl.TryGetProperty("shortest_edge", out JsonElement se))
         {
-            if (!se.TryGetInt32(out resizeTo))
+            if (!TryInt(se, out resizeTo))
             {
                 throw Bad(path, "size.shortest_edge", $"expected an integer, got {se.GetRawText()}");
             }
@@ -290,7 +296,7 @@ public sealed class PreprocessConfig
         }
         else if (sizeEl.ValueKind == JsonValueKind.Number)
         {
-            if (!sizeEl.TryGetInt32(out resizeTo))
+            if (!TryInt(sizeEl, out resizeTo))
             {
                 throw Bad(path, "size", $"expected an integer, got {sizeEl.GetRawText()}");
             }
@@ -333,7 +339,7 @@ public sealed class PreprocessConfig
         ResizeFilter filter = ResizeFilter.Bicubic;
         if (root.TryGetProperty("resample", out JsonElement rs) && rs.ValueKind != JsonValueKind.Null)
         {
-            filter = (rs.TryGetInt32(out int r) ? r : -1) switch
+            filter = (TryInt(rs, out int r) ? r : -1) switch
             {
                 0 => ResizeFilter.Nearest,
                 2 => ResizeFilter.Bilinear,
