@@ -9,7 +9,8 @@ namespace ClipSharp.Imaging;
 /// Decodes image files into <see cref="ClipImage"/>s holding what Pillow 9.4 would hold after <c>Image.open</c>.
 /// The format is sniffed from the magic bytes, never the file name. PNG is decoded by ClipSharp's own decoder;
 /// JPEG (decoded by libjpeg-turbo, byte-identical to Pillow), WebP, GIF (first frame) and BMP through SkiaSharp.
-/// TIFF, HEIC and AVIF are refused with <see cref="ClipErrorKind.UnsupportedFormat"/>.
+/// Baseline 8-bit TIFF (none/LZW/PackBits/Deflate) is decoded by ClipSharp; other TIFF variants, HEIC and AVIF are
+/// refused with <see cref="ClipErrorKind.UnsupportedFormat"/> ("unsupported image format: X").
 /// </summary>
 /// <remarks>
 /// <para>Sizes are read from the header and checked against <see cref="ImageDecodeOptions.MaxPixels"/> before any
@@ -180,6 +181,7 @@ public static class ImageDecoder
             "GIF" => GifSize(data),
             "WebP" => WebPSize(data),
             "BMP" => BmpSize(data),
+            "TIFF" => TiffDecoder.ReadSize(data),
             _ => throw Unsupported(format),
         };
         return (w, h, format);
@@ -279,6 +281,9 @@ public static class ImageDecoder
                 break;
             }
 
+            case "TIFF":
+                image = TiffDecoder.Decode(data, options);
+                break;
             default:
                 throw Unsupported(format);
         }

@@ -131,4 +131,39 @@ public class ImageDecoderTests
         ClipImage palette = ImageDecoder.Decode(TestData.Path("golden", "images", "edge_palette_rocket.png"));
         Assert.True(palette.IsPalette);
     }
+
+    [SkippableFact]
+    public void LzwTiff_DecodesExactlyAndOrientationAndVariantsAreReported()
+    {
+        ClipImage tiff = ImageDecoder.Decode(TestData.Path("edge", "cat-lzw.tif"));
+        Assert.Equal(("TIFF", PixelFormat.Rgb24), (tiff.SourceFormat, tiff.Format));
+        Assert.True(ImageAssert.RgbIdentical(tiff, ImageDecoder.Decode(TestData.Path("photos", "cat-chelsea.png"))));
+    }
+
+    [Fact]
+    public void TiledTiff_IsRejectedAsUnsupported()
+    {
+        // Little-endian TIFF, one IFD: width 4, height 4, 8-bit RGB, TileWidth tag present.
+        byte[] d = new byte[8 + 2 + (5 * 12) + 4];
+        "II*\0"u8.CopyTo(d);
+        d[4] = 8;
+        d[8] = 5;
+        void Entry(int i, int tag, int type, int count, int value)
+        {
+            int e = 10 + (i * 12);
+            BitConverter.TryWriteBytes(d.AsSpan(e), (ushort)tag);
+            BitConverter.TryWriteBytes(d.AsSpan(e + 2), (ushort)type);
+            BitConverter.TryWriteBytes(d.AsSpan(e + 4), count);
+            BitConverter.TryWriteBytes(d.AsSpan(e + 8), value);
+        }
+
+        Entry(0, 256, 3, 1, 4);
+        Entry(1, 257, 3, 1, 4);
+        Entry(2, 262, 3, 1, 2);
+        Entry(3, 277, 3, 1, 3);
+        Entry(4, 322, 3, 1, 16);
+        var ex = Assert.Throws<ClipSharpException>(() => ImageDecoder.Decode(d, "tiled.tif"));
+        Assert.Equal(ClipErrorKind.UnsupportedFormat, ex.Kind);
+        Assert.Contains("unsupported image format: TIFF", ex.Message, StringComparison.Ordinal);
+    }
 }
