@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace ClipSharp.Imaging;
 
@@ -264,107 +266,161 @@ internal static class PillowResampler
         }
     }
 
-    private static void HorizontalRow(ReadOnlySpan<byte> row, int rowOrigin, int channels, AxisCoefficients c, int count, Span<byte> dst)
+    private static unsafe void HorizontalRow(ReadOnlySpan<byte> row, int rowOrigin, int channels, AxisCoefficients c, int count, Span<byte> dst)
     {
         int ks = c.KernelSize;
-        int[] weights = c.Weights;
-        switch (channels)
+        int[] starts = c.Start, lengths = c.Length;
+        if (count > dst.Length / channels)
         {
-            case 1:
-                for (int i = 0; i < count; i++)
-                {
-                    int start = c.Start[i] - rowOrigin;
-                    int n = c.Length[i];
-                    ReadOnlySpan<int> k = weights.AsSpan(i * ks, n);
-                    ReadOnlySpan<byte> px = row.Slice(start, n);
-                    int s0 = Half;
-                    for (int x = 0; x < n; x++)
+            throw new ArgumentException("destination too small", nameof(dst));
+        }
+
+        // Bounds: every window [Start, Start+Length) lies inside the row (checked once here, not per tap).
+        for (int i = 0; i < count; i++)
+        {
+            if (starts[i] - rowOrigin < 0 || (starts[i] - rowOrigin + lengths[i]) * channels > row.Length)
+            {
+                throw new ArgumentException("coefficient window outside the row", nameof(row));
+            }
+        }
+
+        fixed (byte* rp = row)
+        fixed (int* kp = c.Weights)
+        fixed (byte* dp = dst)
+        {
+            switch (channels)
+            {
+                case 1:
+                    for (int i = 0; i < count; i++)
                     {
-                        s0 += px[x] * k[x];
+                        byte* px = rp + (starts[i] - rowOrigin);
+                        int* k = kp + (i * ks);
+                        int n = lengths[i];
+                        int s0 = Half;
+                        for (int x = 0; x < n; x++)
+                        {
+                            s0 += px[x] * k[x];
+                        }
+
+                        dp[i] = Clip8(s0);
                     }
 
-                    dst[i] = Clip8(s0);
-                }
-
-                break;
-            case 3:
-                for (int i = 0; i < count; i++)
-                {
-                    int start = c.Start[i] - rowOrigin;
-                    int n = c.Length[i];
-                    ReadOnlySpan<int> k = weights.AsSpan(i * ks, n);
-                    ReadOnlySpan<byte> px = row.Slice(start * 3, n * 3);
-                    int s0 = Half, s1 = Half, s2 = Half;
-                    for (int x = 0, p = 0; x < n; x++, p += 3)
+                    break;
+                case 3:
+                    for (int i = 0; i < count; i++)
                     {
-                        int kx = k[x];
-                        s0 += px[p] * kx;
-                        s1 += px[p + 1] * kx;
-                        s2 += px[p + 2] * kx;
+                        byte* px = rp + ((starts[i] - rowOrigin) * 3);
+                        int* k = kp + (i * ks);
+                        int n = lengths[i];
+                        byte* o3 = dp + (i * 3);
+                        if (((starts[i] - rowOrigin + n) * 3) + 1 <= row.Length)
+                        {
+                            // Reads 4 bytes per tap (the 4th belongs to the next pixel and lands in an ignored lane).
+                            Vector128<int> acc = Vector128.Create(Half);
+                            for (int x = 0; x < n; x++, px += 3)
+                            {
+                                acc += Widen(px) * Vector128.Create(k[x]);
+                            }
+
+                            o3[0] = Clip8(acc.GetElement(0));
+                            o3[1] = Clip8(acc.GetElement(1));
+                            o3[2] = Clip8(acc.GetElement(2));
+                            continue;
+                        }
+
+                        int s0 = Half, s1 = Half, s2 = Half;
+                        for (int x = 0; x < n; x++, px += 3)
+                        {
+                            int kx = k[x];
+                            s0 += px[0] * kx;
+                            s1 += px[1] * kx;
+                            s2 += px[2] * kx;
+                        }
+
+                        o3[0] = Clip8(s0);
+                        o3[1] = Clip8(s1);
+                        o3[2] = Clip8(s2);
                     }
 
-                    int o = i * 3;
-                    dst[o] = Clip8(s0);
-                    dst[o + 1] = Clip8(s1);
-                    dst[o + 2] = Clip8(s2);
-                }
-
-                break;
-            default:
-                for (int i = 0; i < count; i++)
-                {
-                    int start = c.Start[i] - rowOrigin;
-                    int n = c.Length[i];
-                    ReadOnlySpan<int> k = weights.AsSpan(i * ks, n);
-                    ReadOnlySpan<byte> px = row.Slice(start * 4, n * 4);
-                    int s0 = Half, s1 = Half, s2 = Half, s3 = Half;
-                    for (int x = 0, p = 0; x < n; x++, p += 4)
+                    break;
+                default:
+                    for (int i = 0; i < count; i++)
                     {
-                        int kx = k[x];
-                        s0 += px[p] * kx;
-                        s1 += px[p + 1] * kx;
-                        s2 += px[p + 2] * kx;
-                        s3 += px[p + 3] * kx;
+                        byte* px = rp + ((starts[i] - rowOrigin) * 4);
+                        int* k = kp + (i * ks);
+                        int n = lengths[i];
+                        Vector128<int> acc = Vector128.Create(Half);
+                        for (int x = 0; x < n; x++, px += 4)
+                        {
+                            acc += Widen(px) * Vector128.Create(k[x]);
+                        }
+
+                        byte* o = dp + (i * 4);
+                        o[0] = Clip8(acc.GetElement(0));
+                        o[1] = Clip8(acc.GetElement(1));
+                        o[2] = Clip8(acc.GetElement(2));
+                        o[3] = Clip8(acc.GetElement(3));
                     }
 
-                    int o = i * 4;
-                    dst[o] = Clip8(s0);
-                    dst[o + 1] = Clip8(s1);
-                    dst[o + 2] = Clip8(s2);
-                    dst[o + 3] = Clip8(s3);
-                }
-
-                break;
+                    break;
+            }
         }
     }
 
-    private static void Vertical(ReadOnlySpan<byte> temp, int rowBytes, int rowFirst, AxisCoefficients c, int count, Span<byte> dst)
+    /// <summary>Four bytes at <paramref name="p"/> widened to four 32-bit lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector128<int> Widen(byte* p)
     {
+        Vector128<byte> b = Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<uint>(p)).AsByte();
+        return Vector128.WidenLower(Vector128.WidenLower(b)).AsInt32();
+    }
+
+    private static unsafe void Vertical(ReadOnlySpan<byte> temp, int rowBytes, int rowFirst, AxisCoefficients c, int count, Span<byte> dst)
+    {
+        int tempRows = temp.Length / Math.Max(rowBytes, 1);
+        for (int i = 0; i < count; i++)
+        {
+            if (c.Start[i] - rowFirst < 0 || c.Start[i] - rowFirst + c.Length[i] > tempRows)
+            {
+                throw new ArgumentException("coefficient window outside the intermediate image", nameof(temp));
+            }
+        }
+
+        if (dst.Length < count * rowBytes)
+        {
+            throw new ArgumentException("destination too small", nameof(dst));
+        }
+
         int[] acc = ArrayPool<int>.Shared.Rent(rowBytes);
         try
         {
-            Span<int> sum = acc.AsSpan(0, rowBytes);
             int ks = c.KernelSize;
-            for (int i = 0; i < count; i++)
+            fixed (int* sum = acc)
+            fixed (byte* tp = temp)
+            fixed (int* kp = c.Weights)
+            fixed (byte* dp = dst)
             {
-                sum.Fill(Half);
-                int start = c.Start[i] - rowFirst;
-                int n = c.Length[i];
-                ReadOnlySpan<int> k = c.Weights.AsSpan(i * ks, n);
-                for (int y = 0; y < n; y++)
+                for (int i = 0; i < count; i++)
                 {
-                    int ky = k[y];
-                    ReadOnlySpan<byte> row = temp.Slice((start + y) * rowBytes, rowBytes);
+                    new Span<int>(sum, rowBytes).Fill(Half);
+                    int start = c.Start[i] - rowFirst;
+                    int n = c.Length[i];
+                    int* k = kp + (i * ks);
+                    for (int y = 0; y < n; y++)
+                    {
+                        int ky = k[y];
+                        byte* row = tp + ((long)(start + y) * rowBytes);
+                        for (int x = 0; x < rowBytes; x++)
+                        {
+                            sum[x] += row[x] * ky;
+                        }
+                    }
+
+                    byte* outRow = dp + ((long)i * rowBytes);
                     for (int x = 0; x < rowBytes; x++)
                     {
-                        sum[x] += row[x] * ky;
+                        outRow[x] = Clip8(sum[x]);
                     }
-                }
-
-                Span<byte> outRow = dst.Slice(i * rowBytes, rowBytes);
-                for (int x = 0; x < rowBytes; x++)
-                {
-                    outRow[x] = Clip8(sum[x]);
                 }
             }
         }
