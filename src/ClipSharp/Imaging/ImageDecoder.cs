@@ -17,6 +17,11 @@ namespace ClipSharp.Imaging;
 /// pixel buffer is allocated, so decompression bombs fail fast with <see cref="ClipErrorKind.ImageTooLarge"/>.</para>
 /// <para>EXIF orientation is applied by default (all eight values), so the result is upright. OpenAI's reference
 /// pipeline does not do this; set <see cref="ImageDecodeOptions.ApplyExifOrientation"/> to false to match it.</para>
+/// <para>Pixel modes follow Pillow: grey stays one channel, RGBA keeps its (straight) alpha, palette PNG/GIF/BMP and
+/// 1-bit PNG are expanded but flagged <see cref="ClipImage.IsPalette"/> (Pillow resizes them nearest-neighbour).
+/// 16-bit PNG samples become 8-bit by <c>v &gt;&gt; 8</c>; for 16-bit grey this deliberately differs from Pillow, which
+/// opens it as mode <c>I</c> and saturates it to white in <c>convert("RGB")</c>. CMYK/YCCK JPEGs are converted to RGB
+/// by Skia (close to, not bit-identical with, Pillow's CMYK handling).</para>
 /// <para>Truncated images are refused (<see cref="ClipErrorKind.CorruptImage"/>), never returned half grey. Colour
 /// profiles are ignored, as Pillow ignores them. Every failure is a <see cref="ClipSharpException"/> naming the input.</para>
 /// </remarks>
@@ -317,19 +322,36 @@ public static class ImageDecoder
         bool gray = forced == PixelFormat.Gray8;
         var dstInfo = new SKImageInfo(w, h, gray ? SKColorType.Gray8 : SKColorType.Rgba8888, gray || forced == PixelFormat.Rgb24 ? SKAlphaType.Opaque : SKAlphaType.Unpremul);
         int bpp = gray ? 1 : 4;
-        byte[] raw = new byte[checked(w * h * bpp)];
-        SKCodecResult result;
-        fixed (byte* p = raw)
+        int rawLength = checked(w * h * bpp);
+        bool pooled = forced == PixelFormat.Rgb24;
+        byte[] raw = pooled ? System.Buffers.ArrayPool<byte>.Shared.Rent(rawLength) : GC.AllocateUninitializedArray<byte>(rawLength);
+        try
         {
-            result = codec.GetPixels(dstInfo, (IntPtr)p, new SKCodecOptions(0));
-        }
+            SKCodecResult result;
+            fixed (byte* p = raw)
+            {
+                result = codec.GetPixels(dstInfo, (IntPtr)p, new SKCodecOptions(0));
+            }
 
-        if (result != SKCodecResult.Success)
+            if (result != SKCodecResult.Success)
+            {
+                throw new ClipSharpException(ClipErrorKind.CorruptImage, $"truncated or corrupt image ({format}: {result})");
+            }
+
+            return FromSkiaPixels(raw.AsSpan(0, rawLength), w, h, gray, forced, isPalette, format, (int)codec.EncodedOrigin, raw);
+        }
+        finally
         {
-            throw new ClipSharpException(ClipErrorKind.CorruptImage, $"truncated or corrupt image ({format}: {result})");
+            if (pooled)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(raw);
+            }
         }
+    }
 
-        int orientation = (int)codec.EncodedOrigin;
+    private static unsafe ClipImage FromSkiaPixels(Span<byte> raw, int w, int h, bool gray, PixelFormat? forced, bool isPalette, string format, int orientation, byte[] rawArray)
+    {
+
         if (orientation is < 1 or > 8)
         {
             orientation = 1;
@@ -337,21 +359,30 @@ public static class ImageDecoder
 
         if (gray)
         {
-            return ClipImage.Create(w, h, PixelFormat.Gray8, raw, isPalette, format, orientation);
+            return ClipImage.Create(w, h, PixelFormat.Gray8, rawArray, isPalette, format, orientation);
         }
 
         bool opaque = forced == PixelFormat.Rgb24 || !HasTransparency(raw);
         if (!opaque)
         {
-            return ClipImage.Create(w, h, PixelFormat.Rgba32, raw, isPalette, format, orientation);
+            return ClipImage.Create(w, h, PixelFormat.Rgba32, rawArray, isPalette, format, orientation);
         }
 
-        byte[] rgb = new byte[checked(w * h * 3)];
-        for (int i = 0, j = 0; j < rgb.Length; i += 4, j += 3)
+        byte[] rgb = GC.AllocateUninitializedArray<byte>(checked(w * h * 3));
+        fixed (byte* sp = raw)
+        fixed (byte* dp = rgb)
         {
-            rgb[j] = raw[i];
-            rgb[j + 1] = raw[i + 1];
-            rgb[j + 2] = raw[i + 2];
+            byte* s = sp;
+            byte* d = dp;
+            byte* end = dp + rgb.Length;
+            while (d < end)
+            {
+                d[0] = s[0];
+                d[1] = s[1];
+                d[2] = s[2];
+                d += 3;
+                s += 4;
+            }
         }
 
         return ClipImage.Create(w, h, PixelFormat.Rgb24, rgb, isPalette, format, orientation);
