@@ -166,4 +166,47 @@ public class ImageDecoderTests
         Assert.Equal(ClipErrorKind.UnsupportedFormat, ex.Kind);
         Assert.Contains("unsupported image format: TIFF", ex.Message, StringComparison.Ordinal);
     }
+
+    [SkippableTheory]
+    [InlineData("cat-baseline.jpg")]
+    [InlineData("cat-progressive.jpg")]
+    [InlineData("cat-rgba.png")]
+    [InlineData("cat-palette-transparent.png")]
+    [InlineData("cat-interlaced-adam7.png")]
+    [InlineData("cat-lossy.webp")]
+    [InlineData("cat-lossless-alpha.webp")]
+    [InlineData("cat-animated-2frames.gif")]
+    [InlineData("cat-24bit.bmp")]
+    [InlineData("cat-lzw.tif")]
+    public void TruncatedOrBitFlippedFiles_FailOnlyWithClipSharpException(string file)
+    {
+        byte[] original = File.ReadAllBytes(TestData.Path("edge", file));
+        var rng = new Random(1234);
+        for (int trial = 0; trial < 12; trial++)
+        {
+            byte[] data;
+            if (trial < 6)
+            {
+                data = original.AsSpan(0, rng.Next(1, original.Length)).ToArray();
+            }
+            else
+            {
+                data = (byte[])original.Clone();
+                for (int k = 0; k < 8; k++)
+                {
+                    data[rng.Next(0, Math.Min(data.Length, 4096))] ^= (byte)(1 << rng.Next(8));
+                }
+            }
+
+            try
+            {
+                ClipImage image = ImageDecoder.Decode(data, file);
+                Assert.Equal(image.Width * image.Height * image.Channels, image.Pixels.Length);
+            }
+            catch (ClipSharpException ex)
+            {
+                Assert.Equal(file, ex.Input);
+            }
+        }
+    }
 }
