@@ -1,0 +1,457 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+
+using SkiaSharp;
+
+namespace ClipSharp.Imaging;
+
+/// <summary>
+/// Decodes image files into <see cref="ClipImage"/>s holding what Pillow 9.4 would hold after <c>Image.open</c>.
+/// The format is sniffed from the magic bytes, never the file name. PNG is decoded by ClipSharp's own decoder;
+/// JPEG (decoded by libjpeg-turbo, byte-identical to Pillow), WebP, GIF (first frame) and BMP through SkiaSharp.
+/// Baseline 8-bit TIFF (none/LZW/PackBits/Deflate) is decoded by ClipSharp; other TIFF variants, HEIC and AVIF are
+/// refused with <see cref="ClipErrorKind.UnsupportedFormat"/> ("unsupported image format: X").
+/// </summary>
+/// <remarks>
+/// <para>Sizes are read from the header and checked against <see cref="ImageDecodeOptions.MaxPixels"/> before any
+/// pixel buffer is allocated, so decompression bombs fail fast with <see cref="ClipErrorKind.ImageTooLarge"/>.</para>
+/// <para>EXIF orientation is applied by default (all eight values), so the result is upright. OpenAI's reference
+/// pipeline does not do this; set <see cref="ImageDecodeOptions.ApplyExifOrientation"/> to false to match it.</para>
+/// <para>Pixel modes follow Pillow: grey stays one channel, RGBA keeps its (straight) alpha, palette PNG/GIF/BMP and
+/// 1-bit PNG are expanded but flagged <see cref="ClipImage.IsPalette"/> (Pillow resizes them nearest-neighbour).
+/// 16-bit PNG samples become 8-bit by <c>v &gt;&gt; 8</c>; for 16-bit grey this deliberately differs from Pillow, which
+/// opens it as mode <c>I</c> and saturates it to white in <c>convert("RGB")</c>. CMYK/YCCK JPEGs are converted to RGB
+/// by Skia (close to, not bit-identical with, Pillow's CMYK handling).</para>
+/// <para>Truncated images are refused (<see cref="ClipErrorKind.CorruptImage"/>), never returned half grey. Colour
+/// profiles are ignored, as Pillow ignores them. Every failure is a <see cref="ClipSharpException"/> naming the input.</para>
+/// </remarks>
+public static class ImageDecoder
+{
+    private const string MemoryName = "<image data>";
+
+    /// <summary>Decodes the image file at <paramref name="path"/>. Errors name the path.</summary>
+    public static ClipImage Decode(string path, ImageDecodeOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        byte[] data = ReadFile(path);
+        return Decode(data, path, options);
+    }
+
+    /// <summary>Decodes an encoded image held in memory. <paramref name="name"/> is used in error messages.</summary>
+    public static ClipImage Decode(ReadOnlySpan<byte> data, string? name = null, ImageDecodeOptions? options = null)
+    {
+        string input = name ?? MemoryName;
+        options ??= new ImageDecodeOptions();
+        try
+        {
+            return DecodeCore(data, options);
+        }
+        catch (ClipSharpException ex)
+        {
+            throw ex.Input is null ? new ClipSharpException(ex.Kind, ex.Detail, input, ex.InnerException) : ex;
+        }
+        catch (Exception ex) when (ex is IndexOutOfRangeException or ArgumentException or InvalidOperationException or OverflowException or InvalidDataException or EndOfStreamException)
+        {
+            throw new ClipSharpException(ClipErrorKind.CorruptImage, $"truncated or corrupt image ({ex.Message})", input, ex);
+        }
+    }
+
+    /// <summary>Decodes an encoded image read to the end of <paramref name="stream"/>. <paramref name="name"/> is used in error messages.</summary>
+    public static ClipImage Decode(Stream stream, string? name = null, ImageDecodeOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        byte[] data;
+        try
+        {
+            using var ms = new MemoryStream();
+            stream.CopyTo(ms);
+            data = ms.ToArray();
+        }
+        catch (IOException ex)
+        {
+            throw new ClipSharpException(ClipErrorKind.Io, $"cannot read image stream: {ex.Message}", name ?? MemoryName, ex);
+        }
+
+        return Decode(data, name, options);
+    }
+
+    /// <summary>
+    /// Identifies the format from the first bytes: "PNG", "JPEG", "GIF", "WebP", "BMP", "TIFF", "HEIC", "AVIF",
+    /// or null when unknown. Only magic bytes are used; 16 bytes are enough.
+    /// </summary>
+    public static string? SniffFormat(ReadOnlySpan<byte> header)
+    {
+        if (header.Length >= 8 && header[..8].SequenceEqual((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+        {
+            return "PNG";
+        }
+
+        if (header.Length >= 3 && header[0] == 0xFF && header[1] == 0xD8 && header[2] == 0xFF)
+        {
+            return "JPEG";
+        }
+
+        if (header.Length >= 6 && (header[..6].SequenceEqual("GIF87a"u8) || header[..6].SequenceEqual("GIF89a"u8)))
+        {
+            return "GIF";
+        }
+
+        if (header.Length >= 12 && header[..4].SequenceEqual("RIFF"u8) && header.Slice(8, 4).SequenceEqual("WEBP"u8))
+        {
+            return "WebP";
+        }
+
+        if (header.Length >= 14 && header[0] == 'B' && header[1] == 'M')
+        {
+            return "BMP";
+        }
+
+        if (header.Length >= 4 && (header[..4].SequenceEqual("II*\0"u8) || header[..4].SequenceEqual("MM\0*"u8)))
+        {
+            return "TIFF";
+        }
+
+        if (header.Length >= 12 && header.Slice(4, 4).SequenceEqual("ftyp"u8))
+        {
+            ReadOnlySpan<byte> brand = header.Slice(8, 4);
+            if (brand.SequenceEqual("avif"u8) || brand.SequenceEqual("avis"u8))
+            {
+                return "AVIF";
+            }
+
+            if (brand.SequenceEqual("heic"u8) || brand.SequenceEqual("heix"u8) || brand.SequenceEqual("hevc"u8) || brand.SequenceEqual("hevx"u8)
+                || brand.SequenceEqual("heim"u8) || brand.SequenceEqual("heis"u8) || brand.SequenceEqual("mif1"u8) || brand.SequenceEqual("msf1"u8))
+            {
+                // mif1/msf1 are generic HEIF brands: look for an AV1 brand among the compatible ones.
+                uint boxLen = BinaryPrimitives.ReadUInt32BigEndian(header);
+                int end = (int)Math.Min(boxLen, (uint)header.Length);
+                for (int i = 16; i + 4 <= end; i += 4)
+                {
+                    if (header.Slice(i, 4).SequenceEqual("avif"u8))
+                    {
+                        return "AVIF";
+                    }
+                }
+
+                return "HEIC";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Reads width, height and format from the header only, without decoding pixels (for bomb checks and metadata).
+    /// The size is as stored, before EXIF orientation. Throws <see cref="ClipSharpException"/> naming the path.
+    /// </summary>
+    public static (int Width, int Height, string Format) ReadHeader(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        byte[] prefix;
+        long length;
+        try
+        {
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
+            length = fs.Length;
+            prefix = new byte[(int)Math.Min(length, 256 * 1024)];
+            fs.ReadExactly(prefix);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new ClipSharpException(ClipErrorKind.Io, $"cannot read file: {ex.Message}", path, ex);
+        }
+
+        try
+        {
+            return ReadHeaderCore(prefix);
+        }
+        catch (ClipSharpException ex) when (ex.Kind == ClipErrorKind.CorruptImage && prefix.Length < length)
+        {
+            // The header lies beyond the prefix (e.g. huge JPEG APP segments): retry on the whole file.
+            return ReadHeaderCore(ReadFile(path));
+        }
+        catch (ClipSharpException ex)
+        {
+            throw ex.Input is null ? new ClipSharpException(ex.Kind, ex.Detail, path, ex.InnerException) : ex;
+        }
+    }
+
+    private static (int Width, int Height, string Format) ReadHeaderCore(ReadOnlySpan<byte> data)
+    {
+        string format = Identify(data);
+        (int w, int h) = format switch
+        {
+            "PNG" => PngSize(data),
+            "JPEG" => JpegHeader.Read(data) is var j ? (j.Width, j.Height) : default,
+            "GIF" => GifSize(data),
+            "WebP" => WebPSize(data),
+            "BMP" => BmpSize(data),
+            "TIFF" => TiffDecoder.ReadSize(data),
+            _ => throw Unsupported(format),
+        };
+        return (w, h, format);
+    }
+
+    private static (int, int) PngSize(ReadOnlySpan<byte> data)
+    {
+        PngDecoder.Header h = PngDecoder.ReadHeader(data);
+        return (h.Width, h.Height);
+    }
+
+    private static ClipSharpException Unsupported(string format)
+        => new(ClipErrorKind.UnsupportedFormat, $"unsupported image format: {format}");
+
+    private static string Identify(ReadOnlySpan<byte> data)
+    {
+        if (data.IsEmpty)
+        {
+            throw new ClipSharpException(ClipErrorKind.UnknownFormat, "empty file");
+        }
+
+        return SniffFormat(data[..Math.Min(data.Length, 64)])
+            ?? throw new ClipSharpException(ClipErrorKind.UnknownFormat, "unknown image format");
+    }
+
+    private static byte[] ReadFile(string path)
+    {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (FileNotFoundException ex)
+        {
+            throw new ClipSharpException(ClipErrorKind.Io, "file not found", path, ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new ClipSharpException(ClipErrorKind.Io, $"cannot read file: {ex.Message}", path, ex);
+        }
+    }
+
+    internal static void CheckPixelLimit(long width, long height, ImageDecodeOptions options)
+    {
+        if (width <= 0 || height <= 0)
+        {
+            throw new ClipSharpException(ClipErrorKind.CorruptImage, $"truncated or corrupt image (invalid size {width}x{height})");
+        }
+
+        long pixels = width * height;
+        if (pixels > options.MaxPixels)
+        {
+            throw new ClipSharpException(
+                ClipErrorKind.ImageTooLarge,
+                $"image is {width}x{height} = {pixels:N0} pixels, more than the limit of {options.MaxPixels:N0} (possible decompression bomb)");
+        }
+    }
+
+    private static ClipImage DecodeCore(ReadOnlySpan<byte> data, ImageDecodeOptions options)
+    {
+        string format = Identify(data);
+        ClipImage image;
+        switch (format)
+        {
+            case "PNG":
+                image = PngDecoder.Decode(data, options);
+                break;
+            case "JPEG":
+            {
+                JpegHeader jh = JpegHeader.Read(data);
+                CheckPixelLimit(jh.Width, jh.Height, options);
+                image = DecodeWithSkia(data, format, options, jh.Components == 1 ? PixelFormat.Gray8 : PixelFormat.Rgb24, false);
+                break;
+            }
+
+            case "GIF":
+            {
+                (int w, int h) = GifSize(data);
+                CheckPixelLimit(w, h, options);
+                image = DecodeWithSkia(data, format, options, null, true);
+                break;
+            }
+
+            case "WebP":
+            {
+                (int w, int h) = WebPSize(data);
+                CheckPixelLimit(w, h, options);
+                image = DecodeWithSkia(data, format, options, null, false);
+                break;
+            }
+
+            case "BMP":
+            {
+                (int w, int h) = BmpSize(data);
+                CheckPixelLimit(w, h, options);
+                int bits = data.Length >= 30 ? BinaryPrimitives.ReadUInt16LittleEndian(data[28..]) : 24;
+                image = DecodeWithSkia(data, format, options, null, bits <= 8);
+                break;
+            }
+
+            case "TIFF":
+                image = TiffDecoder.Decode(data, options);
+                break;
+            default:
+                throw Unsupported(format);
+        }
+
+        if (options.ApplyExifOrientation && image.Orientation is > 1 and <= 8)
+        {
+            (byte[] px, int w, int h) = Exif.Apply(image.Pixels.Span, image.Width, image.Height, image.Channels, image.Orientation);
+            return ClipImage.Create(w, h, image.Format, px, image.IsPalette, image.SourceFormat, image.Orientation);
+        }
+
+        return image.Orientation == 1
+            ? image
+            : ClipImage.Create(image.Width, image.Height, image.Format, image.Pixels, image.IsPalette, image.SourceFormat, 1);
+    }
+
+    private static unsafe ClipImage DecodeWithSkia(ReadOnlySpan<byte> data, string format, ImageDecodeOptions options, PixelFormat? forced, bool isPalette)
+    {
+        using SKData skData = SKData.CreateCopy(data);
+#pragma warning disable CA2000 // the codec takes ownership of the stream
+        using SKCodec? codec = SKCodec.Create(new SKMemoryStream(skData), out SKCodecResult createResult);
+#pragma warning restore CA2000
+        if (codec is null)
+        {
+            throw new ClipSharpException(ClipErrorKind.CorruptImage, $"truncated or corrupt image ({format}: {createResult})");
+        }
+
+        SKImageInfo info = codec.Info;
+        CheckPixelLimit(info.Width, info.Height, options);
+        int w = info.Width, h = info.Height;
+
+        bool gray = forced == PixelFormat.Gray8;
+        var dstInfo = new SKImageInfo(w, h, gray ? SKColorType.Gray8 : SKColorType.Rgba8888, gray || forced == PixelFormat.Rgb24 ? SKAlphaType.Opaque : SKAlphaType.Unpremul);
+        int bpp = gray ? 1 : 4;
+        int rawLength = checked(w * h * bpp);
+        bool pooled = forced == PixelFormat.Rgb24;
+        byte[] raw = pooled ? System.Buffers.ArrayPool<byte>.Shared.Rent(rawLength) : GC.AllocateUninitializedArray<byte>(rawLength);
+        try
+        {
+            SKCodecResult result;
+            fixed (byte* p = raw)
+            {
+                result = codec.GetPixels(dstInfo, (IntPtr)p, new SKCodecOptions(0));
+            }
+
+            if (result != SKCodecResult.Success)
+            {
+                throw new ClipSharpException(ClipErrorKind.CorruptImage, $"truncated or corrupt image ({format}: {result})");
+            }
+
+            return FromSkiaPixels(raw.AsSpan(0, rawLength), w, h, gray, forced, isPalette, format, (int)codec.EncodedOrigin, raw);
+        }
+        finally
+        {
+            if (pooled)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(raw);
+            }
+        }
+    }
+
+    private static unsafe ClipImage FromSkiaPixels(Span<byte> raw, int w, int h, bool gray, PixelFormat? forced, bool isPalette, string format, int orientation, byte[] rawArray)
+    {
+
+        if (orientation is < 1 or > 8)
+        {
+            orientation = 1;
+        }
+
+        if (gray)
+        {
+            return ClipImage.Create(w, h, PixelFormat.Gray8, rawArray, isPalette, format, orientation);
+        }
+
+        bool opaque = forced == PixelFormat.Rgb24 || !HasTransparency(raw);
+        if (!opaque)
+        {
+            return ClipImage.Create(w, h, PixelFormat.Rgba32, rawArray, isPalette, format, orientation);
+        }
+
+        byte[] rgb = GC.AllocateUninitializedArray<byte>(checked(w * h * 3));
+        fixed (byte* sp = raw)
+        fixed (byte* dp = rgb)
+        {
+            byte* s = sp;
+            byte* d = dp;
+            byte* end = dp + rgb.Length;
+            while (d < end)
+            {
+                d[0] = s[0];
+                d[1] = s[1];
+                d[2] = s[2];
+                d += 3;
+                s += 4;
+            }
+        }
+
+        return ClipImage.Create(w, h, PixelFormat.Rgb24, rgb, isPalette, format, orientation);
+    }
+
+    private static bool HasTransparency(ReadOnlySpan<byte> rgba)
+    {
+        ReadOnlySpan<uint> px = MemoryMarshal.Cast<byte, uint>(rgba);
+        uint alphaMask = BitConverter.IsLittleEndian ? 0xFF000000u : 0x000000FFu;
+        foreach (uint v in px)
+        {
+            if ((v & alphaMask) != alphaMask)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static ClipSharpException Truncated(string format) => new(ClipErrorKind.CorruptImage, $"truncated or corrupt image ({format} header)");
+
+    private static (int, int) GifSize(ReadOnlySpan<byte> d)
+        => d.Length < 10 ? throw Truncated("GIF") : (BinaryPrimitives.ReadUInt16LittleEndian(d[6..]), BinaryPrimitives.ReadUInt16LittleEndian(d[8..]));
+
+    private static (int, int) BmpSize(ReadOnlySpan<byte> d)
+    {
+        if (d.Length < 26)
+        {
+            throw Truncated("BMP");
+        }
+
+        uint dib = BinaryPrimitives.ReadUInt32LittleEndian(d[14..]);
+        if (dib == 12)
+        {
+            return (BinaryPrimitives.ReadUInt16LittleEndian(d[18..]), BinaryPrimitives.ReadUInt16LittleEndian(d[20..]));
+        }
+
+        int w = BinaryPrimitives.ReadInt32LittleEndian(d[18..]);
+        int h = BinaryPrimitives.ReadInt32LittleEndian(d[22..]);
+        return (Math.Abs(w), h == int.MinValue ? int.MaxValue : Math.Abs(h));
+    }
+
+    private static (int, int) WebPSize(ReadOnlySpan<byte> d)
+    {
+        if (d.Length < 30)
+        {
+            throw Truncated("WebP");
+        }
+
+        ReadOnlySpan<byte> chunk = d.Slice(12, 4);
+        if (chunk.SequenceEqual("VP8 "u8))
+        {
+            return (BinaryPrimitives.ReadUInt16LittleEndian(d[26..]) & 0x3FFF, BinaryPrimitives.ReadUInt16LittleEndian(d[28..]) & 0x3FFF);
+        }
+
+        if (chunk.SequenceEqual("VP8L"u8))
+        {
+            uint bits = BinaryPrimitives.ReadUInt32LittleEndian(d[21..]);
+            return ((int)(bits & 0x3FFF) + 1, (int)((bits >> 14) & 0x3FFF) + 1);
+        }
+
+        if (chunk.SequenceEqual("VP8X"u8))
+        {
+            int w = 1 + (d[24] | (d[25] << 8) | (d[26] << 16));
+            int h = 1 + (d[27] | (d[28] << 8) | (d[29] << 16));
+            return (w, h);
+        }
+
+        throw Truncated("WebP");
+    }
+}
