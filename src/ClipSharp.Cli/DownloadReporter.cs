@@ -58,6 +58,6 @@ internal sealed class DownloadReporter : IProgress<DownloadProgress>
             : "0:00:00";
         string what = p.File.Length == 0 ? "done" : p.File;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{p.Model} {bar} {fraction:P0} {ModelHub.FormatBytes(p.BytesDone)}/{ModelHub.FormatBytes(p.TotalBytes)} {rate} ETA {eta} {what}");
+            $"{p.Model} {bar} {fraction * 100:0}% {ModelHub.FormatBytes(p.BytesDone)}/{ModelHub.FormatBytes(p.TotalBytes)} {rate} ETA {eta} {what}");
     }
 }
