@@ -43,6 +43,12 @@ public sealed class ClipModelOptions
     /// <summary>Image decoding options (pixel limit, EXIF orientation).</summary>
     public ImageDecodeOptions? Decode { get; set; }
 
+    /// <summary>
+    /// With a dynamic sequence axis, send only up to the longest real token count of a batch (default). Off sends
+    /// the full context; tests use it to prove the two give the same embeddings.
+    /// </summary>
+    internal bool TrimTextPadding { get; set; } = true;
+
     /// <summary>Tokenizer options (context length, padding id).</summary>
     public ClipTokenizerOptions? Tokenizer { get; set; }
 }

@@ -97,7 +97,7 @@ internal sealed class OnnxTower : IDisposable
         for (int start = 0; start < count; start += step)
         {
             int n = Math.Min(step, count - start);
-            int seq = s.StaticLength > 0 ? s.StaticLength : MaxOf(lengths.Slice(start, n));
+            int seq = s.StaticLength > 0 ? s.StaticLength : _options.TrimTextPadding ? MaxOf(lengths.Slice(start, n)) : contextLength;
             if (s.StaticLength > contextLength)
             {
                 throw new ClipSharpException(ClipErrorKind.InvalidModel, $"the text model expects {s.StaticLength} tokens but the tokenizer's context length is {contextLength}", _path);

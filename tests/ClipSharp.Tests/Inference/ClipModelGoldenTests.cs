@@ -153,3 +153,100 @@ public class ClipModelGoldenTests
         }
     }
 }
+
+/// <summary>Behaviour of the model options against the golden outputs.</summary>
+public class ClipModelOptionsTests
+{
+    [SkippableFact]
+    public void EncodeTexts_HuggingFaceDynamicLength_TrimmedToRealTokensGivesTheSameEmbeddings()
+    {
+        string[] texts = Golden.Texts("labels_skimage");
+        using var trimmed = ClipModel.Load(Golden.ModelDir("hf"));
+        using var full = ClipModel.Load(Golden.ModelDir("hf"), new ClipModelOptions { TrimTextPadding = false });
+
+        float[][] a = trimmed.EncodeTexts(texts);
+        float[][] b = full.EncodeTexts(texts);
+
+        for (int i = 0; i < texts.Length; i++)
+        {
+            Assert.True(Golden.Cosine(a[i], b[i]) >= 0.9999999, texts[i]);
+            for (int j = 0; j < a[i].Length; j++)
+            {
+                Assert.Equal(b[i][j], a[i][j], 1e-6f);
+            }
+        }
+    }
+
+    [SkippableFact]
+    public void Classify_FolderDeclaringItsLogitScale_UsesIt()
+    {
+        // The random micro model's own scale is 14.2857; golden "probs" are model(image, text) at that scale.
+        string source = Golden.ModelDir("openclip");
+        string dir = Directory.CreateTempSubdirectory("clipsharp-model-").FullName;
+        try
+        {
+            foreach (string f in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+            {
+                string target = Path.Combine(dir, Path.GetRelativePath(source, f));
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(f, target);
+            }
+
+            File.WriteAllText(Path.Combine(dir, "config.json"), """{"embed_dim": 32, "logit_scale": 14.285714149475098}""");
+            using var model = ClipModel.Load(dir);
+            Assert.Equal(14.285714f, model.LogitScale, 5);
+            var classifier = ZeroShotClassifier.Create(model, ["dog", "cat", "bird"], new ZeroShotOptions { Templates = ["a photo of a {}"] });
+            double[][] expected = Golden.ProbsMatrix("labels", "probs");
+            string[] files = Golden.ImageFiles();
+            for (int i = 0; i < files.Length; i++)
+            {
+                var result = classifier.Classify(Golden.ImagePath(files[i]));
+                for (int j = 0; j < 3; j++)
+                {
+                    Assert.Equal(expected[i][j], result.Scores[j].Probability, 1e-4);
+                }
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [SkippableFact]
+    public void ZeroShot_Ensemble_IsTheRenormalisedMeanOfNormalisedPromptEmbeddings()
+    {
+        using var model = ClipModel.Load(Golden.ModelDir("hf"));
+        string[] templates = ["a photo of a {}.", "a drawing of a {}.", "itap of a {}."];
+        var classifier = ZeroShotClassifier.Create(model, ["dog", "cat"], new ZeroShotOptions { Templates = templates });
+
+        for (int c = 0; c < 2; c++)
+        {
+            string label = c == 0 ? "dog" : "cat";
+            float[][] prompts = model.EncodeTexts(templates.Select(t => PromptTemplates.Fill(t, label)).ToArray());
+            double[] mean = new double[model.EmbeddingDimension];
+            foreach (float[] p in prompts)
+            {
+                double norm = Math.Sqrt(p.Sum(v => (double)v * v));
+                for (int k = 0; k < mean.Length; k++)
+                {
+                    mean[k] += p[k] / norm / prompts.Length;
+                }
+            }
+
+            double meanNorm = Math.Sqrt(mean.Sum(v => v * v));
+            var actual = classifier.ClassEmbedding(c);
+            for (int k = 0; k < mean.Length; k++)
+            {
+                Assert.Equal(mean[k] / meanNorm, actual[k], 1e-6);
+            }
+        }
+    }
+
+    [SkippableFact]
+    public void PromptTemplates_ImageNet80_EqualOpenAIsList()
+    {
+        string[] expected = File.ReadAllLines(TestData.Path("zeroshot", "imagenet_templates.txt"));
+        Assert.Equal(expected, PromptTemplates.ImageNet80);
+    }
+}
