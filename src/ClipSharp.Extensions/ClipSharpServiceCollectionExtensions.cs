@@ -1,0 +1,81 @@
+using ClipSharp.Imaging;
+using ClipSharp.Models;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace ClipSharp.Extensions;
+
+/// <summary>Registers ClipSharp with a <see cref="IServiceCollection"/>.</summary>
+public static class ClipSharpServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the CLIP model (a singleton that owns the ONNX sessions and is disposed with the container), a text
+    /// generator (<c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c>) and an image generator
+    /// (<c>IEmbeddingGenerator&lt;DataContent, Embedding&lt;float&gt;&gt;</c>). Options are validated when the host
+    /// starts (data annotations, and that a folder model exists).
+    /// </summary>
+    public static IServiceCollection AddClipSharp(this IServiceCollection services, Action<ClipSharpOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        return services.AddClipSharpCore(services.AddOptions<ClipSharpOptions>().Configure(configure));
+    }
+
+    /// <summary>Like <see cref="AddClipSharp(IServiceCollection, Action{ClipSharpOptions})"/>, bound to a configuration section (e.g. <c>configuration.GetSection("ClipSharp")</c>).</summary>
+    public static IServiceCollection AddClipSharp(this IServiceCollection services, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(section);
+        return services.AddClipSharpCore(services.AddOptions<ClipSharpOptions>().Bind(section));
+    }
+
+    private static IServiceCollection AddClipSharpCore(this IServiceCollection services, OptionsBuilder<ClipSharpOptions> options)
+    {
+        options
+            .Validate(o => !string.IsNullOrWhiteSpace(o.Model), "ClipSharp:Model is required: a model folder or a catalog name such as ViT-B-32.")
+            .Validate(o => string.IsNullOrWhiteSpace(o.Model) || !LooksLikePath(o.Model) || Directory.Exists(o.Model), "ClipSharp:Model names a folder that does not exist.")
+            .Validate(o => string.IsNullOrWhiteSpace(o.Model) || LooksLikePath(o.Model) || ModelCatalog.Find(ModelCatalog.ParseReference(o.Model).Name) is not null || ModelCatalog.Find(o.Model) is not null,
+                "ClipSharp:Model is neither an existing folder nor a catalog model name.")
+            .Validate(o => o.MaxBatchSize >= 1, "ClipSharp:MaxBatchSize must be at least 1.")
+            .Validate(o => o.IntraOpThreads >= 0, "ClipSharp:IntraOpThreads must be 0 (one per core) or more.")
+            .Validate(o => o.MaxImagePixels >= 1, "ClipSharp:MaxImagePixels must be positive.")
+            .ValidateOnStart();
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<ClipSharpOptions>>().Value;
+            var hubOptions = ModelHubOptions.FromEnvironment();
+            hubOptions.Offline |= o.Offline;
+            if (o.CacheDirectory is not null)
+            {
+                hubOptions.CacheDirectory = o.CacheDirectory;
+            }
+
+            using var hub = ModelHub.Create(hubOptions);
+            var resolved = hub.ResolveAsync(o.Model).GetAwaiter().GetResult();
+            var model = ClipModel.Load(resolved.Folder, new ClipModelOptions
+            {
+                Variant = o.Variant ?? resolved.Variant,
+                IntraOpThreads = o.IntraOpThreads,
+                MaxBatchSize = o.MaxBatchSize,
+                Decode = new ImageDecodeOptions { MaxPixels = o.MaxImagePixels },
+            });
+            if (o.Warm)
+            {
+                model.Warm();
+            }
+
+            return model;
+        });
+        services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp => new ClipTextEmbeddingGenerator(sp.GetRequiredService<ClipModel>()));
+        services.AddSingleton<IEmbeddingGenerator<DataContent, Embedding<float>>>(sp =>
+            new ClipImageEmbeddingGenerator(sp.GetRequiredService<ClipModel>(), new ImageDecodeOptions { MaxPixels = sp.GetRequiredService<IOptions<ClipSharpOptions>>().Value.MaxImagePixels }));
+        return services;
+    }
+
+    /// <summary>A folder path rather than a catalog name (catalog names have no separators, except owner/repo forms the catalog knows).</summary>
+    private static bool LooksLikePath(string model)
+        => Directory.Exists(model) || model.StartsWith('.') || model.Contains(Path.DirectorySeparatorChar, StringComparison.Ordinal)
+            || (model.Contains('/', StringComparison.Ordinal) && ModelCatalog.Find(model) is null);
+}
