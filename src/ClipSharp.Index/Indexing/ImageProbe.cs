@@ -26,7 +26,7 @@ internal static class ImageProbe
 
     public static string? SniffFormat(ReadOnlySpan<byte> b)
     {
-        if (b.Length >= 8 && b[..8].SequenceEqual("\x89PNG\r\n\x1a\n"u8.ToArray()))
+        if (b.Length >= 8 && b[..8].SequenceEqual((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
         {
             return "PNG";
         }

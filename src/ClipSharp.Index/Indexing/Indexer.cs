@@ -286,11 +286,18 @@ public sealed class Indexer
         }
     }
 
-    private async Task EmbedAsync(RunState run, ChannelReader<Candidate> input, ChannelWriter<Outcome> outcomes, CancellationToken token, CancellationToken commitFailed)
+    /// <summary>
+    /// The embedding loop runs on its own thread and blocks there: inference is long, CPU-bound work that must not
+    /// starve the thread pool the other stages (and the committer) run on.
+    /// </summary>
+    private Task EmbedAsync(RunState run, ChannelReader<Candidate> input, ChannelWriter<Outcome> outcomes, CancellationToken token, CancellationToken commitFailed)
+        => Task.Factory.StartNew(() => EmbedLoop(run, input, outcomes, token, commitFailed), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void EmbedLoop(RunState run, ChannelReader<Candidate> input, ChannelWriter<Outcome> outcomes, CancellationToken token, CancellationToken commitFailed)
     {
         int batchSize = Math.Max(1, _embedder.PreferredBatchSize);
         var batch = new List<Candidate>(batchSize);
-        while (await input.WaitToReadAsync(token).ConfigureAwait(false))
+        while (input.WaitToReadAsync(token).AsTask().GetAwaiter().GetResult())
         {
             batch.Clear();
             while (batch.Count < batchSize && input.TryRead(out var c))
@@ -329,7 +336,10 @@ public sealed class Indexer
                     outcome = Fail(run, batch[i].File, Reason(r.Error));
                 }
 
-                await outcomes.WriteAsync(outcome, commitFailed).ConfigureAwait(false);
+                if (!outcomes.TryWrite(outcome))
+                {
+                    outcomes.WriteAsync(outcome, commitFailed).AsTask().GetAwaiter().GetResult();
+                }
             }
         }
     }
