@@ -310,11 +310,7 @@ public sealed class Indexer
                 continue;
             }
 
-            var results = _embedder.EmbedImageFiles(batch.Select(c => c.File.Path).ToList(), token);
-            if (results.Count != batch.Count)
-            {
-                throw new InvalidOperationException($"The embedder returned {results.Count} results for {batch.Count} files.");
-            }
+            var results = EmbedBatch(run, batch, token);
 
             // Everything embedded is committed, even when cancellation arrives now: that work is done.
             for (int i = 0; i < batch.Count; i++)
@@ -341,6 +337,38 @@ public sealed class Indexer
                     outcomes.WriteAsync(outcome, commitFailed).AsTask().GetAwaiter().GetResult();
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Embeds a batch. An unexpected exception (a decoder bug on one odd file) must not stop the run: the batch is
+    /// retried file by file and the file that throws is failed with the message. If nothing has been embedded yet
+    /// and files keep throwing, the embedder itself is broken: that stops the run instead of failing every file.
+    /// </summary>
+    private IReadOnlyList<ImageEmbeddingResult> EmbedBatch(RunState run, List<Candidate> batch, CancellationToken token)
+    {
+        try
+        {
+            var results = _embedder.EmbedImageFiles(batch.Select(c => c.File.Path).ToList(), token);
+            if (results.Count != batch.Count)
+            {
+                throw new InvalidOperationException($"The embedder returned {results.Count} results for {batch.Count} files.");
+            }
+
+            return results;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && batch.Count > 1)
+        {
+            return batch.Select(c => EmbedBatch(run, [c], token)[0]).ToList();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not ClipSharpException)
+        {
+            if (Interlocked.Read(ref run.Embedded) == 0 && Interlocked.Increment(ref run.Unexpected) >= 8)
+            {
+                throw new ClipSharpException(ClipErrorKind.Inference, "the embedder fails on every file: " + ex.Message, batch[0].File.Path, ex);
+            }
+
+            return [new ImageEmbeddingResult(batch[0].File.Path, null, new ClipSharpException(ClipErrorKind.Unknown, ex.GetType().Name + ": " + ex.Message, batch[0].File.Path, ex))];
         }
     }
 
@@ -464,6 +492,7 @@ public sealed class Indexer
         public long Reused;
         public long Failed;
         public long Skipped;
+        public long Unexpected;
         public volatile bool WalkComplete;
 
         public IndexProgress Snapshot(Stopwatch clock, bool final)

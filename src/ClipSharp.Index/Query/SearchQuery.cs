@@ -122,7 +122,7 @@ public static partial class SearchQuery
         return sum;
     }
 
-    [GeneratedRegex(@"(\s[+-]\s)")]
+    [GeneratedRegex(@"(?<=\s)([+-])(?=\s)")]
     private static partial Regex Operator();
 
     [GeneratedRegex(@"^([0-9]*\.?[0-9]+)\s*:\s*(.+)$")]

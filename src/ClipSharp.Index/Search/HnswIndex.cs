@@ -42,19 +42,38 @@ internal sealed class HnswIndex : IDisposable
             (ulong)options.Connectivity, (ulong)options.ExpansionAdd, (ulong)Math.Max(options.ExpansionSearch, 1), false);
         try
         {
-            const int Chunk = 4096;
-            for (int start = 0; start < snapshot.Count; start += Chunk)
+            if (snapshot.Count == 0)
             {
-                int n = Math.Min(Chunk, snapshot.Count - start);
-                var keys = new ulong[n];
-                var vectors = new float[n][];
-                for (int i = 0; i < n; i++)
-                {
-                    keys[i] = (ulong)(start + i);
-                    vectors[i] = snapshot.ReadRow(start + i).ToArray();
-                }
+                return new HnswIndex(index);
+            }
 
-                index.Add(keys, vectors);
+            // Concurrent inserts are safe in the native index once capacity is reserved (growing is not). The
+            // binding keeps its reserve method private, so reach it by reflection; without it, add sequentially.
+            if (TryReserve(index, (ulong)snapshot.Count))
+            {
+                Parallel.For(0, snapshot.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, () => new float[snapshot.Dimension], (row, _, buffer) =>
+                {
+                    snapshot.ReadRow(row).CopyTo(buffer);
+                    index.Add((ulong)row, buffer);
+                    return buffer;
+                }, _ => { });
+            }
+            else
+            {
+                const int Chunk = 4096;
+                for (int start = 0; start < snapshot.Count; start += Chunk)
+                {
+                    int n = Math.Min(Chunk, snapshot.Count - start);
+                    var keys = new ulong[n];
+                    var vectors = new float[n][];
+                    for (int i = 0; i < n; i++)
+                    {
+                        keys[i] = (ulong)(start + i);
+                        vectors[i] = snapshot.ReadRow(start + i).ToArray();
+                    }
+
+                    index.Add(keys, vectors);
+                }
             }
         }
         catch
@@ -64,6 +83,18 @@ internal sealed class HnswIndex : IDisposable
         }
 
         return new HnswIndex(index);
+    }
+
+    private static bool TryReserve(USearchIndex index, ulong count)
+    {
+        var method = typeof(USearchIndex).GetMethod("IncreaseCapacity", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance);
+        if (method is null)
+        {
+            return false;
+        }
+
+        method.Invoke(index, [count]);
+        return index.Capacity() >= count;
     }
 
     /// <summary>Loads the persisted graph of <paramref name="snapshot"/> from <paramref name="folder"/>, or builds and saves it.</summary>
