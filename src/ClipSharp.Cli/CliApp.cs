@@ -23,6 +23,10 @@ internal static class CliApp
         root.Add(PreprocessCommand.Create(ctx));
         root.Add(EmbedCommand.Create(ctx));
         root.Add(ClassifyCommand.Create(ctx));
+        root.Add(IndexCommand.Create(ctx));
+        root.Add(SearchCommand.Create(ctx));
+        root.Add(SearchCommand.CreateSimilar(ctx));
+        root.Add(DupesCommand.Create(ctx));
 
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -361,8 +361,9 @@ public sealed class Indexer
         {
             return batch.Select(c => EmbedBatch(run, [c], token)[0]).ToList();
         }
-        catch (Exception ex) when (ex is not OperationCanceledException and not ClipSharpException)
+        catch (Exception caught) when (caught is not OperationCanceledException and not ClipSharpException)
         {
+            var ex = caught is AggregateException { InnerExceptions.Count: 1 } aggregate ? aggregate.InnerExceptions[0] : caught;
             if (Interlocked.Read(ref run.Embedded) == 0 && Interlocked.Increment(ref run.Unexpected) >= 8)
             {
                 throw new ClipSharpException(ClipErrorKind.Inference, "the embedder fails on every file: " + ex.Message, batch[0].File.Path, ex);

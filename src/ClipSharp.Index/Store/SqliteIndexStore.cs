@@ -124,7 +124,7 @@ public sealed class SqliteIndexStore : IIndexStore
             model,
             ReadMeta(_connection, "preprocess_fingerprint") ?? "",
             int.Parse(ReadMeta(_connection, "dimension") ?? "0", CultureInfo.InvariantCulture),
-            ReadMeta(_connection, "model_folder"))
+            ReadMeta(_connection, "model_folder") is { Length: > 0 } folder ? folder : null)
         {
             SchemaVersion = int.Parse(ReadMeta(_connection, "schema_version") ?? "0", CultureInfo.InvariantCulture),
         };
