@@ -76,6 +76,10 @@ public sealed class StoreTests : IDisposable
         Assert.Equal([0.75f, 0.25f], second.Embedding!);
         Assert.Equal(1, (await store.GetCountsAsync()).Files);
         Assert.Single(await store.GetBySha256Async("sha-/a.jpg"));
+        var byId = await store.GetByIdAsync(second.Id, true);
+        Assert.Equal(second.Embedding, byId!.Embedding);
+        Assert.Equal(second, byId with { Embedding = second.Embedding });
+        Assert.Null(await store.GetByIdAsync(second.Id + 1, false));
     }
 
     [Fact]

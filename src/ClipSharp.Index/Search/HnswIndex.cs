@@ -107,7 +107,8 @@ internal sealed class HnswIndex : IDisposable
         {
             if (File.Exists(file) && File.Exists(fingerprintFile) && File.ReadAllText(fingerprintFile) == fingerprint)
             {
-                var loaded = new USearchIndex(file, false);
+                // Memory-mapped (view) rather than loaded: no second copy of the vectors in RAM, near-instant start.
+                var loaded = new USearchIndex(file, true);
                 if ((long)loaded.Size() == snapshot.Count && (int)loaded.Dimensions() == snapshot.Dimension)
                 {
                     return new HnswIndex(loaded);

@@ -20,6 +20,9 @@ public interface IIndexStore : IAsyncDisposable
     /// <summary>The record of one path (exact, full path), or null.</summary>
     Task<IndexedFile?> GetByPathAsync(string path, bool withEmbedding, CancellationToken cancellationToken = default);
 
+    /// <summary>The record with this id (as in <see cref="SearchHit.Id"/>), or null.</summary>
+    Task<IndexedFile?> GetByIdAsync(long id, bool withEmbedding, CancellationToken cancellationToken = default);
+
     /// <summary>Records whose content hash is <paramref name="sha256"/> (lower-case hex), with embeddings.</summary>
     Task<IReadOnlyList<IndexedFile>> GetBySha256Async(string sha256, CancellationToken cancellationToken = default);
 

@@ -158,6 +158,16 @@ public sealed class SqliteIndexStore : IIndexStore
     }, cancellationToken);
 
     /// <inheritdoc/>
+    public Task<IndexedFile?> GetByIdAsync(long id, bool withEmbedding, CancellationToken cancellationToken = default) => Locked(() =>
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = $"SELECT {FileColumns}{(withEmbedding ? ", embedding" : "")} FROM files WHERE id = $id";
+        cmd.Parameters.AddWithValue("$id", id);
+        using var reader = cmd.ExecuteReader();
+        return reader.Read() ? ReadFile(reader, withEmbedding) : null;
+    }, cancellationToken);
+
+    /// <inheritdoc/>
     public Task<IReadOnlyList<IndexedFile>> GetBySha256Async(string sha256, CancellationToken cancellationToken = default) => Locked(() =>
     {
         using var cmd = _connection.CreateCommand();
