@@ -56,9 +56,10 @@ void Search(int n)
         clock.Restart();
         var keys = hnsw.Search(query, 128);
         var scored = new List<(int Row, float Score)>(keys.Length);
-        foreach (ulong k in keys)
+        foreach (long id in keys)
         {
-            scored.Add(((int)k, TensorPrimitives.Dot(snapshot.ReadRow((int)k), query)));
+            int row = snapshot.RowOfId(id);
+            scored.Add((row, TensorPrimitives.Dot(snapshot.ReadRow(row), query)));
         }
 
         var rescored = scored.OrderByDescending(x => x.Score).Take(K).Select(x => x.Row).ToList();

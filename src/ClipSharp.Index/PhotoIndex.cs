@@ -62,6 +62,9 @@ public sealed class PhotoIndex : IIndexSearch, IAsyncDisposable
     /// <summary>The index folder.</summary>
     public string Folder => Store.Folder;
 
+    /// <summary>How the HNSW graph in use came to be (null before it is needed).</summary>
+    internal HnswOrigin? HnswOrigin => _hnsw?.Origin;
+
     /// <summary>How the last search was answered.</summary>
     public SearchMethod LastMethod { get; private set; }
 
@@ -119,9 +122,14 @@ public sealed class PhotoIndex : IIndexSearch, IAsyncDisposable
         }
 
         var result = new List<(int Row, float Score)>();
-        foreach (ulong key in hnsw.Search(query, fetch))
+        foreach (long id in hnsw.Search(query, fetch))
         {
-            int row = (int)key;
+            int row = snapshot.RowOfId(id);
+            if (row < 0)
+            {
+                continue;
+            }
+
             float score = System.Numerics.Tensors.TensorPrimitives.Dot(snapshot.ReadRow(row), query);
             if (score >= minScore && (filter is null || filter(row)))
             {

@@ -71,39 +71,77 @@ public sealed class PhotoIndexSearchTests : IDisposable
     }
 
     [Fact]
-    public async Task Above_the_threshold_search_uses_a_persisted_hnsw_graph_that_is_rebuilt_when_stale()
+    public async Task Above_the_threshold_search_uses_a_persisted_hnsw_graph_that_is_updated_when_stale()
     {
         var random = new Random(5);
-        var files = Enumerable.Range(0, 600).Select(i =>
+        float[] RandomUnit()
         {
             var v = Enumerable.Range(0, Dim).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
             ClipMath.Normalize(v);
-            return Record($"/p/{i:D4}.jpg", v);
-        }).ToList();
+            return v;
+        }
+
+        var files = Enumerable.Range(0, 600).Select(i => Record($"/p/{i:D4}.jpg", RandomUnit())).ToList();
         var options = new PhotoIndexOptions { Hnsw = new HnswOptions { Threshold = 500 } };
         await using var index = await OpenWithAsync(files, options);
         float[] q = files[17].Embedding!;
 
         var approx = await index.SearchAsync(q, new SearchOptions { Limit = 10 });
         Assert.Equal(SearchMethod.Hnsw, index.LastMethod);
+        Assert.Equal(HnswOrigin.Built, index.HnswOrigin);
         var exact = await index.SearchAsync(q, new SearchOptions { Limit = 10, Exact = true });
         Assert.Equal(SearchMethod.Exact, index.LastMethod);
         Assert.Equal(exact.Select(h => h.Path), approx.Select(h => h.Path));
         Assert.Equal("/p/0017.jpg", approx[0].Path);
-        string fingerprint = File.ReadAllText(Path.Combine(index.Folder, "hnsw.json"));
 
-        // A change in the store makes the graph stale: the next search rebuilds it and sees the change.
+        // A few changes (a delete, a re-embedded file, a new file) update the persisted graph instead of rebuilding it.
+        float[] moved = RandomUnit();
+        float[] added = RandomUnit();
         var batch = new IndexBatch();
         batch.Deletes.Add("/p/0017.jpg");
+        batch.Upserts.Add(Record("/p/0100.jpg", moved));
+        batch.Upserts.Add(Record("/p/new.jpg", added));
         await index.Store.CommitAsync(batch);
-        var after = await index.SearchAsync(q, new SearchOptions { Limit = 10 });
-        Assert.DoesNotContain(after, h => h.Path == "/p/0017.jpg");
-        Assert.NotEqual(fingerprint, File.ReadAllText(Path.Combine(index.Folder, "hnsw.json")));
 
-        // A fresh process loads the persisted graph instead of rebuilding it.
-        await using var reopened = PhotoIndex.Open(index.Folder, options);
-        var again = await reopened.SearchAsync(q, new SearchOptions { Limit = 10 });
-        Assert.Equal(after.Select(h => h.Path), again.Select(h => h.Path));
+        var after = await index.SearchAsync(q, new SearchOptions { Limit = 10 });
+        Assert.Equal(HnswOrigin.Updated, index.HnswOrigin);
+        Assert.DoesNotContain(after, h => h.Path == "/p/0017.jpg");
+        Assert.Equal((await index.SearchAsync(q, new SearchOptions { Limit = 10, Exact = true })).Select(h => h.Path), after.Select(h => h.Path));
+        Assert.Equal("/p/0100.jpg", (await index.SearchAsync(moved, new SearchOptions { Limit = 1 }))[0].Path);
+        Assert.Equal("/p/new.jpg", (await index.SearchAsync(added, new SearchOptions { Limit = 1 }))[0].Path);
+
+        // A fresh process maps the persisted graph instead of rebuilding it.
+        await using (var reopened = PhotoIndex.Open(index.Folder, options))
+        {
+            var again = await reopened.SearchAsync(q, new SearchOptions { Limit = 10 });
+            Assert.Equal(HnswOrigin.Loaded, reopened.HnswOrigin);
+            Assert.Equal(after.Select(h => h.Path), again.Select(h => h.Path));
+        }
+
+        // Many changes rebuild it; a damaged file is rebuilt, never used.
+        batch = new IndexBatch();
+        batch.Deletes.AddRange(files.Skip(200).Select(f => f.Path));
+        await index.Store.CommitAsync(batch);
+        await index.SearchAsync(q, new SearchOptions { Limit = 10 });
+        Assert.Equal(SearchMethod.Exact, index.LastMethod); // 402 left: below the threshold
+        await index.Store.CommitAsync(Batch(files.Skip(200).Select(f => f with { Path = f.Path + ".copy" })));
+        await index.SearchAsync(q, new SearchOptions { Limit = 10 });
+        Assert.Equal(HnswOrigin.Built, index.HnswOrigin);
+
+        File.WriteAllBytes(Path.Combine(index.Folder, "hnsw.usearch"), [1, 2, 3]);
+        await using (var damaged = PhotoIndex.Open(index.Folder, options))
+        {
+            var hits = await damaged.SearchAsync(q, new SearchOptions { Limit = 10 });
+            Assert.Equal(HnswOrigin.Built, damaged.HnswOrigin);
+            Assert.Equal((await damaged.SearchAsync(q, new SearchOptions { Limit = 10, Exact = true })).Select(h => h.Path), hits.Select(h => h.Path));
+        }
+    }
+
+    private static IndexBatch Batch(IEnumerable<IndexedFile> upserts)
+    {
+        var batch = new IndexBatch();
+        batch.Upserts.AddRange(upserts);
+        return batch;
     }
 
     [Fact]

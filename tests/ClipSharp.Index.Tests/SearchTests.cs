@@ -165,7 +165,7 @@ public sealed class SearchTests(ITestOutputHelper output)
             clock.Restart();
             var approx = hnsw.Search(q, 128).Take(K);
             hnswTime += clock.Elapsed;
-            hits += approx.Count(k => exact.Contains((int)k));
+            hits += approx.Count(id => exact.Contains(snapshot.RowOfId(id)));
         }
 
         double recall = hits / (Queries * K);

@@ -75,12 +75,13 @@ internal static class DuplicateFinder
             }
             else
             {
-                foreach (ulong key in hnsw.Search(v, HnswNeighbours))
+                foreach (long id in hnsw.Search(v, HnswNeighbours))
                 {
-                    int j = node[(int)key];
+                    int other = s.RowOfId(id);
+                    int j = other < 0 ? -1 : node[other];
                     if (j > i)
                     {
-                        float score = TensorPrimitives.Dot(v, s.ReadRow((int)key));
+                        float score = TensorPrimitives.Dot(v, s.ReadRow(other));
                         if (score >= threshold)
                         {
                             local.Add((i, j, score));

@@ -13,8 +13,21 @@ internal sealed class VectorSnapshot
         Paths = new string[count];
         Sha256 = new string[count];
         TakenAt = new DateTime?[count];
+        RowGeneration = new long[count];
         Matrix = new float[(long)count * dimension];
+        _rowOfId = new Lazy<Dictionary<long, int>>(() =>
+        {
+            var map = new Dictionary<long, int>(Count);
+            for (int i = 0; i < Count; i++)
+            {
+                map[Ids[i]] = i;
+            }
+
+            return map;
+        });
     }
+
+    private readonly Lazy<Dictionary<long, int>> _rowOfId;
 
     public long Generation { get; }
 
@@ -32,7 +45,13 @@ internal sealed class VectorSnapshot
 
     public DateTime?[] TakenAt { get; private set; }
 
+    /// <summary>The store generation that last wrote each row (a row newer than a graph must be re-added to it).</summary>
+    public long[] RowGeneration { get; private set; }
+
     public float[] Matrix { get; private set; }
+
+    /// <summary>The row of a file id, or -1.</summary>
+    public int RowOfId(long id) => _rowOfId.Value.TryGetValue(id, out int row) ? row : -1;
 
     public Span<float> Row(int row) => Matrix.AsSpan(row * Dimension, Dimension);
 
@@ -51,6 +70,7 @@ internal sealed class VectorSnapshot
         Paths = Paths[..count];
         Sha256 = Sha256[..count];
         TakenAt = TakenAt[..count];
+        RowGeneration = RowGeneration[..count];
         Matrix = Matrix[..(count * Dimension)];
     }
 

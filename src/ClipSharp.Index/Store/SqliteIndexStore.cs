@@ -88,7 +88,8 @@ public sealed class SqliteIndexStore : IIndexStore
                     height INTEGER NOT NULL,
                     taken_at INTEGER NULL,
                     vector_key TEXT NOT NULL,
-                    embedding BLOB NOT NULL
+                    embedding BLOB NOT NULL,
+                    gen INTEGER NOT NULL
                 );
                 CREATE INDEX files_sha256 ON files(sha256);
                 CREATE INDEX files_taken_at ON files(taken_at);
@@ -254,16 +255,17 @@ public sealed class SqliteIndexStore : IIndexStore
         return Locked(() =>
         {
             using var tx = _connection.BeginTransaction();
+            long generation = BumpGeneration(tx);
             using (var upsert = _connection.CreateCommand())
             using (var clearFailure = _connection.CreateCommand())
             {
                 upsert.Transaction = tx;
                 upsert.CommandText = """
-                    INSERT INTO files(path, size, mtime, sha256, width, height, taken_at, vector_key, embedding)
-                    VALUES ($path, $size, $mtime, $sha, $w, $h, $taken, $key, $emb)
+                    INSERT INTO files(path, size, mtime, sha256, width, height, taken_at, vector_key, embedding, gen)
+                    VALUES ($path, $size, $mtime, $sha, $w, $h, $taken, $key, $emb, $gen)
                     ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, sha256 = excluded.sha256,
                         width = excluded.width, height = excluded.height, taken_at = excluded.taken_at,
-                        vector_key = excluded.vector_key, embedding = excluded.embedding
+                        vector_key = excluded.vector_key, embedding = excluded.embedding, gen = excluded.gen
                     """;
                 var pPath = upsert.Parameters.Add("$path", SqliteType.Text);
                 var pSize = upsert.Parameters.Add("$size", SqliteType.Integer);
@@ -274,6 +276,7 @@ public sealed class SqliteIndexStore : IIndexStore
                 var pTaken = upsert.Parameters.Add("$taken", SqliteType.Integer);
                 var pKey = upsert.Parameters.Add("$key", SqliteType.Text);
                 var pEmb = upsert.Parameters.Add("$emb", SqliteType.Blob);
+                upsert.Parameters.AddWithValue("$gen", generation);
                 clearFailure.Transaction = tx;
                 clearFailure.CommandText = "DELETE FROM failures WHERE path = $path";
                 var pClear = clearFailure.Parameters.Add("$path", SqliteType.Text);
@@ -335,7 +338,6 @@ public sealed class SqliteIndexStore : IIndexStore
                 }
             }
 
-            BumpGeneration(tx);
             tx.Commit();
             return 0;
         }, cancellationToken);
@@ -380,7 +382,7 @@ public sealed class SqliteIndexStore : IIndexStore
         int n = Convert.ToInt32(count.ExecuteScalar(), CultureInfo.InvariantCulture);
         var snapshot = new VectorSnapshot(generation, key, dim, n);
         using var cmd = _connection.CreateCommand();
-        cmd.CommandText = "SELECT id, path, sha256, taken_at, embedding FROM files WHERE vector_key = $k ORDER BY path";
+        cmd.CommandText = "SELECT id, path, sha256, taken_at, embedding, gen FROM files WHERE vector_key = $k ORDER BY path";
         cmd.Parameters.AddWithValue("$k", key);
         using var reader = cmd.ExecuteReader();
         int row = 0;
@@ -398,6 +400,7 @@ public sealed class SqliteIndexStore : IIndexStore
             }
 
             MemoryMarshal.Cast<byte, float>(blob).CopyTo(snapshot.Row(row));
+            snapshot.RowGeneration[row] = reader.GetInt64(5);
             row++;
         }
 
@@ -436,12 +439,13 @@ public sealed class SqliteIndexStore : IIndexStore
         }
     }
 
-    private void BumpGeneration(SqliteTransaction tx)
+    /// <summary>Increments the generation inside <paramref name="tx"/>; returns the new value.</summary>
+    private long BumpGeneration(SqliteTransaction tx)
     {
         using var cmd = _connection.CreateCommand();
         cmd.Transaction = tx;
-        cmd.CommandText = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'";
-        cmd.ExecuteNonQuery();
+        cmd.CommandText = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation' RETURNING CAST(value AS INTEGER)";
+        return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
     private static string? ReadMeta(SqliteConnection connection, string key)
