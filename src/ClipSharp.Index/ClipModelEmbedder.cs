@@ -46,8 +46,9 @@ public sealed class ClipModelEmbedder : IClipEmbedder
 
     /// <summary>
     /// Model id: the folder name and a hash of every file's relative path and size plus the first and last MiB of
-    /// the ONNX files and all of the small configuration files. Preprocessing: a hash of the configuration files
-    /// (where the preprocessing lives), the input size and ClipSharp's pipeline version.
+    /// the ONNX files and all of the small configuration files. Preprocessing: a hash of the preprocessing
+    /// configuration files (preprocess_cfg.json, preprocessor_config.json) and config.json, the input size and
+    /// ClipSharp's pipeline version.
     /// </summary>
     private static (string ModelId, string Preprocess) Fingerprint(ClipModel model)
     {
@@ -65,7 +66,7 @@ public sealed class ClipModelEmbedder : IClipEmbedder
                 byte[] all = new byte[info.Length];
                 stream.ReadExactly(all);
                 weights.AppendData(all);
-                if (!relative.Contains("tokenizer", StringComparison.OrdinalIgnoreCase) && !relative.Contains("vocab", StringComparison.OrdinalIgnoreCase))
+                if (Path.GetFileName(relative).Contains("preprocess", StringComparison.OrdinalIgnoreCase) || relative == "config.json")
                 {
                     preprocess.AppendData(Encoding.UTF8.GetBytes(relative));
                     preprocess.AppendData(all);
