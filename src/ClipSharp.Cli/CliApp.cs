@@ -25,6 +25,10 @@ internal static class CliApp
         root.Add(ClassifyCommand.Create(ctx));
         root.Add(ModelsCommand.Create(ctx));
         root.Add(EvalCommand.Create(ctx));
+        root.Add(IndexCommand.Create(ctx));
+        root.Add(SearchCommand.Create(ctx));
+        root.Add(SearchCommand.CreateSimilar(ctx));
+        root.Add(DupesCommand.Create(ctx));
 
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -1,0 +1,237 @@
+using System.CommandLine;
+using System.Globalization;
+using ClipSharp.Index;
+using Spectre.Console;
+
+namespace ClipSharp.Cli;
+
+/// <summary><c>clipsharp index DIR…</c> (bring the index up to date) and <c>clipsharp index status</c>.</summary>
+internal static class IndexCommand
+{
+    private static readonly TimeSpan s_plainProgressInterval = TimeSpan.FromSeconds(5);
+
+    public static Command Create(CommandContext ctx)
+    {
+        var folders = new Argument<string[]>("dir") { Description = "Photo folders to index (walked recursively).", Arity = ArgumentArity.ZeroOrMore };
+        var index = IndexCommandContext.IndexOption();
+        var model = CommandContext.ModelOption();
+        var include = new Option<string[]>("--include") { Description = "Only index files matching this glob (relative to DIR, or the file name); repeatable.", HelpName = "GLOB" };
+        var exclude = new Option<string[]>("--exclude") { Description = "Skip files and folders matching this glob; repeatable.", HelpName = "GLOB" };
+        var retry = new Option<bool>("--retry-failed") { Description = "Retry files that failed before even if they have not changed." };
+        var json = CommandContext.JsonOption();
+        json.Description = "Print the run's summary as one JSON object.";
+        var command = new Command("index", "Bring the photo index up to date with folders: new and changed files are embedded, moved ones re-used, deleted ones removed. Failures are listed and never stop the run.")
+        {
+            folders, index, model, include, exclude, retry, json,
+        };
+        command.Add(CreateStatus(ctx));
+        command.SetAction(async (parse, cancel) =>
+        {
+            string[] dirs = parse.GetValue(folders) ?? [];
+            if (dirs.Length == 0)
+            {
+                throw new CliUsageException("no folders given: clipsharp index DIR… (or clipsharp index status)");
+            }
+
+            foreach (string dir in dirs)
+            {
+                if (!Directory.Exists(dir))
+                {
+                    throw new CliUsageException($"no such folder: {dir}");
+                }
+            }
+
+            string indexFolder = IndexCommandContext.ResolveIndexPath(parse.GetValue(index));
+            using var clip = await ctx.LoadModelAsync(parse.GetValue(model), null, offline: false, cancel).ConfigureAwait(false);
+            var embedder = new ClipModelEmbedder(clip);
+            await using var photoIndex = PhotoIndex.Open(indexFolder);
+            var indexer = new Indexer(photoIndex.Store, embedder, new IndexerOptions
+            {
+                Include = parse.GetValue(include) ?? [],
+                Exclude = parse.GetValue(exclude) ?? [],
+                RetryFailed = parse.GetValue(retry),
+                SkipFolder = indexFolder,
+            });
+
+            IndexRunResult result;
+            try
+            {
+                result = await RunWithProgressAsync(ctx, indexer, dirs, cancel).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                ctx.Console.Error.WriteLine("stopped: the work done so far is saved; run the same command again to resume");
+                return 130;
+            }
+
+            await photoIndex.PrepareAsync(cancel).ConfigureAwait(false);
+            var roots = dirs.Select(d => Path.TrimEndingDirectorySeparator(Path.GetFullPath(d)) + Path.DirectorySeparatorChar).ToList();
+            var failures = new List<IndexFailure>();
+            await foreach (var f in photoIndex.Store.ListFailuresAsync(cancel).ConfigureAwait(false))
+            {
+                if (roots.Exists(r => f.Path.StartsWith(r, StringComparison.Ordinal)))
+                {
+                    failures.Add(f);
+                }
+            }
+
+            var counts = await photoIndex.Store.GetCountsAsync(cancel).ConfigureAwait(false);
+            if (parse.GetValue(json))
+            {
+                JsonLines.Write(ctx.Console.Out, w =>
+                {
+                    w.WriteString("index", indexFolder);
+                    w.WriteNumber("files", counts.Files);
+                    w.WriteNumber("found", result.Found);
+                    w.WriteNumber("unchanged", result.Unchanged);
+                    w.WriteNumber("embedded", result.Embedded);
+                    w.WriteNumber("reused", result.Reused);
+                    w.WriteNumber("deleted", result.Deleted);
+                    w.WriteNumber("skipped", result.Skipped);
+                    w.WriteBoolean("modelChanged", result.ModelChanged);
+                    w.WriteNumber("seconds", Math.Round(result.Elapsed.TotalSeconds, 3));
+                    WriteFailures(w, failures);
+                });
+            }
+            else
+            {
+                double rate = result.Embedded / Math.Max(result.Elapsed.TotalSeconds, 1e-3);
+                ctx.Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{indexFolder}: {counts.Files} files indexed; this run: {result.Embedded} embedded, {result.Reused} re-used, {result.Unchanged} unchanged, {result.Deleted} removed, {failures.Count} failed ({rate:0.0} images/s, {result.Elapsed.TotalSeconds:0.0} s)"));
+                if (result.ModelChanged)
+                {
+                    ctx.Console.Out.WriteLine("the model or its preprocessing changed: every vector was rebuilt");
+                }
+
+                foreach (var f in failures)
+                {
+                    ctx.Console.Out.WriteLine($"failed: {f.Path}: {f.Reason}");
+                }
+            }
+
+            return CliApp.Ok;
+        });
+        return command;
+    }
+
+    private static async Task<IndexRunResult> RunWithProgressAsync(CommandContext ctx, Indexer indexer, string[] dirs, CancellationToken cancel)
+    {
+        if (ctx.Console.OutputRedirected)
+        {
+            // Not a terminal: a plain line every few seconds on stderr (stdout stays the summary).
+            var last = DateTime.MinValue;
+            var plain = new InlineProgress(p =>
+            {
+                if (DateTime.UtcNow - last < s_plainProgressInterval)
+                {
+                    return;
+                }
+
+                last = DateTime.UtcNow;
+                ctx.Console.Error.WriteLine(Describe(p));
+            });
+            return await indexer.RunAsync(dirs, plain, cancel).ConfigureAwait(false);
+        }
+
+        IndexRunResult? result = null;
+        await ctx.Console.Ansi.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async progressContext =>
+            {
+                var task = progressContext.AddTask("walking folders", maxValue: 1);
+                var bar = new InlineProgress(p =>
+                {
+                    task.MaxValue = Math.Max(1, p.ToProcess);
+                    task.Value = p.Processed;
+                    task.Description = Markup.Escape(Describe(p));
+                });
+                result = await indexer.RunAsync(dirs, bar, cancel).ConfigureAwait(false);
+                task.Value = task.MaxValue;
+            }).ConfigureAwait(false);
+        return result!;
+    }
+
+    private static string Describe(IndexProgress p) => string.Create(CultureInfo.InvariantCulture,
+        $"{p.Processed}/{p.ToProcess}{(p.WalkComplete ? "" : "+")} to update of {p.Found} found: {p.Embedded} embedded, {p.Reused} re-used, {p.Failed} failed, {p.ImagesPerSecond:0.0} images/s{(p.Eta is { } eta ? $", ETA {eta:hh\\:mm\\:ss}" : "")}");
+
+    private static Command CreateStatus(CommandContext ctx)
+    {
+        var index = IndexCommandContext.IndexOption();
+        var json = CommandContext.JsonOption();
+        json.Description = "Print one JSON object.";
+        var command = new Command("status", "Show what an index holds: counts, model, size on disk, and every failed file with its reason.") { index, json };
+        command.SetAction(async (parse, cancel) =>
+        {
+            await using var photoIndex = IndexCommandContext.OpenExisting(parse.GetValue(index));
+            var meta = await photoIndex.Store.GetMetadataAsync(cancel).ConfigureAwait(false);
+            var counts = await photoIndex.Store.GetCountsAsync(cancel).ConfigureAwait(false);
+            var failures = new List<IndexFailure>();
+            await foreach (var f in photoIndex.Store.ListFailuresAsync(cancel).ConfigureAwait(false))
+            {
+                failures.Add(f);
+            }
+
+            long bytes = Directory.EnumerateFiles(photoIndex.Folder).Sum(f => new FileInfo(f).Length);
+            if (parse.GetValue(json))
+            {
+                JsonLines.Write(ctx.Console.Out, w =>
+                {
+                    w.WriteString("index", photoIndex.Folder);
+                    w.WriteNumber("files", counts.Files);
+                    w.WriteNumber("current", counts.Current);
+                    w.WriteNumber("stale", counts.Stale);
+                    if (meta is null)
+                    {
+                        w.WriteNull("model");
+                    }
+                    else
+                    {
+                        w.WriteString("model", meta.ModelId);
+                        w.WriteString("modelFolder", meta.ModelFolder);
+                        w.WriteString("preprocess", meta.PreprocessFingerprint);
+                        w.WriteNumber("dimension", meta.Dimension);
+                    }
+
+                    w.WriteNumber("schemaVersion", SqliteIndexStore.SchemaVersion);
+                    w.WriteNumber("bytes", bytes);
+                    WriteFailures(w, failures);
+                });
+                return CliApp.Ok;
+            }
+
+            var o = ctx.Console.Out;
+            o.WriteLine($"index:   {photoIndex.Folder}");
+            o.WriteLine(meta is null ? "model:   (none yet)" : $"model:   {meta.ModelId} ({meta.Dimension}-d){(meta.ModelFolder is null ? "" : " from " + meta.ModelFolder)}");
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"files:   {counts.Files}{(counts.Stale > 0 ? $" ({counts.Stale} with vectors of another model, to rebuild)" : "")}"));
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"failed:  {failures.Count}"));
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"on disk: {bytes / 1048576.0:0.0} MiB"));
+            foreach (var f in failures)
+            {
+                o.WriteLine($"  {f.Path}: {f.Reason}");
+            }
+
+            return CliApp.Ok;
+        });
+        return command;
+    }
+
+    private static void WriteFailures(System.Text.Json.Utf8JsonWriter w, List<IndexFailure> failures)
+    {
+        w.WriteStartArray("failed");
+        foreach (var f in failures)
+        {
+            w.WriteStartObject();
+            w.WriteString("path", f.Path);
+            w.WriteString("reason", f.Reason);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    }
+
+    private sealed class InlineProgress(Action<IndexProgress> report) : IProgress<IndexProgress>
+    {
+        public void Report(IndexProgress value) => report(value);
+    }
+}

@@ -1,0 +1,166 @@
+using System.CommandLine;
+using System.Globalization;
+using ClipSharp.Index;
+
+namespace ClipSharp.Cli;
+
+/// <summary>What the index commands share: the --index option, opening an index, and finding its model.</summary>
+internal static class IndexCommandContext
+{
+    public const string IndexEnvironmentVariable = "CLIPSHARP_INDEX";
+
+    public static Option<string?> IndexOption() => new("--index")
+    {
+        Description = $"Index folder. Default: ${IndexEnvironmentVariable}, else $XDG_DATA_HOME/clipsharp/indexes/default.",
+        HelpName = "PATH",
+    };
+
+    public static string ResolveIndexPath(string? option)
+    {
+        string? path = string.IsNullOrWhiteSpace(option) ? Environment.GetEnvironmentVariable(IndexEnvironmentVariable) : option;
+        return Path.GetFullPath(string.IsNullOrWhiteSpace(path) ? PhotoIndex.DefaultFolder : path);
+    }
+
+    /// <summary>Opens an existing index; a missing one is an error that says how to make it.</summary>
+    public static PhotoIndex OpenExisting(string? option)
+    {
+        string folder = ResolveIndexPath(option);
+        if (!File.Exists(Path.Combine(folder, SqliteIndexStore.DatabaseFileName)))
+        {
+            throw new ClipSharpException(ClipErrorKind.InvalidInput, "no index here; create it with: clipsharp index DIR… --index " + folder, folder);
+        }
+
+        return PhotoIndex.Open(folder);
+    }
+
+    /// <summary>
+    /// Loads the model for querying an index: --model, $CLIPSHARP_MODEL, or the folder the index was built with; it
+    /// must be the model the index was built with.
+    /// </summary>
+    public static async Task<(ClipModel Model, ClipModelEmbedder Embedder)> LoadQueryModelAsync(CommandContext ctx, PhotoIndex index, string? modelOption, CancellationToken cancellationToken)
+    {
+        var meta = await index.Store.GetMetadataAsync(cancellationToken).ConfigureAwait(false);
+        string? path = string.IsNullOrWhiteSpace(modelOption) ? Environment.GetEnvironmentVariable(CommandContext.ModelEnvironmentVariable) : modelOption;
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            path = meta?.ModelFolder;
+        }
+
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw new CliUsageException($"no model given and the index does not record one: pass --model DIR or set {CommandContext.ModelEnvironmentVariable}");
+        }
+
+        var model = await ctx.LoadModelAsync(path, null, offline: false, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var embedder = new ClipModelEmbedder(model);
+            if (meta is not null && meta.ModelId != embedder.ModelId)
+            {
+                throw new ClipSharpException(ClipErrorKind.InvalidInput,
+                    $"the index was built with model {meta.ModelId}, not {embedder.ModelId}: pass that model, or re-index with this one", index.Folder);
+            }
+
+            return (model, embedder);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    public static Option<int> LimitOption() => new("--limit", "-n")
+    {
+        Description = "Number of results (default 20).",
+        DefaultValueFactory = _ => 20,
+        HelpName = "N",
+    };
+
+    public static Option<float?> MinScoreOption() => new("--min-score")
+    {
+        Description = "Only results with a cosine similarity of at least this.",
+        HelpName = "SCORE",
+    };
+
+    public static Option<string?> InOption() => new("--in")
+    {
+        Description = "Only files inside this folder.",
+        HelpName = "FOLDER",
+    };
+
+    public static Option<string?> AfterOption() => new("--after")
+    {
+        Description = "Only photos taken (EXIF date) on or after this date, e.g. 2024-06-01.",
+        HelpName = "DATE",
+    };
+
+    public static Option<bool> ExactOption() => new("--exact")
+    {
+        Description = "Scan every vector exactly, even where the approximate (HNSW) index would be used.",
+    };
+
+    public static SearchOptions ReadSearchOptions(ParseResult parse, Option<int> limit, Option<float?> minScore, Option<string?> folder, Option<string?> after, Option<bool> exact)
+    {
+        int n = parse.GetValue(limit);
+        if (n < 1)
+        {
+            throw new CliUsageException("--limit must be at least 1");
+        }
+
+        DateTime? afterDate = null;
+        if (parse.GetValue(after) is { } text)
+        {
+            if (!DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+            {
+                throw new CliUsageException($"--after \"{text}\" is not a date (use e.g. 2024-06-01)");
+            }
+
+            afterDate = parsed;
+        }
+
+        string? inFolder = parse.GetValue(folder);
+        if (inFolder is not null && !Directory.Exists(inFolder))
+        {
+            throw new CliUsageException($"--in: no such folder: {inFolder}");
+        }
+
+        return new SearchOptions
+        {
+            Limit = n,
+            MinScore = parse.GetValue(minScore),
+            Folder = inFolder,
+            TakenAfter = afterDate,
+            Exact = parse.GetValue(exact),
+        };
+    }
+
+    public static void WriteHits(CommandContext ctx, IReadOnlyList<SearchHit> hits, bool json)
+    {
+        foreach (var hit in hits)
+        {
+            if (json)
+            {
+                JsonLines.Write(ctx.Console.Out, w =>
+                {
+                    w.WriteString("path", hit.Path);
+                    w.WriteNumber("score", hit.Score);
+                    w.WriteNumber("id", hit.Id);
+                    if (hit.TakenAt is { } taken)
+                    {
+                        w.WriteString("taken", taken.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture));
+                    }
+                });
+            }
+            else
+            {
+                ctx.Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{hit.Score:0.0000}  {hit.Path}"));
+            }
+        }
+
+        if (!json && hits.Count == 0)
+        {
+            ctx.Console.Error.WriteLine("no results");
+        }
+    }
+}

@@ -1,0 +1,96 @@
+using System.CommandLine;
+using ClipSharp.Index;
+
+namespace ClipSharp.Cli;
+
+/// <summary><c>clipsharp search "QUERY"</c> and <c>clipsharp similar IMAGE</c>.</summary>
+internal static class SearchCommand
+{
+    public static Command Create(CommandContext ctx)
+    {
+        var query = new Argument<string>("query") { Description = "What to find: text, an image path, or a combination, e.g. \"dog + beach - night\", \"2:sunset + boat\", \"photo.jpg + snow\"." };
+        var index = IndexCommandContext.IndexOption();
+        var model = CommandContext.ModelOption();
+        model.Description = "Model folder (default: $CLIPSHARP_MODEL, else the one the index was built with).";
+        var limit = IndexCommandContext.LimitOption();
+        var minScore = IndexCommandContext.MinScoreOption();
+        var inFolder = IndexCommandContext.InOption();
+        var after = IndexCommandContext.AfterOption();
+        var exact = IndexCommandContext.ExactOption();
+        var json = CommandContext.JsonOption();
+        json.Description = "Print JSON lines, one object per hit, best first: {\"path\", \"score\", …}.";
+        var command = new Command("search", "Search the photo index by text, image, or both; prints paths with cosine scores, best first.")
+        {
+            query, index, model, limit, minScore, inFolder, after, exact, json,
+        };
+        command.SetAction(async (parse, cancel) =>
+        {
+            var options = IndexCommandContext.ReadSearchOptions(parse, limit, minScore, inFolder, after, exact);
+            var terms = SearchQuery.Parse(parse.GetValue(query)!);
+            await using var photoIndex = IndexCommandContext.OpenExisting(parse.GetValue(index));
+            var (clip, embedder) = await IndexCommandContext.LoadQueryModelAsync(ctx, photoIndex, parse.GetValue(model), cancel).ConfigureAwait(false);
+            using (clip)
+            {
+                float[] vector = SearchQuery.Embed(terms, embedder, cancel);
+                var hits = await photoIndex.SearchAsync(vector, options, cancel).ConfigureAwait(false);
+                IndexCommandContext.WriteHits(ctx, hits, parse.GetValue(json));
+            }
+
+            return CliApp.Ok;
+        });
+        return command;
+    }
+
+    public static Command CreateSimilar(CommandContext ctx)
+    {
+        var image = new Argument<string>("image") { Description = "An image file, inside the index (its stored vector is used) or outside it (embedded with the model)." };
+        var index = IndexCommandContext.IndexOption();
+        var model = CommandContext.ModelOption();
+        model.Description = "Model folder, for an image outside the index (default: $CLIPSHARP_MODEL, else the one the index was built with).";
+        var limit = IndexCommandContext.LimitOption();
+        var minScore = IndexCommandContext.MinScoreOption();
+        var inFolder = IndexCommandContext.InOption();
+        var after = IndexCommandContext.AfterOption();
+        var exact = IndexCommandContext.ExactOption();
+        var json = CommandContext.JsonOption();
+        json.Description = "Print JSON lines, one object per hit, best first: {\"path\", \"score\", …}.";
+        var command = new Command("similar", "Find the indexed photos most similar to an image (the image itself is left out).")
+        {
+            image, index, model, limit, minScore, inFolder, after, exact, json,
+        };
+        command.SetAction(async (parse, cancel) =>
+        {
+            var options = IndexCommandContext.ReadSearchOptions(parse, limit, minScore, inFolder, after, exact);
+            string path = Path.GetFullPath(parse.GetValue(image)!);
+            if (!File.Exists(path))
+            {
+                throw new CliUsageException($"no such file: {parse.GetValue(image)}");
+            }
+
+            await using var photoIndex = IndexCommandContext.OpenExisting(parse.GetValue(index));
+            var meta = await photoIndex.Store.GetMetadataAsync(cancel).ConfigureAwait(false);
+            var stored = await photoIndex.Store.GetByPathAsync(path, true, cancel).ConfigureAwait(false);
+            float[] vector;
+            if (stored?.Embedding is { } embedding && meta is not null && stored.VectorKey == meta.VectorKey
+                && stored.Size == new FileInfo(path).Length && stored.ModifiedUtc == File.GetLastWriteTimeUtc(path))
+            {
+                vector = embedding;
+            }
+            else
+            {
+                var (clip, embedder) = await IndexCommandContext.LoadQueryModelAsync(ctx, photoIndex, parse.GetValue(model), cancel).ConfigureAwait(false);
+                using (clip)
+                {
+                    var result = embedder.EmbedImageFiles([path], cancel)[0];
+                    vector = result.Embedding ?? throw result.Error!;
+                }
+            }
+
+            var hits = await photoIndex.SearchAsync(vector, options with { Limit = options.Limit + 1 }, cancel).ConfigureAwait(false);
+            var others = hits.Where(h => h.Path != path).Take(options.Limit).ToList();
+            IndexCommandContext.WriteHits(ctx, others, parse.GetValue(json));
+            return CliApp.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,484 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Microsoft.Data.Sqlite;
+
+namespace ClipSharp.Index;
+
+/// <summary>
+/// The embedded store: one SQLite database (WAL mode) in the index folder. Thread-safe (one connection, calls
+/// serialised). Writes are one transaction per <see cref="IndexBatch"/>; paths are unique, upserts keep a path's id.
+/// </summary>
+public sealed class SqliteIndexStore : IIndexStore
+{
+    /// <summary>The schema version this code reads and writes.</summary>
+    public const int SchemaVersion = 1;
+
+    /// <summary>The database file name inside an index folder.</summary>
+    public const string DatabaseFileName = "index.db";
+
+    private const string FileColumns = "id, path, size, mtime, sha256, width, height, taken_at, vector_key";
+    private readonly SqliteConnection _connection;
+    private readonly SemaphoreSlim _lock = new(1, 1);
+
+    private SqliteIndexStore(SqliteConnection connection, string folder)
+    {
+        _connection = connection;
+        Folder = folder;
+    }
+
+    /// <summary>The index folder.</summary>
+    public string Folder { get; }
+
+    /// <summary>The database file.</summary>
+    public string DatabasePath => Path.Combine(Folder, DatabaseFileName);
+
+    /// <summary>Opens (creating when needed) the index in <paramref name="folder"/>.</summary>
+    /// <exception cref="ClipSharpException">The database is from a newer ClipSharp or is not an index.</exception>
+    public static SqliteIndexStore Open(string folder)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        folder = Path.GetFullPath(folder);
+        Directory.CreateDirectory(folder);
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(folder, DatabaseFileName),
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = 30,
+        };
+        var connection = new SqliteConnection(builder.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;");
+            Migrate(connection, folder);
+        }
+        catch (SqliteException ex)
+        {
+            connection.Dispose();
+            throw new ClipSharpException(ClipErrorKind.Io, "cannot open the index database: " + ex.Message, folder, ex);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+
+        return new SqliteIndexStore(connection, folder);
+    }
+
+    private static void Migrate(SqliteConnection connection, string folder)
+    {
+        Execute(connection, """
+            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            """);
+        string? version = ReadMeta(connection, "schema_version");
+        if (version is null)
+        {
+            using var tx = connection.BeginTransaction();
+            Execute(connection, """
+                CREATE TABLE files (
+                    id INTEGER PRIMARY KEY,
+                    path TEXT NOT NULL UNIQUE,
+                    size INTEGER NOT NULL,
+                    mtime INTEGER NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    width INTEGER NOT NULL,
+                    height INTEGER NOT NULL,
+                    taken_at INTEGER NULL,
+                    vector_key TEXT NOT NULL,
+                    embedding BLOB NOT NULL,
+                    gen INTEGER NOT NULL
+                );
+                CREATE INDEX files_sha256 ON files(sha256);
+                CREATE INDEX files_taken_at ON files(taken_at);
+                CREATE TABLE failures (
+                    path TEXT PRIMARY KEY,
+                    size INTEGER NOT NULL,
+                    mtime INTEGER NOT NULL,
+                    vector_key TEXT NOT NULL,
+                    reason TEXT NOT NULL
+                );
+                INSERT INTO meta(key, value) VALUES ('generation', '0');
+                """, tx);
+            WriteMeta(connection, tx, "schema_version", SchemaVersion.ToString(CultureInfo.InvariantCulture));
+            tx.Commit();
+        }
+        else if (!int.TryParse(version, CultureInfo.InvariantCulture, out int v) || v > SchemaVersion)
+        {
+            throw new ClipSharpException(ClipErrorKind.InvalidInput,
+                $"the index has schema version {version}; this ClipSharp reads version {SchemaVersion} (upgrade ClipSharp)", folder);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<IndexMetadata?> GetMetadataAsync(CancellationToken cancellationToken = default) => Locked(() =>
+    {
+        string? model = ReadMeta(_connection, "model_id");
+        if (model is null)
+        {
+            return (IndexMetadata?)null;
+        }
+
+        return new IndexMetadata(
+            model,
+            ReadMeta(_connection, "preprocess_fingerprint") ?? "",
+            int.Parse(ReadMeta(_connection, "dimension") ?? "0", CultureInfo.InvariantCulture),
+            ReadMeta(_connection, "model_folder") is { Length: > 0 } folder ? folder : null)
+        {
+            SchemaVersion = int.Parse(ReadMeta(_connection, "schema_version") ?? "0", CultureInfo.InvariantCulture),
+        };
+    }, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task SetMetadataAsync(IndexMetadata metadata, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        return Locked(() =>
+        {
+            using var tx = _connection.BeginTransaction();
+            WriteMeta(_connection, tx, "model_id", metadata.ModelId);
+            WriteMeta(_connection, tx, "preprocess_fingerprint", metadata.PreprocessFingerprint);
+            WriteMeta(_connection, tx, "dimension", metadata.Dimension.ToString(CultureInfo.InvariantCulture));
+            WriteMeta(_connection, tx, "model_folder", metadata.ModelFolder ?? "");
+            BumpGeneration(tx);
+            tx.Commit();
+            return 0;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<IndexedFile?> GetByPathAsync(string path, bool withEmbedding, CancellationToken cancellationToken = default) => Locked(() =>
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = $"SELECT {FileColumns}{(withEmbedding ? ", embedding" : "")} FROM files WHERE path = $p";
+        cmd.Parameters.AddWithValue("$p", path);
+        using var reader = cmd.ExecuteReader();
+        return reader.Read() ? ReadFile(reader, withEmbedding) : null;
+    }, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IndexedFile?> GetByIdAsync(long id, bool withEmbedding, CancellationToken cancellationToken = default) => Locked(() =>
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = $"SELECT {FileColumns}{(withEmbedding ? ", embedding" : "")} FROM files WHERE id = $id";
+        cmd.Parameters.AddWithValue("$id", id);
+        using var reader = cmd.ExecuteReader();
+        return reader.Read() ? ReadFile(reader, withEmbedding) : null;
+    }, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<IndexedFile>> GetBySha256Async(string sha256, CancellationToken cancellationToken = default) => Locked(() =>
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = $"SELECT {FileColumns}, embedding FROM files WHERE sha256 = $s ORDER BY path";
+        cmd.Parameters.AddWithValue("$s", sha256);
+        using var reader = cmd.ExecuteReader();
+        var result = new List<IndexedFile>();
+        while (reader.Read())
+        {
+            result.Add(ReadFile(reader, true));
+        }
+
+        return (IReadOnlyList<IndexedFile>)result;
+    }, cancellationToken);
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<IndexedFile> ListFilesAsync(bool withEmbeddings, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        // Read in pages by path so the lock is not held while the caller works, and memory stays bounded.
+        string after = "";
+        const int Page = 2048;
+        while (true)
+        {
+            var page = await Locked(() =>
+            {
+                using var cmd = _connection.CreateCommand();
+                cmd.CommandText = $"SELECT {FileColumns}{(withEmbeddings ? ", embedding" : "")} FROM files WHERE path > $a ORDER BY path LIMIT {Page}";
+                cmd.Parameters.AddWithValue("$a", after);
+                using var reader = cmd.ExecuteReader();
+                var list = new List<IndexedFile>(Page);
+                while (reader.Read())
+                {
+                    list.Add(ReadFile(reader, withEmbeddings));
+                }
+
+                return list;
+            }, cancellationToken).ConfigureAwait(false);
+            foreach (var file in page)
+            {
+                yield return file;
+            }
+
+            if (page.Count < Page)
+            {
+                yield break;
+            }
+
+            after = page[^1].Path;
+        }
+    }
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<IndexFailure> ListFailuresAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var all = await Locked(() =>
+        {
+            using var cmd = _connection.CreateCommand();
+            cmd.CommandText = "SELECT path, reason, size, mtime, vector_key FROM failures ORDER BY path";
+            using var reader = cmd.ExecuteReader();
+            var list = new List<IndexFailure>();
+            while (reader.Read())
+            {
+                list.Add(new IndexFailure(reader.GetString(0), reader.GetString(1), reader.GetInt64(2),
+                    new DateTime(reader.GetInt64(3), DateTimeKind.Utc), reader.GetString(4)));
+            }
+
+            return list;
+        }, cancellationToken).ConfigureAwait(false);
+        foreach (var f in all)
+        {
+            yield return f;
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task CommitAsync(IndexBatch batch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.IsEmpty)
+        {
+            return Task.CompletedTask;
+        }
+
+        return Locked(() =>
+        {
+            using var tx = _connection.BeginTransaction();
+            long generation = BumpGeneration(tx);
+            using (var upsert = _connection.CreateCommand())
+            using (var clearFailure = _connection.CreateCommand())
+            {
+                upsert.Transaction = tx;
+                upsert.CommandText = """
+                    INSERT INTO files(path, size, mtime, sha256, width, height, taken_at, vector_key, embedding, gen)
+                    VALUES ($path, $size, $mtime, $sha, $w, $h, $taken, $key, $emb, $gen)
+                    ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, sha256 = excluded.sha256,
+                        width = excluded.width, height = excluded.height, taken_at = excluded.taken_at,
+                        vector_key = excluded.vector_key, embedding = excluded.embedding, gen = excluded.gen
+                    """;
+                var pPath = upsert.Parameters.Add("$path", SqliteType.Text);
+                var pSize = upsert.Parameters.Add("$size", SqliteType.Integer);
+                var pMtime = upsert.Parameters.Add("$mtime", SqliteType.Integer);
+                var pSha = upsert.Parameters.Add("$sha", SqliteType.Text);
+                var pW = upsert.Parameters.Add("$w", SqliteType.Integer);
+                var pH = upsert.Parameters.Add("$h", SqliteType.Integer);
+                var pTaken = upsert.Parameters.Add("$taken", SqliteType.Integer);
+                var pKey = upsert.Parameters.Add("$key", SqliteType.Text);
+                var pEmb = upsert.Parameters.Add("$emb", SqliteType.Blob);
+                upsert.Parameters.AddWithValue("$gen", generation);
+                clearFailure.Transaction = tx;
+                clearFailure.CommandText = "DELETE FROM failures WHERE path = $path";
+                var pClear = clearFailure.Parameters.Add("$path", SqliteType.Text);
+                foreach (var f in batch.Upserts)
+                {
+                    if (f.Embedding is null)
+                    {
+                        throw new ArgumentException($"The record of {f.Path} has no embedding.", nameof(batch));
+                    }
+
+                    pPath.Value = f.Path;
+                    pSize.Value = f.Size;
+                    pMtime.Value = f.ModifiedUtc.Ticks;
+                    pSha.Value = f.Sha256;
+                    pW.Value = f.Width;
+                    pH.Value = f.Height;
+                    pTaken.Value = f.TakenAt is { } t ? t.Ticks : DBNull.Value;
+                    pKey.Value = f.VectorKey;
+                    pEmb.Value = MemoryMarshal.AsBytes(f.Embedding.AsSpan()).ToArray();
+                    upsert.ExecuteNonQuery();
+                    pClear.Value = f.Path;
+                    clearFailure.ExecuteNonQuery();
+                }
+            }
+
+            using (var fail = _connection.CreateCommand())
+            using (var dropFile = _connection.CreateCommand())
+            {
+                fail.Transaction = tx;
+                fail.CommandText = """
+                    INSERT INTO failures(path, size, mtime, vector_key, reason) VALUES ($path, $size, $mtime, $key, $reason)
+                    ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, vector_key = excluded.vector_key, reason = excluded.reason
+                    """;
+                var pPath = fail.Parameters.Add("$path", SqliteType.Text);
+                var pSize = fail.Parameters.Add("$size", SqliteType.Integer);
+                var pMtime = fail.Parameters.Add("$mtime", SqliteType.Integer);
+                var pKey = fail.Parameters.Add("$key", SqliteType.Text);
+                var pReason = fail.Parameters.Add("$reason", SqliteType.Text);
+                dropFile.Transaction = tx;
+                dropFile.CommandText = "DELETE FROM files WHERE path = $path";
+                var pDrop = dropFile.Parameters.Add("$path", SqliteType.Text);
+                foreach (var f in batch.Failures)
+                {
+                    pPath.Value = f.Path;
+                    pSize.Value = f.Size;
+                    pMtime.Value = f.ModifiedUtc.Ticks;
+                    pKey.Value = f.VectorKey;
+                    pReason.Value = f.Reason;
+                    fail.ExecuteNonQuery();
+                    pDrop.Value = f.Path;
+                    dropFile.ExecuteNonQuery();
+                }
+
+                dropFile.CommandText = "DELETE FROM files WHERE path = $path; DELETE FROM failures WHERE path = $path";
+                foreach (string path in batch.Deletes)
+                {
+                    pDrop.Value = path;
+                    dropFile.ExecuteNonQuery();
+                }
+            }
+
+            tx.Commit();
+            return 0;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<IndexCounts> GetCountsAsync(CancellationToken cancellationToken = default) => Locked(() =>
+    {
+        string key = (ReadMeta(_connection, "model_id") ?? "") + "|" + (ReadMeta(_connection, "preprocess_fingerprint") ?? "");
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = "SELECT (SELECT COUNT(*) FROM files), (SELECT COUNT(*) FROM files WHERE vector_key = $k), (SELECT COUNT(*) FROM failures)";
+        cmd.Parameters.AddWithValue("$k", key);
+        using var reader = cmd.ExecuteReader();
+        reader.Read();
+        long files = reader.GetInt64(0), current = reader.GetInt64(1);
+        return new IndexCounts(files, current, files - current, reader.GetInt64(2));
+    }, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<long> GetGenerationAsync(CancellationToken cancellationToken = default)
+        => Locked(() => long.Parse(ReadMeta(_connection, "generation") ?? "0", CultureInfo.InvariantCulture), cancellationToken);
+
+    /// <summary>Runs SQLite's integrity check; returns "ok" for a sound database.</summary>
+    public Task<string> CheckIntegrityAsync(CancellationToken cancellationToken = default) => Locked(() =>
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = "PRAGMA integrity_check";
+        return Convert.ToString(cmd.ExecuteScalar(), CultureInfo.InvariantCulture) ?? "";
+    }, cancellationToken);
+
+    /// <summary>
+    /// Reads the current vectors into one snapshot for search: ids, paths, dates and a row-major float matrix.
+    /// </summary>
+    internal Task<VectorSnapshot> LoadSnapshotAsync(CancellationToken cancellationToken = default) => Locked(() =>
+    {
+        long generation = long.Parse(ReadMeta(_connection, "generation") ?? "0", CultureInfo.InvariantCulture);
+        string key = (ReadMeta(_connection, "model_id") ?? "") + "|" + (ReadMeta(_connection, "preprocess_fingerprint") ?? "");
+        int dim = int.Parse(ReadMeta(_connection, "dimension") ?? "0", CultureInfo.InvariantCulture);
+        using var count = _connection.CreateCommand();
+        count.CommandText = "SELECT COUNT(*) FROM files WHERE vector_key = $k";
+        count.Parameters.AddWithValue("$k", key);
+        int n = Convert.ToInt32(count.ExecuteScalar(), CultureInfo.InvariantCulture);
+        var snapshot = new VectorSnapshot(generation, key, dim, n);
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = "SELECT id, path, sha256, taken_at, embedding, gen FROM files WHERE vector_key = $k ORDER BY path";
+        cmd.Parameters.AddWithValue("$k", key);
+        using var reader = cmd.ExecuteReader();
+        int row = 0;
+        while (reader.Read() && row < n)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            snapshot.Ids[row] = reader.GetInt64(0);
+            snapshot.Paths[row] = reader.GetString(1);
+            snapshot.Sha256[row] = reader.GetString(2);
+            snapshot.TakenAt[row] = reader.IsDBNull(3) ? null : new DateTime(reader.GetInt64(3), DateTimeKind.Unspecified);
+            byte[] blob = (byte[])reader.GetValue(4);
+            if (blob.Length != dim * sizeof(float))
+            {
+                throw new ClipSharpException(ClipErrorKind.InvalidInput, $"the vector of {snapshot.Paths[row]} has {blob.Length} bytes, expected {dim * sizeof(float)}", Folder);
+            }
+
+            MemoryMarshal.Cast<byte, float>(blob).CopyTo(snapshot.Row(row));
+            snapshot.RowGeneration[row] = reader.GetInt64(5);
+            row++;
+        }
+
+        snapshot.Truncate(row);
+        return snapshot;
+    }, cancellationToken);
+
+    private static IndexedFile ReadFile(SqliteDataReader reader, bool withEmbedding) => new()
+    {
+        Id = reader.GetInt64(0),
+        Path = reader.GetString(1),
+        Size = reader.GetInt64(2),
+        ModifiedUtc = new DateTime(reader.GetInt64(3), DateTimeKind.Utc),
+        Sha256 = reader.GetString(4),
+        Width = reader.GetInt32(5),
+        Height = reader.GetInt32(6),
+        TakenAt = reader.IsDBNull(7) ? null : new DateTime(reader.GetInt64(7), DateTimeKind.Unspecified),
+        VectorKey = reader.GetString(8),
+        Embedding = withEmbedding ? MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(9)).ToArray() : null,
+    };
+
+    private async Task<T> Locked<T>(Func<T> action, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return action();
+        }
+        catch (SqliteException ex)
+        {
+            throw new ClipSharpException(ClipErrorKind.Io, "index database error: " + ex.Message, Folder, ex);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Increments the generation inside <paramref name="tx"/>; returns the new value.</summary>
+    private long BumpGeneration(SqliteTransaction tx)
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation' RETURNING CAST(value AS INTEGER)";
+        return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    private static string? ReadMeta(SqliteConnection connection, string key)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT value FROM meta WHERE key = $k";
+        cmd.Parameters.AddWithValue("$k", key);
+        return cmd.ExecuteScalar() as string;
+    }
+
+    private static void WriteMeta(SqliteConnection connection, SqliteTransaction tx, string key, string value)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "INSERT INTO meta(key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+        cmd.Parameters.AddWithValue("$k", key);
+        cmd.Parameters.AddWithValue("$v", value);
+        cmd.ExecuteNonQuery();
+    }
+
+    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>Closes the database.</summary>
+    public ValueTask DisposeAsync()
+    {
+        _connection.Dispose();
+        _lock.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

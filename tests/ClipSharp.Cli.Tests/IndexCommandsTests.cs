@@ -1,0 +1,187 @@
+using System.Text.Json;
+using ClipSharp.Index;
+using ClipSharp.Tests;
+using Xunit;
+
+namespace ClipSharp.Cli.Tests;
+
+/// <summary>index / index status / search / similar / dupes on the command line.</summary>
+public sealed class IndexCommandsTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "clipsharp-cli-index-" + Guid.NewGuid().ToString("N"));
+
+    public IndexCommandsTests() => Directory.CreateDirectory(_root);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private string IndexDir => Path.Combine(_root, "index");
+
+    private static float[] Unit(params float[] v)
+    {
+        ClipMath.Normalize(v);
+        return v;
+    }
+
+    /// <summary>An index written through the library: three real files (so similar can check them) and one failure.</summary>
+    private async Task<string[]> CraftIndexAsync()
+    {
+        string pics = Path.Combine(_root, "pics");
+        Directory.CreateDirectory(pics);
+        string[] paths = new[] { "a.png", "a-copy.png", "b.png", "c.png" }.Select(n => Path.Combine(pics, n)).ToArray();
+        foreach (string p in paths)
+        {
+            await File.WriteAllTextAsync(p, "x");
+        }
+
+        float[][] vectors = [Unit(1, 0, 0), Unit(1, 0, 0), Unit(1, 0.1f, 0), Unit(0, 0, 1)];
+        await using var index = PhotoIndex.Open(IndexDir);
+        await index.Store.SetMetadataAsync(new IndexMetadata("test-model@1", "pre", 3));
+        var batch = new IndexBatch();
+        for (int i = 0; i < paths.Length; i++)
+        {
+            var info = new FileInfo(paths[i]);
+            batch.Upserts.Add(new IndexedFile
+            {
+                Path = paths[i],
+                Size = info.Length,
+                ModifiedUtc = info.LastWriteTimeUtc,
+                Sha256 = i < 2 ? "same" : "sha" + i,
+                VectorKey = "test-model@1|pre",
+                Embedding = vectors[i],
+            });
+        }
+
+        batch.Failures.Add(new IndexFailure(Path.Combine(pics, "broken.jpg"), "corrupt image: truncated", 5, DateTime.UnixEpoch, "test-model@1|pre"));
+        await index.Store.CommitAsync(batch);
+        return paths;
+    }
+
+    [Fact]
+    public async Task Index_status_json_is_one_object_with_files_failures_and_model()
+    {
+        await CraftIndexAsync();
+
+        var result = Cli.Run("index", "status", "--index", IndexDir, "--json");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var status = Assert.Single(result.Json);
+        Assert.Equal(4, status.GetProperty("files").GetInt32());
+        Assert.Equal("test-model@1", status.GetProperty("model").GetString());
+        var failed = Assert.Single(status.GetProperty("failed").EnumerateArray());
+        Assert.EndsWith("broken.jpg", failed.GetProperty("path").GetString(), StringComparison.Ordinal);
+        Assert.Equal("corrupt image: truncated", failed.GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public async Task Dupes_json_prints_one_group_per_line()
+    {
+        string[] paths = await CraftIndexAsync();
+
+        var result = Cli.Run("dupes", "--index", IndexDir, "--json");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var groups = result.Json;
+        Assert.Equal(2, groups.Length);
+        Assert.Equal("exact", groups[0].GetProperty("kind").GetString());
+        Assert.Equal([paths[1], paths[0]], groups[0].GetProperty("paths").EnumerateArray().Select(p => p.GetString()!));
+        Assert.Equal("near", groups[1].GetProperty("kind").GetString());
+        Assert.Equal(3, groups[1].GetProperty("paths").GetArrayLength());
+
+        var strict = Cli.Run("dupes", "--index", IndexDir, "--json", "--threshold", "0.999");
+        Assert.Single(strict.Json);
+    }
+
+    [Fact]
+    public async Task Similar_uses_the_stored_vector_of_an_indexed_image_and_leaves_the_image_out()
+    {
+        string[] paths = await CraftIndexAsync();
+
+        var result = Cli.Run("similar", paths[2], "--index", IndexDir, "--json", "--limit", "2");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var hits = result.Json;
+        Assert.Equal(2, hits.Length);
+        Assert.DoesNotContain(hits, h => h.GetProperty("path").GetString() == paths[2]);
+        Assert.Equal([paths[1], paths[0]], hits.Select(h => h.GetProperty("path").GetString()!)); // equal scores: path order
+        Assert.True(hits[0].GetProperty("score").GetSingle() >= hits[1].GetProperty("score").GetSingle());
+    }
+
+    [Theory]
+    [InlineData("search", "dog", "--after", "not-a-date")]
+    [InlineData("search", "dog", "--limit", "0")]
+    [InlineData("index")]
+    [InlineData("dupes", "--threshold", "1.5")]
+    public async Task Command_line_mistakes_exit_2(params string[] args)
+    {
+        await CraftIndexAsync();
+        var result = Cli.Run([.. args, "--index", IndexDir]);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public void Status_of_a_missing_index_says_how_to_create_it_and_exits_1()
+    {
+        var result = Cli.Run("index", "status", "--index", Path.Combine(_root, "nothing-here"));
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("clipsharp index DIR", result.Error, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public void Index_then_search_with_the_micro_model_returns_the_golden_ranking_best_first()
+    {
+        var index = Cli.Run("index", TestData.Path("golden", "images"), "--index", IndexDir, "--model", Golden.ModelDir("openclip"), "--json");
+        Assert.True(index.ExitCode == 0, index.Error);
+        Assert.Equal(28, Assert.Single(index.Json).GetProperty("files").GetInt32());
+
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(TestData.Path("golden", "micro", "labels_skimage", "search.json")));
+        string text = doc.RootElement.GetProperty("texts")[1].GetString()!;
+        string[] ranking = doc.RootElement.GetProperty("ranking")[1].EnumerateArray().Select(r => r.GetString()!).ToArray();
+        double[] scores = doc.RootElement.GetProperty("scores")[1].EnumerateArray().Select(s => s.GetDouble()).ToArray();
+
+        // The model is found from the index; no --model needed.
+        var search = Cli.Run("search", text, "--index", IndexDir, "--json", "--limit", "28");
+
+        Assert.True(search.ExitCode == 0, search.Error);
+        var hits = search.Json;
+        Assert.Equal(28, hits.Length);
+        for (int i = 0; i < hits.Length; i++)
+        {
+            Assert.Equal(scores[i], hits[i].GetProperty("score").GetDouble(), 1e-4);
+            string file = Path.GetFileName(hits[i].GetProperty("path").GetString()!);
+            Assert.True(file == ranking[i] || Math.Abs(scores[Array.IndexOf(ranking, file)] - scores[i]) <= 1e-4, $"rank {i}: {file} vs {ranking[i]}");
+        }
+    }
+
+    [SkippableFact]
+    public void Indexing_the_edge_corpus_exits_0_and_lists_every_failure_with_its_reason()
+    {
+        var result = Cli.Run("index", TestData.Path("edge"), "--index", IndexDir, "--model", Golden.ModelDir("openclip"), "--json");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var failed = Assert.Single(result.Json).GetProperty("failed").EnumerateArray()
+            .ToDictionary(f => Path.GetFileName(f.GetProperty("path").GetString()!), f => f.GetProperty("reason").GetString());
+        foreach (string line in File.ReadAllLines(TestData.Path("edge", "cases.csv")).Skip(1))
+        {
+            string[] cells = line.Split(',');
+            if (cells[4].StartsWith("reject", StringComparison.Ordinal))
+            {
+                Assert.True(failed.ContainsKey(cells[0]), $"{cells[0]} is not listed as failed");
+                Assert.False(string.IsNullOrWhiteSpace(failed[cells[0]]));
+            }
+            else if (cells[4] is "decode" or "decode+orient" or "decode-first-frame")
+            {
+                Assert.False(failed.ContainsKey(cells[0]), $"{cells[0]} failed: {failed.GetValueOrDefault(cells[0])}");
+            }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Globalization;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ClipSharp.Index.Tests;
+
+/// <summary>
+/// kill -9 at random moments: a child process indexes a folder of 300 images and is killed (SIGKILL) repeatedly,
+/// then resumed; the result must equal a clean index of the same folder.
+/// </summary>
+public sealed class CrashTests(ITestOutputHelper output)
+{
+    private const int Images = 300;
+    private const int RequiredKills = 10;
+
+    [Fact]
+    public async Task Killing_the_indexer_repeatedly_then_resuming_gives_the_same_index_as_a_clean_run()
+    {
+        using var temp = new TempFolder();
+        string pics = temp.Sub("pics");
+        Directory.CreateDirectory(Path.Combine(pics, "a"));
+        Directory.CreateDirectory(Path.Combine(pics, "b"));
+        for (int i = 0; i < Images; i++)
+        {
+            // Every 25th image is a byte-identical copy of another (re-use under crashes too).
+            Corpus.WritePng(Path.Combine(pics, i % 2 == 0 ? "a" : "b", $"img{i:D4}.png"), i % 25 == 24 ? i - 1 : i);
+        }
+
+        string crashed = temp.Sub("crashed-index");
+        var random = new Random(20260527);
+        int kills = 0, attempts = 0, midIndexing = 0;
+        while (kills < RequiredKills)
+        {
+            Assert.True(++attempts <= 40, $"only {kills} of {RequiredKills} kills landed mid-run in {attempts - 1} attempts");
+            using var child = StartHelper(crashed, pics, delayMs: 20, commitBatch: 16);
+            int killAfter = random.Next(100, 1100);
+            bool exited = child.WaitForExit(killAfter);
+            if (!exited)
+            {
+                child.Kill(); // SIGKILL on Unix: no finally blocks, no flush.
+                child.WaitForExit();
+                kills++;
+            }
+
+            long files;
+            await using (var peek = PhotoIndex.Open(crashed))
+            {
+                files = (await peek.Store.GetCountsAsync()).Files;
+            }
+
+            if (!exited && files is > 0 and < Images)
+            {
+                midIndexing++;
+            }
+
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"attempt {attempts}: {(exited ? "finished before" : "killed at")} {killAfter} ms; {files} files committed"));
+        }
+
+        Assert.True(midIndexing >= RequiredKills / 2, $"only {midIndexing} kills landed while files were being committed");
+        using (var resume = StartHelper(crashed, pics, delayMs: 0, commitBatch: 16))
+        {
+            Assert.True(resume.WaitForExit(120_000), "the resumed run did not finish");
+            Assert.Equal(0, resume.ExitCode);
+        }
+
+        string clean = temp.Sub("clean-index");
+        await using (var cleanIndex = PhotoIndex.Open(clean))
+        {
+            await new Indexer(cleanIndex.Store, new FakeEmbedder()).RunAsync([pics]);
+        }
+
+        await using var a = PhotoIndex.Open(crashed);
+        await using var b = PhotoIndex.Open(clean);
+        Assert.Equal("ok", await a.Store.CheckIntegrityAsync());
+        var crashedFiles = await All(a.Store);
+        var cleanFiles = await All(b.Store);
+        Assert.Equal(Images, cleanFiles.Count);
+        Assert.Equal(crashedFiles.Count, crashedFiles.Select(f => f.Path).Distinct().Count());
+        Assert.Equal(cleanFiles.Select(f => f.Path), crashedFiles.Select(f => f.Path));
+        for (int i = 0; i < cleanFiles.Count; i++)
+        {
+            Assert.Equal(cleanFiles[i].Sha256, crashedFiles[i].Sha256);
+            Assert.Equal(cleanFiles[i].Size, crashedFiles[i].Size);
+            Assert.Equal(cleanFiles[i].ModifiedUtc, crashedFiles[i].ModifiedUtc);
+            for (int d = 0; d < cleanFiles[i].Embedding!.Length; d++)
+            {
+                Assert.True(Math.Abs(cleanFiles[i].Embedding![d] - crashedFiles[i].Embedding![d]) <= 1e-6f, $"{cleanFiles[i].Path}[{d}]");
+            }
+        }
+
+        Assert.Equal(0, (await a.Store.GetCountsAsync()).Failed);
+    }
+
+    private static async Task<List<IndexedFile>> All(IIndexStore store)
+    {
+        var list = new List<IndexedFile>();
+        await foreach (var f in store.ListFilesAsync(true))
+        {
+            list.Add(f);
+        }
+
+        return list;
+    }
+
+    private static Process StartHelper(string index, string folder, int delayMs, int commitBatch)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ClipSharp.Index.CrashHelper.dll"));
+        psi.ArgumentList.Add(index);
+        psi.ArgumentList.Add(folder);
+        psi.ArgumentList.Add(delayMs.ToString(CultureInfo.InvariantCulture));
+        psi.ArgumentList.Add(commitBatch.ToString(CultureInfo.InvariantCulture));
+        var process = Process.Start(psi)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+}

@@ -1,0 +1,251 @@
+using ClipSharp.Tests;
+using Xunit;
+
+namespace ClipSharp.Index.Tests;
+
+/// <summary>Indexing photos + edge twice, then touching, changing, renaming, deleting and adding files.</summary>
+public sealed class IncrementalIndexTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private async Task<(PhotoIndex Index, string Photos)> IndexedCopyAsync()
+    {
+        string photos = Corpus.CopyPhotosAndEdge(_temp.Sub("library"));
+        var index = PhotoIndex.Open(_temp.Sub("index"));
+        await Run(index, new FakeEmbedder(), photos);
+        return (index, photos);
+    }
+
+    private static Task<IndexRunResult> Run(PhotoIndex index, FakeEmbedder embedder, string folder, IndexerOptions? options = null)
+        => new Indexer(index.Store, embedder, options).RunAsync([folder]);
+
+    private static async Task<Dictionary<string, IndexedFile>> Files(PhotoIndex index)
+    {
+        var all = new Dictionary<string, IndexedFile>(StringComparer.Ordinal);
+        await foreach (var f in index.Store.ListFilesAsync(true))
+        {
+            all.Add(f.Path, f);
+        }
+
+        return all;
+    }
+
+    [SkippableFact]
+    public async Task Second_run_over_unchanged_folders_embeds_nothing()
+    {
+        var (index, photos) = await IndexedCopyAsync();
+        await using var _ = index;
+        var first = await Files(index);
+        Assert.True(first.Count >= 37 + 20, $"only {first.Count} files indexed");
+
+        var embedder = new FakeEmbedder();
+        var second = await Run(index, embedder, photos);
+
+        Assert.Equal(0, embedder.EmbedCount);
+        Assert.Equal(0, second.Embedded);
+        Assert.Equal(0, second.Reused);
+        Assert.Equal(0, second.Deleted);
+        Assert.Equal(first.Keys.Order(), (await Files(index)).Keys.Order());
+    }
+
+    [SkippableFact]
+    public async Task Touching_a_file_without_changing_its_content_does_not_re_embed_it()
+    {
+        var (index, photos) = await IndexedCopyAsync();
+        await using var _ = index;
+        string file = Path.Combine(photos, "photos", "forest-path.jpg");
+        var before = (await Files(index))[file];
+        var newTime = DateTime.UtcNow.AddMinutes(5);
+        File.SetLastWriteTimeUtc(file, newTime);
+
+        var embedder = new FakeEmbedder();
+        var result = await Run(index, embedder, photos);
+
+        Assert.Equal(0, embedder.EmbedCount);
+        Assert.Equal(1, result.Reused);
+        var after = (await Files(index))[file];
+        Assert.Equal(before.Id, after.Id);
+        Assert.Equal(newTime, after.ModifiedUtc);
+        Assert.Equal(before.Embedding, after.Embedding);
+    }
+
+    [SkippableFact]
+    public async Task Changing_a_files_content_re_embeds_exactly_that_file()
+    {
+        var (index, photos) = await IndexedCopyAsync();
+        await using var _ = index;
+        string file = Path.Combine(photos, "photos", "kite-in-sky.jpg");
+        var before = (await Files(index))[file];
+        byte[] bytes = File.ReadAllBytes(file);
+        bytes[bytes.Length / 2] ^= 0x55;
+        File.WriteAllBytes(file, bytes);
+
+        var embedder = new FakeEmbedder();
+        await Run(index, embedder, photos);
+
+        Assert.Equal([file], embedder.EmbeddedPaths.ToArray());
+        var after = (await Files(index))[file];
+        Assert.NotEqual(before.Sha256, after.Sha256);
+        Assert.Equal(FakeEmbedder.VectorFor(bytes, 32), after.Embedding);
+    }
+
+    [SkippableFact]
+    public async Task Renaming_a_file_re_uses_its_vector_and_updates_the_path()
+    {
+        var (index, photos) = await IndexedCopyAsync();
+        await using var _ = index;
+        string from = Path.Combine(photos, "photos", "wall-clock.jpg");
+        string to = Path.Combine(photos, "edge", "moved", "renamed-clock.jpg");
+        var before = (await Files(index))[from];
+        Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+        File.Move(from, to);
+
+        var embedder = new FakeEmbedder();
+        var result = await Run(index, embedder, photos);
+
+        Assert.Equal(0, embedder.EmbedCount);
+        Assert.Equal(1, result.Reused);
+        Assert.Equal(1, result.Deleted);
+        var files = await Files(index);
+        Assert.False(files.ContainsKey(from));
+        Assert.Equal(before.Embedding, files[to].Embedding);
+        Assert.Equal(before.Sha256, files[to].Sha256);
+    }
+
+    [SkippableFact]
+    public async Task Deleting_a_file_removes_it_from_the_index()
+    {
+        var (index, photos) = await IndexedCopyAsync();
+        await using var _ = index;
+        string file = Path.Combine(photos, "photos", "coffee-cup.png");
+        int count = (await Files(index)).Count;
+        File.Delete(file);
+
+        var embedder = new FakeEmbedder();
+        var result = await Run(index, embedder, photos);
+
+        Assert.Equal(0, embedder.EmbedCount);
+        Assert.Equal(1, result.Deleted);
+        var files = await Files(index);
+        Assert.Equal(count - 1, files.Count);
+        Assert.False(files.ContainsKey(file));
+        Assert.Null(await index.Store.GetByPathAsync(file, false));
+    }
+
+    [SkippableFact]
+    public async Task Adding_a_file_embeds_only_that_file()
+    {
+        var (index, photos) = await IndexedCopyAsync();
+        await using var _ = index;
+        string added = Path.Combine(photos, "photos", "new-picture.png");
+        Corpus.WritePng(added, seed: 42);
+
+        var embedder = new FakeEmbedder();
+        await Run(index, embedder, photos);
+
+        Assert.Equal([added], embedder.EmbeddedPaths.ToArray());
+        Assert.NotNull(await index.Store.GetByPathAsync(added, true));
+    }
+
+    [SkippableFact]
+    public async Task A_new_model_rebuilds_every_vector_and_search_ignores_stale_ones_meanwhile()
+    {
+        var (index, photos) = await IndexedCopyAsync();
+        await using var _ = index;
+        int count = (await Files(index)).Count;
+        var newModel = new FakeEmbedder { ModelId = "fake@2" };
+
+        var result = await Run(index, newModel, photos);
+
+        Assert.True(result.ModelChanged);
+        Assert.Equal(count, newModel.EmbedCount);
+        Assert.All((await Files(index)).Values, f => Assert.StartsWith("fake@2|", f.VectorKey, StringComparison.Ordinal));
+        var counts = await index.Store.GetCountsAsync();
+        Assert.Equal(0, counts.Stale);
+
+        var newPreprocess = new FakeEmbedder { ModelId = "fake@2", PreprocessFingerprint = "fake-preprocess-2" };
+        await Run(index, newPreprocess, photos);
+        Assert.Equal(count, newPreprocess.EmbedCount);
+    }
+
+    [SkippableFact]
+    public async Task Files_outside_the_walked_folders_are_kept()
+    {
+        string library = Corpus.CopyPhotosAndEdge(_temp.Sub("library"));
+        await using var index = PhotoIndex.Open(_temp.Sub("index"));
+        await Run(index, new FakeEmbedder(), Path.Combine(library, "photos"));
+        int photos = (await Files(index)).Count;
+
+        var result = await Run(index, new FakeEmbedder(), Path.Combine(library, "edge"));
+
+        Assert.Equal(0, result.Deleted);
+        Assert.True((await Files(index)).Count > photos);
+    }
+
+    [Fact]
+    public async Task Hidden_files_hidden_folders_and_non_images_are_skipped_and_globs_apply()
+    {
+        using var temp = new TempFolder();
+        string root = temp.Sub("pics");
+        Directory.CreateDirectory(Path.Combine(root, ".thumbnails"));
+        Directory.CreateDirectory(Path.Combine(root, "raw"));
+        Corpus.WritePng(Path.Combine(root, "a.png"), 1);
+        Corpus.WritePng(Path.Combine(root, "no-extension"), 2);
+        Corpus.WritePng(Path.Combine(root, ".hidden.png"), 3);
+        Corpus.WritePng(Path.Combine(root, ".thumbnails", "t.png"), 4);
+        Corpus.WritePng(Path.Combine(root, "raw", "r.png"), 5);
+        Corpus.WritePng(Path.Combine(root, "skip-me.png"), 6);
+        File.WriteAllText(Path.Combine(root, "notes.txt"), "not an image");
+        await using var index = PhotoIndex.Open(temp.Sub("index"));
+
+        var result = await Run(index, new FakeEmbedder(), root, new IndexerOptions { Exclude = ["raw", "skip-*"] });
+
+        var names = (await Files(index)).Keys.Select(p => Path.GetFileName(p)!).Order().ToArray();
+        Assert.Equal(["a.png", "no-extension"], names);
+        Assert.Equal(1, result.Skipped);
+        Assert.Equal(0, (await index.Store.GetCountsAsync()).Failed);
+
+        await Run(index, new FakeEmbedder(), root, new IndexerOptions { Include = ["*.png"], Exclude = ["raw", "skip-*"] });
+        Assert.Equal(["a.png"], (await Files(index)).Keys.Select(p => Path.GetFileName(p)!).ToArray());
+    }
+
+    [Fact]
+    public async Task Cancelling_stops_cleanly_and_the_next_run_finishes_the_job()
+    {
+        using var temp = new TempFolder();
+        string root = temp.Sub("pics");
+        Directory.CreateDirectory(root);
+        for (int i = 0; i < 120; i++)
+        {
+            Corpus.WritePng(Path.Combine(root, $"p{i:D3}.png"), i);
+        }
+
+        await using var index = PhotoIndex.Open(temp.Sub("index"));
+        using var cts = new CancellationTokenSource();
+        var slow = new FakeEmbedder { DelayPerImage = TimeSpan.FromMilliseconds(5) };
+        var progress = new SyncProgress(p =>
+        {
+            if (p.Processed >= 16)
+            {
+                cts.Cancel();
+            }
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            new Indexer(index.Store, slow, new IndexerOptions { CommitBatchSize = 8 }).RunAsync([root], progress, cts.Token));
+        long partial = (await index.Store.GetCountsAsync()).Files;
+        Assert.InRange(partial, 16, 119);
+
+        var embedder = new FakeEmbedder();
+        await Run(index, embedder, root);
+        Assert.Equal(120, (await index.Store.GetCountsAsync()).Files);
+        Assert.Equal(120 - partial, embedder.EmbedCount);
+    }
+
+    private sealed class SyncProgress(Action<IndexProgress> action) : IProgress<IndexProgress>
+    {
+        public void Report(IndexProgress value) => action(value);
+    }
+}

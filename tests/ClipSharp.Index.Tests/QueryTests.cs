@@ -1,0 +1,77 @@
+using Xunit;
+
+namespace ClipSharp.Index.Tests;
+
+/// <summary>Query arithmetic: terms, weights, image terms, and how they combine.</summary>
+public sealed class QueryTests
+{
+    private static readonly Func<string, bool> s_noFiles = _ => false;
+
+    [Fact]
+    public void Plus_and_minus_split_terms_and_set_signs()
+    {
+        var terms = SearchQuery.Parse("dog + beach - night", s_noFiles);
+        Assert.Equal([new QueryTerm(1, "dog", false), new QueryTerm(1, "beach", false), new QueryTerm(-1, "night", false)], terms);
+    }
+
+    [Fact]
+    public void Weights_prefix_a_term_with_a_colon()
+    {
+        var terms = SearchQuery.Parse("2:sunset + boat - 0.5: fog", s_noFiles);
+        Assert.Equal([new QueryTerm(2, "sunset", false), new QueryTerm(1, "boat", false), new QueryTerm(-0.5f, "fog", false)], terms);
+    }
+
+    [Fact]
+    public void Hyphens_and_plus_signs_inside_words_are_not_operators()
+    {
+        var terms = SearchQuery.Parse("a black-and-white photo of a t-shirt, c++ book", s_noFiles);
+        Assert.Equal([new QueryTerm(1, "a black-and-white photo of a t-shirt, c++ book", false)], terms);
+    }
+
+    [Fact]
+    public void An_existing_file_is_an_image_term()
+    {
+        var terms = SearchQuery.Parse("/photos/cat.jpg - indoor", p => p == "/photos/cat.jpg");
+        Assert.Equal([new QueryTerm(1, "/photos/cat.jpg", true), new QueryTerm(-1, "indoor", false)], terms);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData("dog + ")]
+    [InlineData("dog - + cat")]
+    public void Malformed_queries_are_rejected(string query)
+        => Assert.Throws<ClipSharpException>(() => SearchQuery.Parse(query, s_noFiles));
+
+    [Fact]
+    public void Terms_combine_as_a_weighted_sum_of_normalised_vectors_then_renormalise()
+    {
+        float[] x = [3, 0, 0];
+        float[] y = [0, 0.5f, 0];
+        float[] combined = SearchQuery.Combine([2f, -1f], [x, y]);
+        float s = 1 / MathF.Sqrt(5);
+        Assert.Equal(2 * s, combined[0], 6);
+        Assert.Equal(-1 * s, combined[1], 6);
+        Assert.Equal(0, combined[2], 6);
+    }
+
+    [Fact]
+    public void Terms_that_cancel_out_are_an_error()
+        => Assert.Throws<ClipSharpException>(() => SearchQuery.Combine([1f, -1f], [[1, 0], [2, 0]]));
+
+    [Fact]
+    public void Embedding_a_query_mixes_text_and_image_terms_in_order()
+    {
+        using var temp = new TempFolder();
+        string image = temp.Sub("x.png");
+        Corpus.WritePng(image, 3);
+        var embedder = new FakeEmbedder();
+        var terms = SearchQuery.Parse($"sunset + 2:{image}");
+
+        float[] q = SearchQuery.Embed(terms, embedder);
+
+        float[] expected = SearchQuery.Combine([1f, 2f], [embedder.EmbedTexts(["sunset"])[0], FakeEmbedder.VectorFor(File.ReadAllBytes(image), 32)]);
+        Assert.Equal(expected, q);
+        Assert.True(terms[1].IsImage);
+    }
+}
