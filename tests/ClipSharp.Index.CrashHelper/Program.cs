@@ -13,6 +13,8 @@ if (args.Length != 4)
 var embedder = new FakeEmbedder { DelayPerImage = TimeSpan.FromMilliseconds(int.Parse(args[2], CultureInfo.InvariantCulture)) };
 await using var index = PhotoIndex.Open(args[0]);
 var indexer = new Indexer(index.Store, embedder, new IndexerOptions { CommitBatchSize = int.Parse(args[3], CultureInfo.InvariantCulture) });
+// The test times its kill from this line, so process start-up (slow on a loaded machine) never eats the window.
+Console.WriteLine("started");
 var result = await indexer.RunAsync([args[1]]);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"embedded {result.Embedded} reused {result.Reused} failed {result.Failed}"));
 return 0;

@@ -33,8 +33,10 @@ public sealed class CrashTests(ITestOutputHelper output)
         while (kills < RequiredKills)
         {
             Assert.True(++attempts <= 40, $"only {kills} of {RequiredKills} kills landed mid-run in {attempts - 1} attempts");
-            using var child = StartHelper(crashed, pics, delayMs: 20, commitBatch: 16);
-            int killAfter = random.Next(100, 1100);
+            using var started = new ManualResetEventSlim();
+            using var child = StartHelper(crashed, pics, delayMs: 30, commitBatch: 16, started);
+            int killAfter = random.Next(50, 800);
+            Assert.True(started.Wait(60_000) || child.HasExited, "the helper did not start indexing within 60 s");
             bool exited = child.WaitForExit(killAfter);
             if (!exited)
             {
@@ -58,7 +60,7 @@ public sealed class CrashTests(ITestOutputHelper output)
         }
 
         Assert.True(midIndexing >= RequiredKills / 2, $"only {midIndexing} kills landed while files were being committed");
-        using (var resume = StartHelper(crashed, pics, delayMs: 0, commitBatch: 16))
+        using (var resume = StartHelper(crashed, pics, delayMs: 0, commitBatch: 16, started: null))
         {
             Assert.True(resume.WaitForExit(120_000), "the resumed run did not finish");
             Assert.Equal(0, resume.ExitCode);
@@ -103,7 +105,7 @@ public sealed class CrashTests(ITestOutputHelper output)
         return list;
     }
 
-    private static Process StartHelper(string index, string folder, int delayMs, int commitBatch)
+    private static Process StartHelper(string index, string folder, int delayMs, int commitBatch, ManualResetEventSlim? started)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -117,7 +119,13 @@ public sealed class CrashTests(ITestOutputHelper output)
         psi.ArgumentList.Add(delayMs.ToString(CultureInfo.InvariantCulture));
         psi.ArgumentList.Add(commitBatch.ToString(CultureInfo.InvariantCulture));
         var process = Process.Start(psi)!;
-        process.OutputDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data == "started")
+            {
+                started?.Set();
+            }
+        };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

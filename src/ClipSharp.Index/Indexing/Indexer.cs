@@ -453,7 +453,11 @@ public sealed class Indexer
             ClipErrorKind.Inference => "inference",
             _ => "error",
         };
-        return kind + ": " + error.Detail;
+        // Decoder messages often say it already ("unsupported image format: AVIF"): don't say it twice.
+        string firstWord = kind.Split(' ')[0];
+        return error.Detail.Contains(kind, StringComparison.OrdinalIgnoreCase) || error.Detail.StartsWith(firstWord, StringComparison.OrdinalIgnoreCase)
+            ? error.Detail
+            : kind + ": " + error.Detail;
     }
 
     private sealed record Known(long Size, DateTime ModifiedUtc, string Sha256, string VectorKey);
