@@ -74,9 +74,9 @@ public sealed class ImageProbeTests
     {
         Assert.Equal("PNG", ImageProbe.Probe(File.ReadAllBytes(TestData.Path("edge", "png-data-named.jpg"))).Format);
         Assert.Null(ImageProbe.Probe(File.ReadAllBytes(TestData.Path("edge", "text-not-an-image.jpg"))).Format);
-        Assert.Equal("HEIF", ImageProbe.Probe(File.ReadAllBytes(TestData.Path("edge", "cat.heic"))).Format);
+        Assert.Equal("HEIC", ImageProbe.Probe(File.ReadAllBytes(TestData.Path("edge", "cat.heic"))).Format);
         Assert.Equal("AVIF", ImageProbe.Probe(File.ReadAllBytes(TestData.Path("edge", "cat.avif"))).Format);
-        Assert.Equal("WEBP", ImageProbe.Probe(File.ReadAllBytes(TestData.Path("edge", "cat-lossy.webp"))).Format);
+        Assert.Equal("WebP", ImageProbe.Probe(File.ReadAllBytes(TestData.Path("edge", "cat-lossy.webp"))).Format);
     }
 
     [SkippableTheory]

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using ClipSharp.Imaging;
 
 namespace ClipSharp.Index;
 
@@ -24,54 +25,8 @@ internal static class ImageProbe
     /// <summary>True for names that claim to be images (used only to decide whether a non-image is worth reporting).</summary>
     public static bool HasImageExtension(string path) => s_imageExtensions.Contains(Path.GetExtension(path));
 
-    public static string? SniffFormat(ReadOnlySpan<byte> b)
-    {
-        if (b.Length >= 8 && b[..8].SequenceEqual((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
-        {
-            return "PNG";
-        }
-
-        if (b.Length >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF)
-        {
-            return "JPEG";
-        }
-
-        if (b.Length >= 6 && (b[..6].SequenceEqual("GIF87a"u8) || b[..6].SequenceEqual("GIF89a"u8)))
-        {
-            return "GIF";
-        }
-
-        if (b.Length >= 26 && b[0] == 'B' && b[1] == 'M')
-        {
-            return "BMP";
-        }
-
-        if (b.Length >= 12 && b[..4].SequenceEqual("RIFF"u8) && b.Slice(8, 4).SequenceEqual("WEBP"u8))
-        {
-            return "WEBP";
-        }
-
-        if (b.Length >= 4 && ((b[0] == 'I' && b[1] == 'I' && b[2] == 42 && b[3] == 0) || (b[0] == 'M' && b[1] == 'M' && b[2] == 0 && b[3] == 42)))
-        {
-            return "TIFF";
-        }
-
-        if (b.Length >= 12 && b.Slice(4, 4).SequenceEqual("ftyp"u8))
-        {
-            var brand = b.Slice(8, 4);
-            if (brand.SequenceEqual("avif"u8) || brand.SequenceEqual("avis"u8))
-            {
-                return "AVIF";
-            }
-
-            if (brand.SequenceEqual("heic"u8) || brand.SequenceEqual("heix"u8) || brand.SequenceEqual("mif1"u8) || brand.SequenceEqual("msf1"u8) || brand.SequenceEqual("heim"u8) || brand.SequenceEqual("heis"u8))
-            {
-                return "HEIF";
-            }
-        }
-
-        return null;
-    }
+    /// <summary>The format by magic bytes, as the decoder itself sniffs it (one definition of "is an image").</summary>
+    public static string? SniffFormat(ReadOnlySpan<byte> b) => ImageDecoder.SniffFormat(b);
 
     public static ProbeResult Probe(ReadOnlySpan<byte> header)
     {
@@ -94,7 +49,7 @@ internal static class ImageProbe
                     w = Math.Abs(BinaryPrimitives.ReadInt32LittleEndian(header[18..]));
                     h = Math.Abs(BinaryPrimitives.ReadInt32LittleEndian(header[22..]));
                     break;
-                case "WEBP":
+                case "WebP":
                     (w, h) = WebPSize(header);
                     break;
                 case "JPEG":
