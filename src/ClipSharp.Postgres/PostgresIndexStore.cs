@@ -61,6 +61,11 @@ public sealed class PostgresIndexStore : IIndexStore
             {
                 await plain.OpenAsync(cancellationToken).ConfigureAwait(false);
                 await MigrateAsync(plain, options, s, cancellationToken).ConfigureAwait(false);
+                await using var version = new NpgsqlCommand("SELECT version()", plain);
+                if (options.PrepareStatements && (await version.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string ?? "").Contains("PGlite", StringComparison.Ordinal))
+                {
+                    options = options with { PrepareStatements = false };
+                }
             }
 
             var builder = new NpgsqlDataSourceBuilder(options.ConnectionString);
@@ -404,7 +409,11 @@ public sealed class PostgresIndexStore : IIndexStore
                 b.BatchCommands.Add(PathsCommand($"DELETE FROM {_s}.failures WHERE path = ANY($1)", batch.Deletes));
             }
 
-            await b.PrepareAsync(cancellationToken).ConfigureAwait(false);
+            if (Options.PrepareStatements)
+            {
+                await b.PrepareAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             await b.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
             return 0;

@@ -47,6 +47,12 @@ public sealed partial record PostgresStoreOptions
     /// </summary>
     public int HnswThreshold { get; init; } = 10_000;
 
+    /// <summary>
+    /// Prepare the batched ingestion statements on the server (default true). Turned off automatically on PGlite,
+    /// where all connections share one backend and one connection's reset would drop another's prepared statements.
+    /// </summary>
+    public bool PrepareStatements { get; init; } = true;
+
     /// <summary>The schema name, checked: lower-case letters, digits and underscores, not starting with a digit.</summary>
     internal string QuotedSchema => SchemaName().IsMatch(Schema)
         ? "\"" + Schema + "\""
@@ -179,6 +185,10 @@ public sealed partial record PostgresStoreOptions
                     break;
                 case "HNSW EF SEARCH":
                     o = o with { HnswEfSearch = Positive(key, value) };
+                    break;
+                case "PREPARE":
+                case "PREPARE STATEMENTS":
+                    o = o with { PrepareStatements = bool.Parse(value) };
                     break;
                 case "HNSW THRESHOLD":
                     o = o with { HnswThreshold = int.Parse(value, NumberStyles.Integer, CultureInfo.InvariantCulture) };

@@ -100,12 +100,12 @@ public abstract class SearchConformanceTests : IAsyncLifetime
     public async Task Exact_search_equals_a_brute_force_reference_in_order_and_score()
     {
         const int N = 400, D = 32;
-        float[] matrix = SearchTests.RandomUnitMatrix(N, D, seed: 11);
+        float[] matrix = TestVectors.RandomUnitMatrix(N, D, seed: 11);
         var files = Enumerable.Range(0, N).Select(i => Record($"/r/{i:D4}.jpg", matrix.AsSpan(i * D, D).ToArray())).ToList();
         // Ties: two rows with the same vector (ordered by path).
         files[7] = files[7] with { Embedding = files[300].Embedding };
         await using var index = await OpenWithAsync(files, D);
-        float[] queries = SearchTests.RandomUnitMatrix(5, D, seed: 12);
+        float[] queries = TestVectors.RandomUnitMatrix(5, D, seed: 12);
         for (int qi = 0; qi < 6; qi++)
         {
             float[] q = qi < 5 ? queries.AsSpan(qi * D, D).ToArray() : files[7].Embedding!;
@@ -129,7 +129,7 @@ public abstract class SearchConformanceTests : IAsyncLifetime
     public async Task Above_the_threshold_the_approximate_index_answers_like_the_exact_scan()
     {
         const int N = 600;
-        float[] matrix = SearchTests.ClusteredMatrix(N, Dim, clusters: 12, seed: 5);
+        float[] matrix = TestVectors.ClusteredMatrix(N, Dim, clusters: 12, seed: 5);
         var files = Enumerable.Range(0, N).Select(i => Record($"/p/{i:D4}.jpg", matrix.AsSpan(i * Dim, Dim).ToArray(),
             taken: i % 2 == 0 ? new DateTime(2024, 1, 1).AddDays(i) : null)).ToList();
         await using var index = await OpenWithAsync(files, hnswThreshold: 500);

@@ -1,0 +1,32 @@
+using ClipSharp.Index.Tests;
+using Xunit.Abstractions;
+
+namespace ClipSharp.Postgres.Tests;
+
+/// <summary>The store contract on PostgreSQL.</summary>
+public sealed class PostgresStoreConformanceTests : StoreConformanceTests
+{
+    protected override IndexBackend CreateBackend() => new PostgresBackend();
+}
+
+/// <summary>The indexer on PostgreSQL.</summary>
+public sealed class PostgresIndexingConformanceTests : IndexingConformanceTests
+{
+    protected override IndexBackend CreateBackend() => new PostgresBackend();
+}
+
+/// <summary>Search and duplicates on PostgreSQL.</summary>
+public sealed class PostgresSearchConformanceTests : SearchConformanceTests
+{
+    protected override IndexBackend CreateBackend() => new PostgresBackend();
+}
+
+/// <summary>kill -9 against PostgreSQL: fewer kills (each costs a process start and a PGlite round), a wider window.</summary>
+public sealed class PostgresCrashConformanceTests(ITestOutputHelper output) : CrashConformanceTests(output)
+{
+    protected override int RequiredKills => 6;
+
+    protected override (int Min, int Max) KillWindowMs => (700, 2500);
+
+    protected override IndexBackend CreateBackend() => new PostgresBackend();
+}
