@@ -141,9 +141,3 @@ public abstract class CrashConformanceTests(ITestOutputHelper output) : IAsyncLi
         return process;
     }
 }
-
-/// <summary>kill -9 against the embedded SQLite store.</summary>
-public sealed class SqliteCrashConformanceTests(ITestOutputHelper output) : CrashConformanceTests(output)
-{
-    protected override IndexBackend CreateBackend() => new SqliteBackend();
-}

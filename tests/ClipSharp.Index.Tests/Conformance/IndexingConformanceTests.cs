@@ -266,9 +266,3 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
         public void Report(IndexProgress value) => action(value);
     }
 }
-
-/// <summary>The indexer on the embedded SQLite store.</summary>
-public sealed class SqliteIndexingConformanceTests : IndexingConformanceTests
-{
-    protected override IndexBackend CreateBackend() => new SqliteBackend();
-}

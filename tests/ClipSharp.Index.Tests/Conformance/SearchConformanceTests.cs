@@ -246,9 +246,3 @@ public abstract class SearchConformanceTests : IAsyncLifetime
         }
     }
 }
-
-/// <summary>Search on the embedded index.</summary>
-public sealed class SqliteSearchConformanceTests : SearchConformanceTests
-{
-    protected override IndexBackend CreateBackend() => new SqliteBackend();
-}

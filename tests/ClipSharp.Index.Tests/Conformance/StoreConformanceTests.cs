@@ -162,9 +162,3 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.Equal(["/b.jpg", "/a.jpg"], (await writer.SearchAsync(new float[] { 0.1f, 0.9f }, new SearchOptions())).Select(h => h.Path));
     }
 }
-
-/// <summary>The store contract on the embedded SQLite store.</summary>
-public sealed class SqliteStoreConformanceTests : StoreConformanceTests
-{
-    protected override IndexBackend CreateBackend() => new SqliteBackend();
-}
