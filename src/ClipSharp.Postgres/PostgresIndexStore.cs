@@ -80,6 +80,20 @@ public sealed class PostgresIndexStore : IIndexStore
 
     private static async Task MigrateAsync(NpgsqlConnection connection, PostgresStoreOptions options, string s, CancellationToken cancellationToken)
     {
+        // An existing schema of this version or older is only read: no DDL, so a read replica opens it for search.
+        await using (var exists = new NpgsqlCommand($"SELECT to_regclass('{s}.meta') IS NOT NULL", connection))
+        {
+            if ((bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+            {
+                await using var read = new NpgsqlCommand($"SELECT value FROM {s}.meta WHERE key = 'schema_version'", connection);
+                if (await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string existing)
+                {
+                    CheckVersion(existing, options);
+                    return;
+                }
+            }
+        }
+
         await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         // Serialise concurrent first opens of the same schema by several processes.
         await ExecuteAsync(connection, tx, $"SELECT pg_advisory_xact_lock(hashtext('clipsharp:' || {Literal(options.Schema)}))", cancellationToken).ConfigureAwait(false);
@@ -115,7 +129,6 @@ public sealed class PostgresIndexStore : IIndexStore
                 );
                 CREATE INDEX files_sha256 ON {s}.files (sha256);
                 CREATE INDEX files_taken_at ON {s}.files (taken_at);
-                CREATE INDEX files_vector_key ON {s}.files (vector_key);
                 CREATE TABLE {s}.failures (
                     path text COLLATE "C" PRIMARY KEY,
                     size bigint NOT NULL,
@@ -129,13 +142,21 @@ public sealed class PostgresIndexStore : IIndexStore
                     ('vector_type', '{options.VectorTypeName}');
                 """, cancellationToken).ConfigureAwait(false);
         }
-        else if (!int.TryParse(version, CultureInfo.InvariantCulture, out int v) || v > SchemaVersion)
+        else
+        {
+            CheckVersion(version, options);
+        }
+
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void CheckVersion(string version, PostgresStoreOptions options)
+    {
+        if (!int.TryParse(version, CultureInfo.InvariantCulture, out int v) || v > SchemaVersion)
         {
             throw new ClipSharpException(ClipErrorKind.InvalidInput,
                 $"the index has schema version {version}; this ClipSharp reads version {SchemaVersion} (upgrade ClipSharp)", options.DisplayName);
         }
-
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The id of a path: the first 63 bits of SHA-256 of its UTF-8 bytes (never 0).</summary>
@@ -352,13 +373,18 @@ public sealed class PostgresIndexStore : IIndexStore
 
         return Run(async connection =>
         {
-            // One short transaction, sent as one batch of prepared statements (one round trip).
+            // One short transaction: the generation bump, then one batch of prepared statements (one round trip).
             await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            long generation;
+            await using (var bump = new NpgsqlCommand($"UPDATE {_s}.meta SET value = (value::bigint + 1)::text WHERE key = 'generation' RETURNING value::bigint", connection, tx))
+            {
+                generation = Convert.ToInt64(await bump.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            }
+
             await using var b = new NpgsqlBatch(connection, tx);
-            b.BatchCommands.Add(new NpgsqlBatchCommand($"UPDATE {_s}.meta SET value = (value::bigint + 1)::text WHERE key = 'generation'"));
             string upsert = $"""
                 INSERT INTO {_s}.files (id, path, size, mtime_ticks, sha256, width, height, taken_at, vector_key, embedding, gen)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, (SELECT value::bigint FROM {_s}.meta WHERE key = 'generation'))
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
                 ON CONFLICT (id) DO UPDATE SET path = excluded.path, size = excluded.size, mtime_ticks = excluded.mtime_ticks,
                     sha256 = excluded.sha256, width = excluded.width, height = excluded.height, taken_at = excluded.taken_at,
                     vector_key = excluded.vector_key, embedding = excluded.embedding, gen = excluded.gen
@@ -376,6 +402,7 @@ public sealed class PostgresIndexStore : IIndexStore
                 c.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Timestamp, Value = f.TakenAt is { } t ? DateTime.SpecifyKind(t, DateTimeKind.Unspecified) : DBNull.Value });
                 c.Parameters.Add(new NpgsqlParameter<string> { TypedValue = f.VectorKey });
                 c.Parameters.Add(new NpgsqlParameter { Value = new Vector(f.Embedding!) });
+                c.Parameters.Add(new NpgsqlParameter<long> { TypedValue = generation });
                 b.BatchCommands.Add(c);
             }
 

@@ -45,6 +45,12 @@ public sealed class PostgresPhotoIndex : IPhotoIndex
     /// </summary>
     public async Task PrepareAsync(CancellationToken cancellationToken = default)
     {
+        // Fresh statistics after a bulk load, so the planner sees the table as it is.
+        await Store.Run(async connection =>
+        {
+            await PostgresIndexStore.ExecuteAsync(connection, null, $"ANALYZE {S}.files", cancellationToken).ConfigureAwait(false);
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
         var counts = await Store.GetCountsAsync(cancellationToken).ConfigureAwait(false);
         if (counts.Current > 0 && counts.Current >= Store.Options.HnswThreshold)
         {
@@ -128,8 +134,9 @@ public sealed class PostgresPhotoIndex : IPhotoIndex
             string sql;
             if (hnsw)
             {
-                // The index answers ORDER BY distance LIMIT k; the filters run in the same scan (iterative, so a
-                // selective filter still fills the limit), the minimum score on its result.
+                // The index answers ORDER BY distance LIMIT k (sequential scans are off for this query: the approximate
+                // path was chosen); the filters run in the same scan (iterative, so a selective filter still fills
+                // the limit), the minimum score on its result.
                 sql = $"""
                     SELECT id, path, taken_at, d FROM (
                         SELECT id, path, taken_at, embedding <=> {q} AS d FROM {S}.files
@@ -154,7 +161,7 @@ public sealed class PostgresPhotoIndex : IPhotoIndex
             {
                 int ef = Math.Max(Store.Options.HnswEfSearch, options.Limit);
                 await PostgresIndexStore.ExecuteAsync(connection, tx, string.Create(CultureInfo.InvariantCulture,
-                    $"SET LOCAL hnsw.ef_search = {Math.Min(ef, 1000)}; SET LOCAL hnsw.iterative_scan = relaxed_order"), cancellationToken).ConfigureAwait(false);
+                    $"SET LOCAL hnsw.ef_search = {Math.Min(ef, 1000)}; SET LOCAL hnsw.iterative_scan = relaxed_order; SET LOCAL enable_seqscan = off"), cancellationToken).ConfigureAwait(false);
             }
 
             var hits = new List<SearchHit>(options.Limit);
