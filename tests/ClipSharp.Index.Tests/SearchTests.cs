@@ -8,6 +8,26 @@ namespace ClipSharp.Index.Tests;
 /// <summary>Exact search against a brute-force reference, HNSW recall, filters, and the persisted HNSW file.</summary>
 public sealed class SearchTests(ITestOutputHelper output)
 {
+    private static List<(int Row, double Score)> BruteForce(float[] m, int dim, ReadOnlySpan<float> q, int k, Func<int, bool>? keep = null, double min = double.NegativeInfinity)
+    {
+        var all = new List<(int Row, double Score)>();
+        for (int r = 0; r < m.Length / dim; r++)
+        {
+            double dot = 0;
+            for (int d = 0; d < dim; d++)
+            {
+                dot += (double)m[(r * dim) + d] * q[d];
+            }
+
+            if (dot >= min && (keep is null || keep(r)))
+            {
+                all.Add((r, dot));
+            }
+        }
+
+        return all.OrderByDescending(x => x.Score).ThenBy(x => x.Row).Take(k).ToList();
+    }
+
     [Fact]
     public void Exact_top_k_equals_a_brute_force_reference()
     {

@@ -21,10 +21,15 @@ public sealed class PostgresSearchConformanceTests : SearchConformanceTests
     protected override IndexBackend CreateBackend() => new PostgresBackend();
 }
 
-/// <summary>kill -9 against PostgreSQL: as many kills, in a wider window (a child needs longer to start committing).</summary>
+/// <summary>
+/// kill -9 against PostgreSQL: as many kills, in a wider window (a child needs longer to connect and start committing),
+/// with a slower fake model so ten runs do not finish the folder before the ten kills.
+/// </summary>
 public sealed class PostgresCrashConformanceTests(ITestOutputHelper output) : CrashConformanceTests(output)
 {
-    protected override (int Min, int Max) KillWindowMs => (700, 2500);
+    protected override (int Min, int Max) KillWindowMs => (800, 3000);
+
+    protected override int DelayMsPerImage => 60;
 
     protected override IndexBackend CreateBackend() => new PostgresBackend();
 }

@@ -19,6 +19,9 @@ public abstract class CrashConformanceTests(ITestOutputHelper output) : IAsyncLi
     /// <summary>The kill comes this many milliseconds after the child starts (uniform in the range).</summary>
     protected virtual (int Min, int Max) KillWindowMs => (100, 1100);
 
+    /// <summary>The child's fake embedder sleeps this long per image, so that each run commits only part of the folder.</summary>
+    protected virtual int DelayMsPerImage => 20;
+
     protected abstract IndexBackend CreateBackend();
 
     protected IndexBackend Backend { get; private set; } = null!;
@@ -51,7 +54,7 @@ public abstract class CrashConformanceTests(ITestOutputHelper output) : IAsyncLi
         while (kills < RequiredKills)
         {
             Assert.True(++attempts <= 40, $"only {kills} of {RequiredKills} kills landed mid-run in {attempts - 1} attempts");
-            using var child = StartHelper(crashed, pics, delayMs: 20, commitBatch: 16);
+            using var child = StartHelper(crashed, pics, delayMs: DelayMsPerImage, commitBatch: 16);
             int killAfter = random.Next(KillWindowMs.Min, KillWindowMs.Max);
             bool exited = child.WaitForExit(killAfter);
             if (!exited)
