@@ -14,6 +14,7 @@ internal static class TestServer
     public const string Variable = "CLIPSHARP_TEST_POSTGRES";
     private static readonly SemaphoreSlim s_gate = new(1, 1);
     private static bool s_reachable;
+    private static Exception? s_unreachable;
 
     public static async Task<string> RequireAsync()
     {
@@ -31,6 +32,12 @@ internal static class TestServer
         await s_gate.WaitAsync();
         try
         {
+            if (s_unreachable is not null)
+            {
+                // Waited for once already: every other test fails at once with the same message.
+                throw new InvalidOperationException(s_unreachable.Message, s_unreachable);
+            }
+
             if (!s_reachable)
             {
                 var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -49,7 +56,8 @@ internal static class TestServer
                     {
                         if (DateTime.UtcNow > deadline)
                         {
-                            throw new InvalidOperationException($"the PostgreSQL test server ({Variable}) does not answer: {ex.Message}", ex);
+                            s_unreachable = new InvalidOperationException($"the PostgreSQL test server ({Variable}) does not answer after 60 s: {ex.Message}", ex);
+                            throw s_unreachable;
                         }
 
                         await Task.Delay(1000);
