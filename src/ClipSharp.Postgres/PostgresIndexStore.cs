@@ -62,9 +62,10 @@ public sealed class PostgresIndexStore : IIndexStore
                 await plain.OpenAsync(cancellationToken).ConfigureAwait(false);
                 await MigrateAsync(plain, options, s, cancellationToken).ConfigureAwait(false);
                 await using var version = new NpgsqlCommand("SELECT version()", plain);
-                if (options.PrepareStatements && (await version.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string ?? "").Contains("PGlite", StringComparison.Ordinal))
+                if (options.PrepareStatements is null)
                 {
-                    options = options with { PrepareStatements = false };
+                    bool pglite = (await version.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string ?? "").Contains("PGlite", StringComparison.Ordinal);
+                    options = options with { PrepareStatements = !pglite };
                 }
             }
 
@@ -436,7 +437,7 @@ public sealed class PostgresIndexStore : IIndexStore
                 b.BatchCommands.Add(PathsCommand($"DELETE FROM {_s}.failures WHERE path = ANY($1)", batch.Deletes));
             }
 
-            if (Options.PrepareStatements)
+            if (Options.PrepareStatements == true)
             {
                 await b.PrepareAsync(cancellationToken).ConfigureAwait(false);
             }

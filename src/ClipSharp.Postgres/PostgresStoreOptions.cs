@@ -48,10 +48,11 @@ public sealed partial record PostgresStoreOptions
     public int HnswThreshold { get; init; } = 10_000;
 
     /// <summary>
-    /// Prepare the batched ingestion statements on the server (default true). Turned off automatically on PGlite,
-    /// where all connections share one backend and one connection's reset would drop another's prepared statements.
+    /// Prepare the batched ingestion statements on the server. Default (null): yes, except on PGlite, where all
+    /// connections share one backend and their prepared statement names collide (there, set true only with a pool
+    /// of one connection).
     /// </summary>
-    public bool PrepareStatements { get; init; } = true;
+    public bool? PrepareStatements { get; init; }
 
     /// <summary>The schema name, checked: lower-case letters, digits and underscores, not starting with a digit.</summary>
     internal string QuotedSchema => SchemaName().IsMatch(Schema)

@@ -127,6 +127,37 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         Assert.Equal(["/a.jpg", "/b.jpg"], (await index.SearchAsync(new float[] { 1, 0.1f, 0 }, new SearchOptions())).Select(h => h.Path));
     }
 
+    [SkippableFact]
+    public async Task Ingestion_with_server_side_prepared_statements_upserts_idempotently()
+    {
+        // PGlite shares one backend between connections, so prepared statements are tested through a pool of one.
+        string cs = await TestServer.RequireAsync();
+        var options = PostgresStoreOptions.Parse(cs);
+        var prepared = new PostgresBackend
+        {
+            Template = options with
+            {
+                PrepareStatements = true,
+                ConnectionString = new NpgsqlConnectionStringBuilder(options.ConnectionString) { MaxPoolSize = 1 }.ConnectionString,
+            },
+        };
+        await using var _ = prepared;
+        await using var index = await prepared.OpenPostgresAsync();
+        Assert.True(index.Store.Options.PrepareStatements);
+        await index.Store.SetMetadataAsync(new IndexMetadata("m", "p", 2));
+        for (int round = 0; round < 3; round++)
+        {
+            var batch = new IndexBatch();
+            batch.Upserts.AddRange(Enumerable.Range(0, 40).Select(i => StoreConformanceTests.File($"/p/{i:D2}.jpg", (i + round) / 100f)));
+            batch.Failures.Add(new IndexFailure($"/p/bad{round}.jpg", "corrupt image: x", 1, DateTime.UnixEpoch, "m|p"));
+            batch.Deletes.Add("/p/39.jpg");
+            await index.Store.CommitAsync(batch);
+        }
+
+        Assert.Equal(new IndexCounts(39, 39, 0, 3), await index.Store.GetCountsAsync());
+        Assert.Equal(StoreConformanceTests.File("/p/00.jpg", 2 / 100f).Embedding!, (await index.Store.GetByPathAsync("/p/00.jpg", true))!.Embedding!);
+    }
+
     private static async Task Exec(PostgresPhotoIndex index, string sql)
     {
         await using var connection = await index.Store.DataSource.OpenConnectionAsync();
