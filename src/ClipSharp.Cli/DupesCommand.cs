@@ -10,10 +10,11 @@ internal static class DupesCommand
     public static Command Create(CommandContext ctx)
     {
         var index = IndexCommandContext.IndexOption();
+        var store = IndexCommandContext.StoreOption();
         var threshold = new Option<float>("--threshold") { Description = "Cosine similarity at or above which two different images are near duplicates (default 0.97).", DefaultValueFactory = _ => 0.97f, HelpName = "COSINE" };
         var json = CommandContext.JsonOption();
         json.Description = "Print JSON lines, one object per group: {\"kind\": \"exact\"|\"near\", \"paths\": […]}.";
-        var command = new Command("dupes", "List groups of duplicate photos: exact (same content) and near (cosine at or above the threshold).") { index, threshold, json };
+        var command = new Command("dupes", "List groups of duplicate photos: exact (same content) and near (cosine at or above the threshold).") { index, store, threshold, json };
         command.SetAction(async (parse, cancel) =>
         {
             float t = parse.GetValue(threshold);
@@ -22,7 +23,7 @@ internal static class DupesCommand
                 throw new CliUsageException("--threshold must be in (0, 1]");
             }
 
-            await using var photoIndex = IndexCommandContext.OpenExisting(parse.GetValue(index));
+            await using var photoIndex = await IndexCommandContext.OpenExistingAsync(parse.GetValue(store), parse.GetValue(index), cancel).ConfigureAwait(false);
             var groups = await photoIndex.FindDuplicatesAsync(t, cancel).ConfigureAwait(false);
             bool asJson = parse.GetValue(json);
             foreach (var g in groups)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ClipSharp.Index;
+using ClipSharp.Postgres;
 using Spectre.Console;
 
 namespace ClipSharp.Cli;
@@ -14,6 +15,7 @@ internal static class IndexCommand
     {
         var folders = new Argument<string[]>("dir") { Description = "Photo folders to index (walked recursively).", Arity = ArgumentArity.ZeroOrMore };
         var index = IndexCommandContext.IndexOption();
+        var store = IndexCommandContext.StoreOption();
         var model = CommandContext.ModelOption();
         var include = new Option<string[]>("--include") { Description = "Only index files matching this glob (relative to DIR, or the file name); repeatable.", HelpName = "GLOB" };
         var exclude = new Option<string[]>("--exclude") { Description = "Skip files and folders matching this glob; repeatable.", HelpName = "GLOB" };
@@ -22,9 +24,10 @@ internal static class IndexCommand
         json.Description = "Print the run's summary as one JSON object.";
         var command = new Command("index", "Bring the photo index up to date with folders: new and changed files are embedded, moved ones re-used, deleted ones removed. Failures are listed and never stop the run.")
         {
-            folders, index, model, include, exclude, retry, json,
+            folders, index, store, model, include, exclude, retry, json,
         };
         command.Add(CreateStatus(ctx));
+        command.Add(CreateMigrate(ctx));
         command.SetAction(async (parse, cancel) =>
         {
             string[] dirs = parse.GetValue(folders) ?? [];
@@ -41,16 +44,17 @@ internal static class IndexCommand
                 }
             }
 
-            string indexFolder = IndexCommandContext.ResolveIndexPath(parse.GetValue(index));
+            string target = IndexCommandContext.ResolveStore(parse.GetValue(store), parse.GetValue(index));
             using var clip = await ctx.LoadModelAsync(parse.GetValue(model), null, offline: false, cancel).ConfigureAwait(false);
             var embedder = new ClipModelEmbedder(clip);
-            await using var photoIndex = PhotoIndex.Open(indexFolder);
+            await using var photoIndex = await IndexStoreFactory.OpenAsync(target, null, cancel).ConfigureAwait(false);
+            string indexFolder = photoIndex.Location;
             var indexer = new Indexer(photoIndex.Store, embedder, new IndexerOptions
             {
                 Include = parse.GetValue(include) ?? [],
                 Exclude = parse.GetValue(exclude) ?? [],
                 RetryFailed = parse.GetValue(retry),
-                SkipFolder = indexFolder,
+                SkipFolder = photoIndex is PhotoIndex embedded ? embedded.Folder : null,
             });
 
             IndexRunResult result;
@@ -158,12 +162,13 @@ internal static class IndexCommand
     private static Command CreateStatus(CommandContext ctx)
     {
         var index = IndexCommandContext.IndexOption();
+        var store = IndexCommandContext.StoreOption();
         var json = CommandContext.JsonOption();
         json.Description = "Print one JSON object.";
-        var command = new Command("status", "Show what an index holds: counts, model, size on disk, and every failed file with its reason.") { index, json };
+        var command = new Command("status", "Show what an index holds: counts, model, size on disk, and every failed file with its reason.") { index, store, json };
         command.SetAction(async (parse, cancel) =>
         {
-            await using var photoIndex = IndexCommandContext.OpenExisting(parse.GetValue(index));
+            await using var photoIndex = await IndexCommandContext.OpenExistingAsync(parse.GetValue(store), parse.GetValue(index), cancel).ConfigureAwait(false);
             var meta = await photoIndex.Store.GetMetadataAsync(cancel).ConfigureAwait(false);
             var counts = await photoIndex.Store.GetCountsAsync(cancel).ConfigureAwait(false);
             var failures = new List<IndexFailure>();
@@ -172,12 +177,12 @@ internal static class IndexCommand
                 failures.Add(f);
             }
 
-            long bytes = Directory.EnumerateFiles(photoIndex.Folder).Sum(f => new FileInfo(f).Length);
+            long bytes = await photoIndex.GetStorageBytesAsync(cancel).ConfigureAwait(false);
             if (parse.GetValue(json))
             {
                 JsonLines.Write(ctx.Console.Out, w =>
                 {
-                    w.WriteString("index", photoIndex.Folder);
+                    w.WriteString("index", photoIndex.Location);
                     w.WriteNumber("files", counts.Files);
                     w.WriteNumber("current", counts.Current);
                     w.WriteNumber("stale", counts.Stale);
@@ -193,7 +198,7 @@ internal static class IndexCommand
                         w.WriteNumber("dimension", meta.Dimension);
                     }
 
-                    w.WriteNumber("schemaVersion", SqliteIndexStore.SchemaVersion);
+                    w.WriteNumber("schemaVersion", meta?.SchemaVersion ?? (photoIndex is PhotoIndex ? SqliteIndexStore.SchemaVersion : PostgresIndexStore.SchemaVersion));
                     w.WriteNumber("bytes", bytes);
                     WriteFailures(w, failures);
                 });
@@ -201,7 +206,7 @@ internal static class IndexCommand
             }
 
             var o = ctx.Console.Out;
-            o.WriteLine($"index:   {photoIndex.Folder}");
+            o.WriteLine($"index:   {photoIndex.Location}");
             o.WriteLine(meta is null ? "model:   (none yet)" : $"model:   {meta.ModelId} ({meta.Dimension}-d){(meta.ModelFolder is null ? "" : " from " + meta.ModelFolder)}");
             o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"files:   {counts.Files}{(counts.Stale > 0 ? $" ({counts.Stale} with vectors of another model, to rebuild)" : "")}"));
             o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"failed:  {failures.Count}"));
@@ -209,6 +214,57 @@ internal static class IndexCommand
             foreach (var f in failures)
             {
                 o.WriteLine($"  {f.Path}: {f.Reason}");
+            }
+
+            return CliApp.Ok;
+        });
+        return command;
+    }
+
+    private static Command CreateMigrate(CommandContext ctx)
+    {
+        var from = new Option<string>("--from") { Description = "The index to copy: an index folder (or any store).", HelpName = "PATH", Required = true };
+        var to = new Option<string>("--to") { Description = "Where to copy it: a PostgreSQL URL or connection string (or an index folder).", HelpName = "STORE", Required = true };
+        var batch = new Option<int>("--batch") { Description = "Files per transaction (default 512).", DefaultValueFactory = _ => 512, HelpName = "N" };
+        var json = CommandContext.JsonOption();
+        json.Description = "Print the result as one JSON object.";
+        var command = new Command("migrate", "Copy an index into another store (e.g. the embedded index into PostgreSQL) with its vectors: nothing is re-embedded. Safe to run again.")
+        {
+            from, to, batch, json,
+        };
+        command.SetAction(async (parse, cancel) =>
+        {
+            if (parse.GetValue(batch) < 1)
+            {
+                throw new CliUsageException("--batch must be at least 1");
+            }
+
+            await using var source = await IndexCommandContext.OpenExistingAsync(parse.GetValue(from), null, cancel).ConfigureAwait(false);
+            string targetStore = IndexCommandContext.ResolveStore(parse.GetValue(to), null);
+            await using var target = await IndexStoreFactory.OpenAsync(targetStore, null, cancel).ConfigureAwait(false);
+            if (source.Location == target.Location)
+            {
+                throw new CliUsageException("--from and --to are the same index");
+            }
+
+            var result = await IndexMigration.CopyAsync(source.Store, target.Store, parse.GetValue(batch), null, cancel).ConfigureAwait(false);
+            // The approximate index is built once, after the bulk load.
+            await target.PrepareAsync(cancel).ConfigureAwait(false);
+            if (parse.GetValue(json))
+            {
+                JsonLines.Write(ctx.Console.Out, w =>
+                {
+                    w.WriteString("from", source.Location);
+                    w.WriteString("to", target.Location);
+                    w.WriteNumber("files", result.Files);
+                    w.WriteNumber("failures", result.Failures);
+                    w.WriteNumber("seconds", Math.Round(result.Elapsed.TotalSeconds, 3));
+                });
+            }
+            else
+            {
+                ctx.Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"copied {result.Files} files and {result.Failures} failures from {source.Location} to {target.Location} in {result.Elapsed.TotalSeconds:0.0} s (nothing re-embedded)"));
             }
 
             return CliApp.Ok;

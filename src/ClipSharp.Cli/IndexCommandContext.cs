@@ -1,13 +1,41 @@
 using System.CommandLine;
 using System.Globalization;
 using ClipSharp.Index;
+using ClipSharp.Postgres;
 
 namespace ClipSharp.Cli;
 
-/// <summary>What the index commands share: the --index option, opening an index, and finding its model.</summary>
+/// <summary>What the index commands share: the --index and --store options, opening an index, and finding its model.</summary>
 internal static class IndexCommandContext
 {
     public const string IndexEnvironmentVariable = "CLIPSHARP_INDEX";
+
+    public static Option<string?> StoreOption() => new("--store")
+    {
+        Description = $"Where the index lives: a PostgreSQL URL (postgres://user@host/db?schema=clipsharp&vector=halfvec…) or connection string (Host=…;Database=…), or an index folder. Default: ${IndexStoreFactory.StoreEnvironmentVariable}, else --index.",
+        HelpName = "STORE",
+    };
+
+    /// <summary>The store to use: --store, else $CLIPSHARP_STORE, else the --index folder (or its default).</summary>
+    public static string ResolveStore(string? storeOption, string? indexOption)
+    {
+        string? store = string.IsNullOrWhiteSpace(storeOption) ? null : storeOption;
+        if (store is null && string.IsNullOrWhiteSpace(indexOption))
+        {
+            store = Environment.GetEnvironmentVariable(IndexStoreFactory.StoreEnvironmentVariable) is { Length: > 0 } env ? env : null;
+        }
+
+        if (store is not null && !string.IsNullOrWhiteSpace(indexOption))
+        {
+            throw new CliUsageException("give either --store or --index, not both");
+        }
+
+        return store is not null && IndexStoreFactory.IsPostgres(store) ? store : ResolveIndexPath(store ?? indexOption);
+    }
+
+    /// <summary>Opens (creating when needed) the index named by --store / --index.</summary>
+    public static Task<IPhotoIndex> OpenAsync(string? storeOption, string? indexOption, CancellationToken cancellationToken)
+        => IndexStoreFactory.OpenAsync(ResolveStore(storeOption, indexOption), null, cancellationToken);
 
     public static Option<string?> IndexOption() => new("--index")
     {
@@ -22,22 +50,35 @@ internal static class IndexCommandContext
     }
 
     /// <summary>Opens an existing index; a missing one is an error that says how to make it.</summary>
-    public static PhotoIndex OpenExisting(string? option)
+    public static async Task<IPhotoIndex> OpenExistingAsync(string? storeOption, string? indexOption, CancellationToken cancellationToken)
     {
-        string folder = ResolveIndexPath(option);
-        if (!File.Exists(Path.Combine(folder, SqliteIndexStore.DatabaseFileName)))
+        string store = ResolveStore(storeOption, indexOption);
+        if (IndexStoreFactory.IsPostgres(store))
         {
-            throw new ClipSharpException(ClipErrorKind.InvalidInput, "no index here; create it with: clipsharp index DIR… --index " + folder, folder);
+            var index = await IndexStoreFactory.OpenAsync(store, null, cancellationToken).ConfigureAwait(false);
+            if (await index.Store.GetMetadataAsync(cancellationToken).ConfigureAwait(false) is null)
+            {
+                string location = index.Location;
+                await index.DisposeAsync().ConfigureAwait(false);
+                throw new ClipSharpException(ClipErrorKind.InvalidInput, "the index is empty; fill it with: clipsharp index DIR… --store …", location);
+            }
+
+            return index;
         }
 
-        return PhotoIndex.Open(folder);
+        if (!File.Exists(Path.Combine(store, SqliteIndexStore.DatabaseFileName)))
+        {
+            throw new ClipSharpException(ClipErrorKind.InvalidInput, "no index here; create it with: clipsharp index DIR… --index " + store, store);
+        }
+
+        return PhotoIndex.Open(store);
     }
 
     /// <summary>
     /// Loads the model for querying an index: --model, $CLIPSHARP_MODEL, or the folder the index was built with; it
     /// must be the model the index was built with.
     /// </summary>
-    public static async Task<(ClipModel Model, ClipModelEmbedder Embedder)> LoadQueryModelAsync(CommandContext ctx, PhotoIndex index, string? modelOption, CancellationToken cancellationToken)
+    public static async Task<(ClipModel Model, ClipModelEmbedder Embedder)> LoadQueryModelAsync(CommandContext ctx, IPhotoIndex index, string? modelOption, CancellationToken cancellationToken)
     {
         var meta = await index.Store.GetMetadataAsync(cancellationToken).ConfigureAwait(false);
         string? path = string.IsNullOrWhiteSpace(modelOption) ? Environment.GetEnvironmentVariable(CommandContext.ModelEnvironmentVariable) : modelOption;
@@ -58,7 +99,7 @@ internal static class IndexCommandContext
             if (meta is not null && meta.ModelId != embedder.ModelId)
             {
                 throw new ClipSharpException(ClipErrorKind.InvalidInput,
-                    $"the index was built with model {meta.ModelId}, not {embedder.ModelId}: pass that model, or re-index with this one", index.Folder);
+                    $"the index was built with model {meta.ModelId}, not {embedder.ModelId}: pass that model, or re-index with this one", index.Location);
             }
 
             return (model, embedder);

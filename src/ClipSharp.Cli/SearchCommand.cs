@@ -10,6 +10,7 @@ internal static class SearchCommand
     {
         var query = new Argument<string>("query") { Description = "What to find: text, an image path, or a combination, e.g. \"dog + beach - night\", \"2:sunset + boat\", \"photo.jpg + snow\"." };
         var index = IndexCommandContext.IndexOption();
+        var store = IndexCommandContext.StoreOption();
         var model = CommandContext.ModelOption();
         model.Description = "Model folder (default: $CLIPSHARP_MODEL, else the one the index was built with).";
         var limit = IndexCommandContext.LimitOption();
@@ -21,13 +22,13 @@ internal static class SearchCommand
         json.Description = "Print JSON lines, one object per hit, best first: {\"path\", \"score\", …}.";
         var command = new Command("search", "Search the photo index by text, image, or both; prints paths with cosine scores, best first.")
         {
-            query, index, model, limit, minScore, inFolder, after, exact, json,
+            query, index, store, model, limit, minScore, inFolder, after, exact, json,
         };
         command.SetAction(async (parse, cancel) =>
         {
             var options = IndexCommandContext.ReadSearchOptions(parse, limit, minScore, inFolder, after, exact);
             var terms = SearchQuery.Parse(parse.GetValue(query)!);
-            await using var photoIndex = IndexCommandContext.OpenExisting(parse.GetValue(index));
+            await using var photoIndex = await IndexCommandContext.OpenExistingAsync(parse.GetValue(store), parse.GetValue(index), cancel).ConfigureAwait(false);
             var (clip, embedder) = await IndexCommandContext.LoadQueryModelAsync(ctx, photoIndex, parse.GetValue(model), cancel).ConfigureAwait(false);
             using (clip)
             {
@@ -45,6 +46,7 @@ internal static class SearchCommand
     {
         var image = new Argument<string>("image") { Description = "An image file, inside the index (its stored vector is used) or outside it (embedded with the model)." };
         var index = IndexCommandContext.IndexOption();
+        var store = IndexCommandContext.StoreOption();
         var model = CommandContext.ModelOption();
         model.Description = "Model folder, for an image outside the index (default: $CLIPSHARP_MODEL, else the one the index was built with).";
         var limit = IndexCommandContext.LimitOption();
@@ -56,7 +58,7 @@ internal static class SearchCommand
         json.Description = "Print JSON lines, one object per hit, best first: {\"path\", \"score\", …}.";
         var command = new Command("similar", "Find the indexed photos most similar to an image (the image itself is left out).")
         {
-            image, index, model, limit, minScore, inFolder, after, exact, json,
+            image, index, store, model, limit, minScore, inFolder, after, exact, json,
         };
         command.SetAction(async (parse, cancel) =>
         {
@@ -67,7 +69,7 @@ internal static class SearchCommand
                 throw new CliUsageException($"no such file: {parse.GetValue(image)}");
             }
 
-            await using var photoIndex = IndexCommandContext.OpenExisting(parse.GetValue(index));
+            await using var photoIndex = await IndexCommandContext.OpenExistingAsync(parse.GetValue(store), parse.GetValue(index), cancel).ConfigureAwait(false);
             var meta = await photoIndex.Store.GetMetadataAsync(cancel).ConfigureAwait(false);
             var stored = await photoIndex.Store.GetByPathAsync(path, true, cancel).ConfigureAwait(false);
             float[] vector;

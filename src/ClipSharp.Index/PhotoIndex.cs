@@ -22,7 +22,7 @@ public enum SearchMethod
 /// in-memory matrix for exact SIMD search and, above <see cref="HnswOptions.Threshold"/> vectors, a persisted
 /// HNSW graph — rebuilt from the database whenever it has changed. Thread-safe.
 /// </summary>
-public sealed class PhotoIndex : IIndexSearch, IAsyncDisposable
+public sealed class PhotoIndex : IPhotoIndex
 {
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private readonly Lock _hnswLock = new();
@@ -55,6 +55,12 @@ public sealed class PhotoIndex : IIndexSearch, IAsyncDisposable
 
     /// <summary>The source of truth.</summary>
     public SqliteIndexStore Store { get; }
+
+    /// <inheritdoc/>
+    IIndexStore IPhotoIndex.Store => Store;
+
+    /// <inheritdoc/>
+    public string Location => Store.Folder;
 
     /// <summary>The options the index was opened with.</summary>
     public PhotoIndexOptions Options { get; }
@@ -149,11 +155,7 @@ public sealed class PhotoIndex : IIndexSearch, IAsyncDisposable
 
     private static Func<int, bool>? BuildFilter(VectorSnapshot snapshot, SearchOptions options)
     {
-        string? folder = null;
-        if (!string.IsNullOrWhiteSpace(options.Folder))
-        {
-            folder = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Folder)) + Path.DirectorySeparatorChar;
-        }
+        string? folder = options.FolderPrefix;
 
         DateTime? after = options.TakenAfter;
         if (folder is null && after is null)
@@ -166,16 +168,17 @@ public sealed class PhotoIndex : IIndexSearch, IAsyncDisposable
             && (after is null || (snapshot.TakenAt[row] is { } t && t >= after.Value));
     }
 
-    /// <summary>
-    /// Groups of duplicates among the current vectors: exact (same content hash) and near (cosine ≥
-    /// <paramref name="threshold"/>, grouped transitively; exact copies count as one image there).
-    /// </summary>
+    /// <inheritdoc/>
     public async Task<IReadOnlyList<DuplicateGroup>> FindDuplicatesAsync(float threshold = 0.97f, CancellationToken cancellationToken = default)
     {
         var snapshot = await GetSnapshotAsync(cancellationToken).ConfigureAwait(false);
         HnswIndex? hnsw = snapshot.Count >= Options.Hnsw.Threshold ? GetHnsw(snapshot) : null;
         return DuplicateFinder.Find(snapshot, threshold, hnsw, cancellationToken);
     }
+
+    /// <inheritdoc/>
+    public Task<long> GetStorageBytesAsync(CancellationToken cancellationToken = default)
+        => Task.FromResult(Directory.EnumerateFiles(Folder).Sum(f => new FileInfo(f).Length));
 
     internal async Task<VectorSnapshot> GetSnapshotAsync(CancellationToken cancellationToken)
     {

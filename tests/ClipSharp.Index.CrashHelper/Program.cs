@@ -1,17 +1,19 @@
 using System.Globalization;
 using ClipSharp.Index;
 using ClipSharp.Index.Tests;
+using ClipSharp.Postgres;
 
 // Test helper: indexes a folder with the deterministic fake embedder, so the crash test can kill -9 a real
-// process at random moments. Usage: CrashHelper INDEX_DIR FOLDER DELAY_MS_PER_IMAGE COMMIT_BATCH
+// process at random moments. Usage: CrashHelper STORE FOLDER DELAY_MS_PER_IMAGE COMMIT_BATCH, where STORE is an
+// index folder or a PostgreSQL store string.
 if (args.Length != 4)
 {
-    Console.Error.WriteLine("usage: CrashHelper INDEX_DIR FOLDER DELAY_MS COMMIT_BATCH");
+    Console.Error.WriteLine("usage: CrashHelper STORE FOLDER DELAY_MS COMMIT_BATCH");
     return 2;
 }
 
 var embedder = new FakeEmbedder { DelayPerImage = TimeSpan.FromMilliseconds(int.Parse(args[2], CultureInfo.InvariantCulture)) };
-await using var index = PhotoIndex.Open(args[0]);
+await using var index = await IndexStoreFactory.OpenAsync(args[0]);
 var indexer = new Indexer(index.Store, embedder, new IndexerOptions { CommitBatchSize = int.Parse(args[3], CultureInfo.InvariantCulture) });
 // The test times its kill from this line, so process start-up (slow on a loaded machine) never eats the window.
 Console.WriteLine("started");

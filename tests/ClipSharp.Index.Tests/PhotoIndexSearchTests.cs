@@ -2,7 +2,7 @@ using Xunit;
 
 namespace ClipSharp.Index.Tests;
 
-/// <summary>Search through the embedded index: filters, HNSW above the threshold, staleness, duplicates.</summary>
+/// <summary>The embedded index's persisted HNSW graph (the rest of search is in the conformance suite).</summary>
 public sealed class PhotoIndexSearchTests : IDisposable
 {
     private const int Dim = 16;
@@ -21,14 +21,6 @@ public sealed class PhotoIndexSearchTests : IDisposable
         Embedding = vector,
     };
 
-    private static float[] Unit(params float[] head)
-    {
-        var v = new float[Dim];
-        head.CopyTo(v, 0);
-        ClipMath.Normalize(v);
-        return v;
-    }
-
     private async Task<PhotoIndex> OpenWithAsync(IEnumerable<IndexedFile> files, PhotoIndexOptions? options = null)
     {
         var index = PhotoIndex.Open(_temp.Sub("index"), options);
@@ -37,37 +29,6 @@ public sealed class PhotoIndexSearchTests : IDisposable
         batch.Upserts.AddRange(files);
         await index.Store.CommitAsync(batch);
         return index;
-    }
-
-    [Fact]
-    public async Task Search_filters_by_folder_date_taken_and_minimum_score()
-    {
-        await using var index = await OpenWithAsync(
-        [
-            Record("/photos/2023/a.jpg", Unit(1, 0.1f), taken: new DateTime(2023, 6, 1)),
-            Record("/photos/2024/b.jpg", Unit(1, 0.2f), taken: new DateTime(2024, 6, 1)),
-            Record("/photos/2024/sub/c.jpg", Unit(1, 0.3f)),
-            Record("/photos/2024x/d.jpg", Unit(1, 0.4f), taken: new DateTime(2024, 7, 1)),
-            Record("/other/e.jpg", Unit(0, 1)),
-        ]);
-        float[] q = Unit(1);
-
-        var all = await index.SearchAsync(q, new SearchOptions { Limit = 10 });
-        Assert.Equal(["/photos/2023/a.jpg", "/photos/2024/b.jpg", "/photos/2024/sub/c.jpg", "/photos/2024x/d.jpg", "/other/e.jpg"], all.Select(h => h.Path));
-        Assert.Equal(SearchMethod.Exact, index.LastMethod);
-
-        var inFolder = await index.SearchAsync(q, new SearchOptions { Folder = "/photos/2024" });
-        Assert.Equal(["/photos/2024/b.jpg", "/photos/2024/sub/c.jpg"], inFolder.Select(h => h.Path));
-
-        var after = await index.SearchAsync(q, new SearchOptions { TakenAfter = new DateTime(2024, 1, 1) });
-        Assert.Equal(["/photos/2024/b.jpg", "/photos/2024x/d.jpg"], after.Select(h => h.Path));
-
-        var good = await index.SearchAsync(q, new SearchOptions { MinScore = 0.95f });
-        Assert.All(good, h => Assert.True(h.Score >= 0.95f));
-        Assert.Equal(["/photos/2023/a.jpg", "/photos/2024/b.jpg", "/photos/2024/sub/c.jpg"], good.Select(h => h.Path));
-
-        var limited = await index.SearchAsync(q, new SearchOptions { Limit = 2 });
-        Assert.Equal(2, limited.Count);
     }
 
     [Fact]
@@ -142,52 +103,5 @@ public sealed class PhotoIndexSearchTests : IDisposable
         var batch = new IndexBatch();
         batch.Upserts.AddRange(upserts);
         return batch;
-    }
-
-    [Fact]
-    public async Task Duplicates_are_grouped_as_exact_by_hash_and_near_by_cosine()
-    {
-        float[] a = Unit(1, 0, 0);
-        float[] nearA = Unit(1, 0.15f, 0); // cosine ≈ 0.989
-        float[] farther = Unit(1, 0.5f, 0); // cosine ≈ 0.894
-        float[] b = Unit(0, 0, 1);
-        float[] nearB = Unit(0, 0.1f, 1);
-        await using var index = await OpenWithAsync(
-        [
-            Record("/p/a1.jpg", a, sha: "aaa"),
-            Record("/p/a2.jpg", a, sha: "aaa"),
-            Record("/p/a-near.jpg", nearA),
-            Record("/p/far.jpg", farther),
-            Record("/p/b.jpg", b),
-            Record("/p/b-near.jpg", nearB),
-            Record("/p/alone.jpg", Unit(0, 1, 0)),
-        ]);
-
-        var groups = await index.FindDuplicatesAsync(0.97f);
-
-        var exact = Assert.Single(groups, g => g.Kind == DuplicateKind.Exact);
-        Assert.Equal(["/p/a1.jpg", "/p/a2.jpg"], exact.Paths);
-        var near = groups.Where(g => g.Kind == DuplicateKind.Near).ToList();
-        Assert.Equal(2, near.Count);
-        Assert.Contains(near, g => g.Paths.SequenceEqual(["/p/a-near.jpg", "/p/a1.jpg", "/p/a2.jpg"]));
-        Assert.Contains(near, g => g.Paths.SequenceEqual(["/p/b-near.jpg", "/p/b.jpg"]));
-        Assert.All(near, g => Assert.InRange(g.MinScore, 0.97f, 1f));
-
-        var loose = await index.FindDuplicatesAsync(0.85f);
-        Assert.Contains(loose, g => g.Kind == DuplicateKind.Near && g.Paths.Contains("/p/far.jpg") && g.Paths.Contains("/p/a1.jpg"));
-    }
-
-    [Fact]
-    public async Task Stale_vectors_of_another_model_are_left_out_of_search()
-    {
-        await using var index = await OpenWithAsync([Record("/p/a.jpg", Unit(1)), Record("/p/b.jpg", Unit(1, 1))]);
-        var batch = new IndexBatch();
-        batch.Upserts.Add(Record("/p/old.jpg", Unit(1)) with { VectorKey = "old-model|p" });
-        await index.Store.CommitAsync(batch);
-
-        var hits = await index.SearchAsync(Unit(1), new SearchOptions());
-
-        Assert.Equal(["/p/a.jpg", "/p/b.jpg"], hits.Select(h => h.Path));
-        Assert.Equal(new IndexCounts(3, 2, 1, 0), await index.Store.GetCountsAsync());
     }
 }

@@ -8,78 +8,6 @@ namespace ClipSharp.Index.Tests;
 /// <summary>Exact search against a brute-force reference, HNSW recall, filters, and the persisted HNSW file.</summary>
 public sealed class SearchTests(ITestOutputHelper output)
 {
-    internal static float[] RandomUnitMatrix(int n, int dim, int seed)
-    {
-        var random = new Random(seed);
-        var m = new float[n * dim];
-        for (int i = 0; i < n; i++)
-        {
-            var row = m.AsSpan(i * dim, dim);
-            for (int d = 0; d < dim; d++)
-            {
-                row[d] = (float)((random.NextDouble() * 2) - 1);
-            }
-
-            ClipMath.Normalize(row);
-        }
-
-        return m;
-    }
-
-    /// <summary>
-    /// A Gaussian mixture on the unit sphere shaped like real embeddings: <paramref name="clusters"/> centres; each
-    /// cluster's covariance is low-rank (<paramref name="rank"/> random directions, spread <paramref name="spread"/>)
-    /// plus a little isotropic noise, since real embeddings vary along few directions per concept. Normalised.
-    /// Uniformly random (isotropic) points are HNSW's degenerate worst case and would say nothing about photos.
-    /// </summary>
-    internal static float[] ClusteredMatrix(int n, int dim, int clusters, int seed, int rank = 8, float spread = 0.35f, float noise = 0.1f)
-    {
-        var random = new Random(seed);
-        double Gaussian() => Math.Sqrt(-2.0 * Math.Log(1.0 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
-        var centres = new float[clusters * dim];
-        var bases = new float[clusters * rank * dim];
-        for (int i = 0; i < centres.Length; i++)
-        {
-            centres[i] = (float)Gaussian();
-        }
-
-        for (int i = 0; i < bases.Length; i++)
-        {
-            bases[i] = (float)Gaussian();
-        }
-
-        for (int c = 0; c < clusters; c++)
-        {
-            ClipMath.Normalize(centres.AsSpan(c * dim, dim));
-            for (int j = 0; j < rank; j++)
-            {
-                ClipMath.Normalize(bases.AsSpan(((c * rank) + j) * dim, dim));
-            }
-        }
-
-        var m = new float[n * dim];
-        float uniformScale = noise * MathF.Sqrt(12f / dim); // uniform noise with total norm ≈ noise
-        for (int i = 0; i < n; i++)
-        {
-            int c = random.Next(clusters);
-            var row = m.AsSpan(i * dim, dim);
-            centres.AsSpan(c * dim, dim).CopyTo(row);
-            for (int j = 0; j < rank; j++)
-            {
-                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(bases.AsSpan(((c * rank) + j) * dim, dim), (float)(spread * Gaussian()), row, row);
-            }
-
-            for (int d = 0; d < dim; d++)
-            {
-                row[d] += (random.NextSingle() - 0.5f) * uniformScale;
-            }
-
-            ClipMath.Normalize(row);
-        }
-
-        return m;
-    }
-
     private static List<(int Row, double Score)> BruteForce(float[] m, int dim, ReadOnlySpan<float> q, int k, Func<int, bool>? keep = null, double min = double.NegativeInfinity)
     {
         var all = new List<(int Row, double Score)>();
@@ -104,9 +32,9 @@ public sealed class SearchTests(ITestOutputHelper output)
     public void Exact_top_k_equals_a_brute_force_reference()
     {
         const int N = 20_000, Dim = 64, K = 10;
-        float[] m = RandomUnitMatrix(N, Dim, seed: 7);
+        float[] m = TestVectors.RandomUnitMatrix(N, Dim, seed: 7);
         var snapshot = VectorSnapshot.FromMatrix(m, Dim);
-        float[] queries = RandomUnitMatrix(25, Dim, seed: 8);
+        float[] queries = TestVectors.RandomUnitMatrix(25, Dim, seed: 8);
         for (int qi = 0; qi < 25; qi++)
         {
             var q = queries.AsSpan(qi * Dim, Dim);
@@ -144,7 +72,7 @@ public sealed class SearchTests(ITestOutputHelper output)
         const int Dim = 512, Queries = 100, K = 10;
         var clock = Stopwatch.StartNew();
         // One draw from the mixture: the first N points are indexed, the last 100 (not in the index) are the queries.
-        float[] all = ClusteredMatrix(N + Queries, Dim, clusters: 200, seed: 11);
+        float[] all = TestVectors.ClusteredMatrix(N + Queries, Dim, clusters: 200, seed: 11);
         float[] m = all[..(N * Dim)];
         float[] queries = all[(N * Dim)..];
         var snapshot = VectorSnapshot.FromMatrix(m, Dim);

@@ -3,25 +3,12 @@ using Xunit;
 
 namespace ClipSharp.Index.Tests;
 
-/// <summary>The SQLite store: WAL, schema version, upserts keyed by path, atomic batches, failures.</summary>
+/// <summary>The SQLite store's own properties: WAL, schema version, default folder (the contract is in the conformance suite).</summary>
 public sealed class StoreTests : IDisposable
 {
     private readonly TempFolder _temp = new();
 
     public void Dispose() => _temp.Dispose();
-
-    private static IndexedFile File(string path, float value, string key = "m|p") => new()
-    {
-        Path = path,
-        Size = 10,
-        ModifiedUtc = new DateTime(2024, 5, 1, 12, 0, 0, DateTimeKind.Utc).AddTicks(1234567),
-        Sha256 = "sha-" + path,
-        Width = 4,
-        Height = 3,
-        TakenAt = new DateTime(2020, 1, 2, 3, 4, 5),
-        VectorKey = key,
-        Embedding = [value, 1 - value],
-    };
 
     [Fact]
     public async Task A_new_store_is_in_wal_mode_with_the_current_schema_version()
@@ -55,72 +42,6 @@ public sealed class StoreTests : IDisposable
 
         var ex = Assert.Throws<ClipSharpException>(() => SqliteIndexStore.Open(_temp.Sub("idx")));
         Assert.Contains("schema version 99", ex.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Upserts_are_keyed_by_path_and_keep_the_id_and_round_trip_every_field()
-    {
-        await using var store = SqliteIndexStore.Open(_temp.Sub("idx"));
-        var batch = new IndexBatch();
-        batch.Upserts.Add(File("/a.jpg", 0.25f));
-        await store.CommitAsync(batch);
-        var first = await store.GetByPathAsync("/a.jpg", true);
-
-        batch = new IndexBatch();
-        batch.Upserts.Add(File("/a.jpg", 0.75f));
-        await store.CommitAsync(batch);
-        var second = await store.GetByPathAsync("/a.jpg", true);
-
-        Assert.Equal(first!.Id, second!.Id);
-        Assert.Equal(File("/a.jpg", 0.75f) with { Id = first.Id, Embedding = second.Embedding }, second);
-        Assert.Equal([0.75f, 0.25f], second.Embedding!);
-        Assert.Equal(1, (await store.GetCountsAsync()).Files);
-        Assert.Single(await store.GetBySha256Async("sha-/a.jpg"));
-        var byId = await store.GetByIdAsync(second.Id, true);
-        Assert.Equal(second.Embedding, byId!.Embedding);
-        Assert.Equal(second, byId with { Embedding = second.Embedding });
-        Assert.Null(await store.GetByIdAsync(second.Id + 1, false));
-    }
-
-    [Fact]
-    public async Task A_batch_that_fails_midway_leaves_nothing_behind()
-    {
-        await using var store = SqliteIndexStore.Open(_temp.Sub("idx"));
-        long generation = await store.GetGenerationAsync();
-        var batch = new IndexBatch();
-        batch.Upserts.Add(File("/a.jpg", 0.1f));
-        batch.Upserts.Add(File("/b.jpg", 0.1f) with { Embedding = null });
-
-        await Assert.ThrowsAsync<ArgumentException>(() => store.CommitAsync(batch));
-
-        Assert.Equal(0, (await store.GetCountsAsync()).Files);
-        Assert.Equal(generation, await store.GetGenerationAsync());
-    }
-
-    [Fact]
-    public async Task A_failure_replaces_a_record_and_a_later_success_clears_the_failure()
-    {
-        await using var store = SqliteIndexStore.Open(_temp.Sub("idx"));
-        var batch = new IndexBatch();
-        batch.Upserts.Add(File("/a.jpg", 0.1f));
-        await store.CommitAsync(batch);
-
-        batch = new IndexBatch();
-        batch.Failures.Add(new IndexFailure("/a.jpg", "corrupt image: truncated", 10, DateTime.UnixEpoch, "m|p"));
-        await store.CommitAsync(batch);
-        Assert.Null(await store.GetByPathAsync("/a.jpg", false));
-        Assert.Equal(new IndexCounts(0, 0, 0, 1), await store.GetCountsAsync());
-
-        batch = new IndexBatch();
-        batch.Upserts.Add(File("/a.jpg", 0.1f));
-        await store.CommitAsync(batch);
-        Assert.Equal(1, (await store.GetCountsAsync()).Files);
-        Assert.Equal(0, (await store.GetCountsAsync()).Failed);
-
-        batch = new IndexBatch();
-        batch.Deletes.Add("/a.jpg");
-        await store.CommitAsync(batch);
-        Assert.Equal(new IndexCounts(0, 0, 0, 0), await store.GetCountsAsync());
     }
 
     [Fact]

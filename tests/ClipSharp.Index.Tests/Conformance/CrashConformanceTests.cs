@@ -6,15 +6,35 @@ using Xunit.Abstractions;
 namespace ClipSharp.Index.Tests;
 
 /// <summary>
-/// kill -9 at random moments: a child process indexes a folder of 300 images and is killed (SIGKILL) repeatedly,
-/// then resumed; the result must equal a clean index of the same folder.
+/// kill -9 at random moments, against every backend: a child process indexes a folder of 300 images and is killed
+/// (SIGKILL) repeatedly, then resumed; the result must equal a clean index of the same folder.
 /// </summary>
-public sealed class CrashTests(ITestOutputHelper output)
+public abstract class CrashConformanceTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Images = 300;
-    private const int RequiredKills = 10;
 
-    [Fact]
+    /// <summary>How many kills must land while the child is running.</summary>
+    protected virtual int RequiredKills => 10;
+
+    /// <summary>The kill comes this many milliseconds after the child starts (uniform in the range).</summary>
+    protected virtual (int Min, int Max) KillWindowMs => (50, 800);
+
+    /// <summary>The child's fake embedder sleeps this long per image, so that each run commits only part of the folder.</summary>
+    protected virtual int DelayMsPerImage => 30;
+
+    protected abstract IndexBackend CreateBackend();
+
+    protected IndexBackend Backend { get; private set; } = null!;
+
+    public Task InitializeAsync()
+    {
+        Backend = CreateBackend();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await Backend.DisposeAsync();
+
+    [SkippableFact]
     public async Task Killing_the_indexer_repeatedly_then_resuming_gives_the_same_index_as_a_clean_run()
     {
         using var temp = new TempFolder();
@@ -27,15 +47,16 @@ public sealed class CrashTests(ITestOutputHelper output)
             Corpus.WritePng(Path.Combine(pics, i % 2 == 0 ? "a" : "b", $"img{i:D4}.png"), i % 25 == 24 ? i - 1 : i);
         }
 
-        string crashed = temp.Sub("crashed-index");
+        string crashed = Backend.StoreString("crashed");
+        await (await Backend.OpenAsync("crashed")).DisposeAsync();
         var random = new Random(20260527);
         int kills = 0, attempts = 0, midIndexing = 0;
         while (kills < RequiredKills)
         {
             Assert.True(++attempts <= 40, $"only {kills} of {RequiredKills} kills landed mid-run in {attempts - 1} attempts");
             using var started = new ManualResetEventSlim();
-            using var child = StartHelper(crashed, pics, delayMs: 30, commitBatch: 16, started);
-            int killAfter = random.Next(50, 800);
+            using var child = StartHelper(crashed, pics, delayMs: DelayMsPerImage, commitBatch: 16, started);
+            int killAfter = random.Next(KillWindowMs.Min, KillWindowMs.Max);
             Assert.True(started.Wait(60_000) || child.HasExited, "the helper did not start indexing within 60 s");
             bool exited = child.WaitForExit(killAfter);
             if (!exited)
@@ -46,7 +67,7 @@ public sealed class CrashTests(ITestOutputHelper output)
             }
 
             long files;
-            await using (var peek = PhotoIndex.Open(crashed))
+            await using (var peek = await Backend.OpenAsync("crashed"))
             {
                 files = (await peek.Store.GetCountsAsync()).Files;
             }
@@ -66,15 +87,14 @@ public sealed class CrashTests(ITestOutputHelper output)
             Assert.Equal(0, resume.ExitCode);
         }
 
-        string clean = temp.Sub("clean-index");
-        await using (var cleanIndex = PhotoIndex.Open(clean))
+        await using (var cleanIndex = await Backend.OpenAsync("clean"))
         {
             await new Indexer(cleanIndex.Store, new FakeEmbedder()).RunAsync([pics]);
         }
 
-        await using var a = PhotoIndex.Open(crashed);
-        await using var b = PhotoIndex.Open(clean);
-        Assert.Equal("ok", await a.Store.CheckIntegrityAsync());
+        await using var a = await Backend.OpenAsync("crashed");
+        await using var b = await Backend.OpenAsync("clean");
+        Assert.Equal("ok", await Backend.CheckIntegrityAsync(a));
         var crashedFiles = await All(a.Store);
         var cleanFiles = await All(b.Store);
         Assert.Equal(Images, cleanFiles.Count);

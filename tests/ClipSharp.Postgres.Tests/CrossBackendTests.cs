@@ -1,0 +1,175 @@
+using System.Text.Json;
+using ClipSharp.Cli;
+using ClipSharp.Index;
+using ClipSharp.Index.Tests;
+using ClipSharp.Tests;
+using Xunit;
+
+namespace ClipSharp.Postgres.Tests;
+
+/// <summary>
+/// The embedded index and PostgreSQL side by side: the same folder gives the same golden top-10; an embedded index
+/// migrates with zero re-embedding; the CLI runs on --store.
+/// </summary>
+public sealed class CrossBackendTests : IAsyncLifetime
+{
+    private readonly TempFolder _temp = new();
+    private readonly SqliteBackend _sqlite = new();
+    private readonly PostgresBackend _postgres = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        await _postgres.DisposeAsync();
+        await _sqlite.DisposeAsync();
+        _temp.Dispose();
+    }
+
+    private static string[] GoldenTexts()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(TestData.Path("golden", "micro", "labels_skimage", "search.json")));
+        return doc.RootElement.GetProperty("texts").EnumerateArray().Select(t => t.GetString()!).ToArray();
+    }
+
+    [SkippableFact]
+    public async Task Two_stores_fed_the_same_folder_return_the_same_top_10_for_the_golden_queries()
+    {
+        string images = TestData.Path("golden", "images");
+        using var model = ClipModel.Load(Golden.ModelDir("openclip"));
+        var embedder = new ClipModelEmbedder(model);
+        await using var embedded = await _sqlite.OpenAsync();
+        await using var postgres = await _postgres.OpenAsync();
+        await new Indexer(embedded.Store, embedder).RunAsync([images]);
+        await new Indexer(postgres.Store, embedder).RunAsync([images]);
+
+        foreach (string text in GoldenTexts())
+        {
+            float[] query = SearchQuery.Embed(SearchQuery.Parse(text, _ => false), embedder);
+            var a = await embedded.SearchAsync(query, new SearchOptions { Limit = 10 });
+            var b = await postgres.SearchAsync(query, new SearchOptions { Limit = 10 });
+            Assert.Equal(10, a.Count);
+            Assert.Equal(a.Select(h => h.Path), b.Select(h => h.Path));
+            for (int i = 0; i < a.Count; i++)
+            {
+                Assert.True(Math.Abs(a[i].Score - b[i].Score) <= 1e-5f, $"\"{text}\" {a[i].Path}: {a[i].Score} vs {b[i].Score}");
+            }
+        }
+
+        var dupesA = await embedded.FindDuplicatesAsync(0.9f);
+        var dupesB = await postgres.FindDuplicatesAsync(0.9f);
+        Assert.Equal(dupesA.Select(g => (g.Kind, string.Join("|", g.Paths))), dupesB.Select(g => (g.Kind, string.Join("|", g.Paths))));
+    }
+
+    [SkippableFact]
+    public async Task Migrating_an_embedded_index_copies_every_record_and_nothing_is_re_embedded()
+    {
+        string photos = Corpus.CopyPhotosAndEdge(_temp.Sub("library"));
+        await using var source = await _sqlite.OpenAsync();
+        var first = new FakeEmbedder();
+        await new Indexer(source.Store, first).RunAsync([photos]);
+        Assert.True(first.EmbedCount > 0);
+        var sourceCounts = await source.Store.GetCountsAsync();
+
+        await using var target = await _postgres.OpenAsync();
+        var copied = await IndexMigration.CopyAsync(source.Store, target.Store, batchSize: 16);
+        // Idempotent: running it again changes nothing.
+        await IndexMigration.CopyAsync(source.Store, target.Store, batchSize: 16);
+
+        Assert.Equal(sourceCounts.Files, copied.Files);
+        Assert.Equal(sourceCounts, await target.Store.GetCountsAsync());
+        Assert.Equal(await source.Store.GetMetadataAsync(), await target.Store.GetMetadataAsync());
+        var a = await All(source.Store);
+        var b = await All(target.Store);
+        Assert.Equal(a.Select(f => f with { Id = 0 }).Select(Key), b.Select(f => f with { Id = 0 }).Select(Key));
+
+        // The counter: indexing the same folder into the migrated store embeds nothing, re-uses nothing.
+        var counter = new FakeEmbedder();
+        var run = await new Indexer(target.Store, counter).RunAsync([photos]);
+        Assert.Equal(0, counter.EmbedCount);
+        Assert.Equal(0, run.Embedded);
+        Assert.Equal(0, run.Reused);
+        Assert.Equal(0, run.Deleted);
+        Assert.Equal(sourceCounts, await target.Store.GetCountsAsync());
+    }
+
+    private static string Key(IndexedFile f)
+        => $"{f.Path}|{f.Size}|{f.ModifiedUtc.Ticks}|{f.Sha256}|{f.Width}|{f.Height}|{f.TakenAt?.Ticks}|{f.VectorKey}|{string.Join(",", f.Embedding!)}";
+
+    private static async Task<List<IndexedFile>> All(IIndexStore store)
+    {
+        var list = new List<IndexedFile>();
+        await foreach (var f in store.ListFilesAsync(true))
+        {
+            list.Add(f);
+        }
+
+        return list;
+    }
+
+    [SkippableFact]
+    public async Task The_cli_indexes_migrates_searches_and_lists_duplicates_on_a_postgres_store()
+    {
+        string images = TestData.Path("golden", "images");
+        string model = Golden.ModelDir("openclip");
+        string folder = _sqlite.StoreString("cli");
+        string store = _postgres.StoreString("cli");
+        string migrated = _postgres.StoreString("migrated");
+
+        var indexed = Run("index", images, "--store", store, "--model", model, "--json");
+        Assert.True(indexed.Code == 0, indexed.Error);
+        Assert.Equal(0, Run("index", images, "--index", folder, "--model", model, "--json").Code);
+        var status = Run("index", "status", "--store", store, "--json");
+        Assert.True(status.Code == 0, status.Error);
+        using var statusJson = JsonDocument.Parse(status.Out);
+        int files = statusJson.RootElement.GetProperty("files").GetInt32();
+        Assert.True(files >= 10);
+        Assert.DoesNotContain("Password", status.Out, StringComparison.OrdinalIgnoreCase);
+
+        var migrate = Run("index", "migrate", "--from", folder, "--to", migrated, "--json");
+        Assert.True(migrate.Code == 0, migrate.Error);
+        using (var m = JsonDocument.Parse(migrate.Out))
+        {
+            Assert.Equal(files, m.RootElement.GetProperty("files").GetInt32());
+        }
+
+        string text = GoldenTexts()[0];
+        var embeddedHits = Run("search", text, "--index", folder, "--json", "--limit", "10", "--model", model).Out;
+        var postgresHits = Run("search", text, "--store", store, "--json", "--limit", "10");
+        Assert.True(postgresHits.Code == 0, postgresHits.Error);
+        Assert.Equal(Paths(embeddedHits), Paths(postgresHits.Out));
+        Assert.Equal(Paths(embeddedHits), Paths(Run("search", text, "--store", migrated, "--json", "--limit", "10").Out));
+
+        string probe = Directory.EnumerateFiles(images).Order(StringComparer.Ordinal).First();
+        Assert.Equal(Paths(Run("similar", probe, "--index", folder, "--json", "--limit", "5").Out),
+            Paths(Run("similar", probe, "--store", migrated, "--json", "--limit", "5").Out));
+        var dupes = Run("dupes", "--store", migrated, "--json", "--threshold", "0.9");
+        Assert.True(dupes.Code == 0, dupes.Error);
+        var expected = Groups(Run("dupes", "--index", folder, "--json", "--threshold", "0.9").Out);
+        var actual = Groups(dupes.Out);
+        Assert.NotEmpty(expected);
+        Assert.Equal(expected.Select(g => g.Paths), actual.Select(g => g.Paths));
+        Assert.All(expected.Zip(actual), p => Assert.True(Math.Abs(p.First.MinScore - p.Second.MinScore) <= 1e-5));
+    }
+
+    private static List<(string Paths, double MinScore)> Groups(string jsonLines)
+    {
+        return jsonLines.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l =>
+        {
+            var e = JsonDocument.Parse(l).RootElement;
+            return (e.GetProperty("kind").GetString() + ":" + string.Join("|", e.GetProperty("paths").EnumerateArray().Select(p => p.GetString())), e.GetProperty("minScore").GetDouble());
+        }).ToList();
+    }
+
+    private static string Paths(string jsonLines) => string.Join("\n", jsonLines.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("path").GetString()));
+
+    private static (int Code, string Out, string Error) Run(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var input = new StringReader("");
+        int code = CliApp.RunAsync(args, new CliConsole(output, error, input, outputRedirected: true)).GetAwaiter().GetResult();
+        return (code, output.ToString(), error.ToString());
+    }
+}
