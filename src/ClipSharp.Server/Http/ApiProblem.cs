@@ -48,10 +48,15 @@ internal static class Problems
 
     public static string TypeFor(string code) => "urn:clipsharp:problem:" + code;
 
-    public static async Task WriteAsync(HttpContext context, int status, string code, string detail, TimeSpan? retryAfter = null)
+    /// <summary>Writes a problem; <paramref name="clear"/> first drops whatever headers the response already had.</summary>
+    public static async Task WriteAsync(HttpContext context, int status, string code, string detail, TimeSpan? retryAfter = null, bool clear = true)
     {
         var response = context.Response;
-        response.Clear();
+        if (clear)
+        {
+            response.Clear();
+        }
+
         response.StatusCode = status;
         response.ContentType = ContentType;
         response.Headers.CacheControl = "no-store";

@@ -102,19 +102,17 @@ internal static class Middleware
                 {
                     404 => "There is nothing at this address.",
                     405 => $"{context.Request.Method} is not allowed here.",
+                    415 => $"Content-Type '{(string.IsNullOrEmpty(context.Request.ContentType) ? "(none)" : context.Request.ContentType)}' is not accepted here.",
                     _ => ReasonPhrases.GetReasonPhrase(response.StatusCode),
                 };
-                var headers = response.Headers.Allow;
-                await Problems.WriteAsync(context, response.StatusCode, response.StatusCode switch
+                string code = response.StatusCode switch
                 {
                     404 => "not-found",
                     405 => "method-not-allowed",
+                    415 => "unsupported-media-type",
                     _ => "error",
-                }, detail).ConfigureAwait(false);
-                if (headers.Count > 0)
-                {
-                    response.Headers.Allow = headers;
-                }
+                };
+                await Problems.WriteAsync(context, response.StatusCode, code, detail, clear: false).ConfigureAwait(false);
             }
         });
 
@@ -140,7 +138,7 @@ internal static class Middleware
             {
                 context.Response.Headers.WWWAuthenticate = "ApiKey header=\"" + ClipServerOptions.ApiKeyHeader + "\"";
                 await Problems.WriteAsync(context, StatusCodes.Status401Unauthorized, "api-key-missing",
-                    $"This server needs an API key in the {ClipServerOptions.ApiKeyHeader} header.").ConfigureAwait(false);
+                    $"This server needs an API key in the {ClipServerOptions.ApiKeyHeader} header.", clear: false).ConfigureAwait(false);
                 return;
             }
 
@@ -149,7 +147,7 @@ internal static class Middleware
             {
                 context.Response.Headers.WWWAuthenticate = "ApiKey header=\"" + ClipServerOptions.ApiKeyHeader + "\"";
                 await Problems.WriteAsync(context, StatusCodes.Status401Unauthorized, "api-key-invalid",
-                    $"The {ClipServerOptions.ApiKeyHeader} header does not hold this server's API key.").ConfigureAwait(false);
+                    $"The {ClipServerOptions.ApiKeyHeader} header does not hold this server's API key.", clear: false).ConfigureAwait(false);
                 return;
             }
 
