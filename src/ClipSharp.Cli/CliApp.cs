@@ -24,6 +24,7 @@ internal static class CliApp
         root.Add(EmbedCommand.Create(ctx));
         root.Add(ClassifyCommand.Create(ctx));
         root.Add(ModelsCommand.Create(ctx));
+        root.Add(ServeCommand.Create(ctx));
 
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)
