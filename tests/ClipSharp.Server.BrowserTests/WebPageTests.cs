@@ -26,19 +26,21 @@ public sealed class WebPageTests
 
         using var playwright = await Playwright.CreateAsync();
         string profile = Directory.CreateTempSubdirectory("clipsharp-chromium-").FullName;
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        // A fresh profile folder each run (Playwright passes it as --user-data-dir).
+        await using var browser = await playwright.Chromium.LaunchPersistentContextAsync(profile, new BrowserTypeLaunchPersistentContextOptions
         {
             ExecutablePath = Chromium,
             Headless = true,
+            ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
             Args =
             [
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile,
+                "--disable-component-update", "--disable-sync",
             ],
         });
         try
         {
-            var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+            var page = browser.Pages.Count > 0 ? browser.Pages[0] : await browser.NewPageAsync();
             var consoleErrors = new List<string>();
             page.Console += (_, message) =>
             {
@@ -90,9 +92,13 @@ public sealed class WebPageTests
             }
 
             Assert.InRange(total, 99.5, 100.5);
-            double widest = await page.EvaluateAsync<double>("() => document.querySelector('#bars li .fill').getBoundingClientRect().width");
-            Assert.True(widest > 0, "the top bar has no width");
+            // The most probable label's bar is drawn (wider than the others once the transition ends).
+            await page.WaitForFunctionAsync("() => { const f = [...document.querySelectorAll('#bars .fill')].map(e => e.getBoundingClientRect().width); return f.length === 4 && f[0] > 0 && f[0] >= Math.max(...f) - 0.5; }");
+            await page.WaitForTimeoutAsync(400);
 
+            // Every thumbnail loads (lazy ones too, for the screenshot).
+            await page.EvalOnSelectorAllAsync("#results img", "imgs => imgs.forEach(i => i.loading = 'eager')");
+            await page.WaitForFunctionAsync("() => [...document.querySelectorAll('#results img')].every(i => i.complete && i.naturalWidth > 0)");
             Directory.CreateDirectory(ScreenshotFolder);
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "search-and-classify.png"), FullPage = true });
             Assert.Empty(consoleErrors);

@@ -292,6 +292,20 @@ public sealed class EndpointTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [SkippableFact]
+    public async Task Every_test_photo_gets_a_thumbnail()
+    {
+        Skip.If(fixture.Search is null, "no test data");
+        int count = PhotoLibrary.Labels().Count;
+        for (long id = 1; id <= count; id++)
+        {
+            var response = await Client.GetAsync($"/v1/images/{id}/thumbnail?size=64");
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"id {id}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            using var bitmap = SKBitmap.Decode(await response.Content.ReadAsByteArrayAsync());
+            Assert.Equal(64, Math.Max(bitmap.Width, bitmap.Height));
+        }
+    }
+
+    [SkippableFact]
     public async Task Thumbnails_are_upright_by_exif_orientation()
     {
         var search = new InMemoryPhotoSearch();
