@@ -29,6 +29,7 @@ internal static class CliApp
         root.Add(SearchCommand.Create(ctx));
         root.Add(SearchCommand.CreateSimilar(ctx));
         root.Add(DupesCommand.Create(ctx));
+        root.Add(ServeCommand.Create(ctx));
 
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)

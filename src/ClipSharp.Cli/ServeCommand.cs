@@ -1,0 +1,138 @@
+using System.CommandLine;
+using System.Globalization;
+using ClipSharp.Postgres;
+using ClipSharp.Server;
+
+namespace ClipSharp.Cli;
+
+/// <summary><c>clipsharp serve</c>: the HTTP API and web page on Kestrel.</summary>
+internal static class ServeCommand
+{
+    public const string ApiKeyEnvironmentVariable = "CLIPSHARP_API_KEY";
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    public static Command Create(CommandContext ctx)
+    {
+        var index = new Option<string?>("--index", "--store") { Description = "The photo index to search: a folder made by 'clipsharp index', or a PostgreSQL store (postgres://…, Host=…; default $CLIPSHARP_STORE).", HelpName = "PATH|STORE" };
+        var model = CommandContext.ModelOption();
+        var variant = CommandContext.VariantOption();
+        var offline = CommandContext.OfflineOption();
+        var urls = new Option<string[]>("--urls") { Description = $"Addresses to listen on (default {ClipServerOptions.DefaultUrl}: loopback only). Port 0 picks a free port.", HelpName = "URL" };
+        var apiKey = new Option<string?>("--api-key") { Description = $"Require this key in the X-API-Key header for everything but /healthz and /readyz (default: ${ApiKeyEnvironmentVariable}).", HelpName = "KEY" };
+        var cors = new Option<string[]>("--cors") { Description = "Allow this browser origin (e.g. https://app.example); repeat for more. CORS is off by default.", HelpName = "ORIGIN" };
+        var noBatching = new Option<bool>("--no-batching") { Description = "Run every request's inference on its own instead of combining concurrent requests." };
+        var window = new Option<double>("--batch-window-ms") { Description = "How long a batch waits for more requests (default 3).", DefaultValueFactory = _ => 3, HelpName = "MS" };
+        var maxBatch = new Option<int>("--max-batch") { Description = "The most texts or images in one inference call (default 32).", DefaultValueFactory = _ => 32, HelpName = "N" };
+        var queue = new Option<int>("--queue-limit") { Description = "The most items waiting per model tower before requests get 503 (default 512).", DefaultValueFactory = _ => 512, HelpName = "N" };
+        var maxBody = new Option<int>("--max-request-mb") { Description = "The largest request body in MiB (default 32).", DefaultValueFactory = _ => 32, HelpName = "MB" };
+        var maxPixels = new Option<double>("--max-megapixels") { Description = "The largest image in megapixels (default 50).", DefaultValueFactory = _ => 50, HelpName = "MP" };
+        var timeout = new Option<double>("--timeout") { Description = "Seconds before a request is answered 504 (default 30).", DefaultValueFactory = _ => 30, HelpName = "SECONDS" };
+        var command = new Command("serve", "Serve the HTTP API (embeddings, classification, caption ranking, photo search) and the web page.")
+        {
+            index, model, variant, offline, urls, apiKey, cors, noBatching, window, maxBatch, queue, maxBody, maxPixels, timeout,
+        };
+        command.SetAction(async (parse, cancel) =>
+        {
+            string? key = parse.GetValue(apiKey);
+            key = string.IsNullOrEmpty(key) ? Environment.GetEnvironmentVariable(ApiKeyEnvironmentVariable) : key;
+            var options = new ClipServerOptions
+            {
+                ApiKey = string.IsNullOrEmpty(key) ? null : key,
+                CorsOrigins = parse.GetValue(cors) ?? [],
+                MaxRequestBytes = Positive(parse.GetValue(maxBody), "--max-request-mb") * 1024L * 1024,
+                MaxImagePixels = (long)(Positive(parse.GetValue(maxPixels), "--max-megapixels") * 1_000_000),
+                RequestTimeout = TimeSpan.FromSeconds(Positive(parse.GetValue(timeout), "--timeout")),
+                Batching = new BatchingOptions
+                {
+                    Enabled = !parse.GetValue(noBatching),
+                    Window = TimeSpan.FromMilliseconds(Math.Max(0, parse.GetValue(window))),
+                    MaxBatchSize = Positive(parse.GetValue(maxBatch), "--max-batch"),
+                    QueueCapacity = Positive(parse.GetValue(queue), "--queue-limit"),
+                },
+                Log = message => ctx.Console.Error.WriteLine(message),
+            };
+            string[] given = parse.GetValue(urls) ?? [];
+            if (given.Length > 0)
+            {
+                options.Urls = given;
+            }
+
+            foreach (string url in options.Urls)
+            {
+                if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+                {
+                    throw new CliUsageException($"--urls: '{url}' is not an http:// or https:// address");
+                }
+
+                if (!uri.IsLoopback && options.ApiKey is null)
+                {
+                    ctx.Warn($"{url} is reachable from other machines and no API key is set (--api-key or ${ApiKeyEnvironmentVariable})");
+                }
+            }
+
+            string? indexPath = parse.GetValue(index) ?? NullIfEmpty(Environment.GetEnvironmentVariable(IndexStoreFactory.StoreEnvironmentVariable));
+
+            // Resolve (and if needed download) the model before listening; load and warm it in the background.
+            // Without --model, an index's own model is used, as `search` does.
+            string? modelReference = parse.GetValue(model);
+            if (modelReference is null && indexPath is not null && Environment.GetEnvironmentVariable(CommandContext.ModelEnvironmentVariable) is null)
+            {
+                modelReference = await IndexPhotoSearch.RecordedModelFolderAsync(indexPath, cancel).ConfigureAwait(false);
+            }
+
+            var clip = await ctx.LoadModelAsync(modelReference, parse.GetValue(variant), parse.GetValue(offline), cancel).ConfigureAwait(false);
+            Func<CancellationToken, Task<IPhotoSearch?>>? search = indexPath is null
+                ? null
+                : async token => await IndexPhotoSearch.OpenAsync(indexPath, clip, token).ConfigureAwait(false);
+            await using var server = ClipServer.Create(options, _ => Task.FromResult<IClipBackend>(new ClipModelBackend(clip)), search);
+            try
+            {
+                await server.StartAsync(cancel).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                clip.Dispose();
+                throw new CliUsageException("cannot listen: " + ex.Message);
+            }
+
+            foreach (string address in server.Addresses)
+            {
+                await ctx.Console.Out.WriteLineAsync("listening on " + address).ConfigureAwait(false);
+            }
+
+            await ctx.Console.Out.FlushAsync(cancel).ConfigureAwait(false);
+            try
+            {
+                await server.Ready.WaitAsync(cancel).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                throw ex as ClipSharpException ?? new ClipSharpException(ClipErrorKind.InvalidModel, "the model failed to load: " + ex.Message, clip.Folder, ex);
+            }
+
+            await ctx.Console.Out.WriteLineAsync("ready").ConfigureAwait(false);
+            await ctx.Console.Out.FlushAsync(cancel).ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancel).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl-C or SIGTERM: stop cleanly.
+            }
+
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await server.StopAsync(grace.Token).ConfigureAwait(false);
+            return CliApp.Ok;
+        });
+        return command;
+    }
+
+    private static int Positive(int value, string name)
+        => value > 0 ? value : throw new CliUsageException($"{name} must be positive");
+
+    private static double Positive(double value, string name)
+        => value > 0 && double.IsFinite(value) ? value : throw new CliUsageException(string.Create(CultureInfo.InvariantCulture, $"{name} must be positive"));
+}

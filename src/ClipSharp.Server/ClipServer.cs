@@ -1,0 +1,218 @@
+using ClipSharp.Server.Contracts;
+using ClipSharp.Server.Http;
+using ClipSharp.Server.Inference;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ClipSharp.Server;
+
+/// <summary>
+/// CLIP as an HTTP service on Kestrel: the JSON API under <c>/v1</c>, its OpenAPI document at
+/// <c>/openapi/v1.json</c>, <c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c> and the web page at <c>/</c>.
+/// The server listens at once; the model (and index) load in the background and <c>/readyz</c> answers 503
+/// until they are ready.
+/// </summary>
+public sealed class ClipServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ServerState _state;
+    private readonly Func<CancellationToken, Task<IClipBackend>> _backend;
+    private readonly Func<CancellationToken, Task<IPhotoSearch?>>? _search;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _loading;
+
+    private ClipServer(WebApplication app, ServerState state, Func<CancellationToken, Task<IClipBackend>> backend, Func<CancellationToken, Task<IPhotoSearch?>>? search)
+    {
+        _app = app;
+        _state = state;
+        _backend = backend;
+        _search = search;
+    }
+
+    /// <summary>Builds a server; nothing listens until <see cref="StartAsync"/>.</summary>
+    /// <param name="options">Addresses, limits, batching, API key, CORS.</param>
+    /// <param name="backend">Loads the model (called once, in the background, after the server listens).</param>
+    /// <param name="search">Opens the photo index, or null for a server without search.</param>
+    public static ClipServer Create(ClipServerOptions options, Func<CancellationToken, Task<IClipBackend>> backend, Func<CancellationToken, Task<IPhotoSearch?>>? search = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(backend);
+        Validate(options);
+        var state = new ServerState(options);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(ClipServer).Assembly.GetName().Name });
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls([.. options.Urls]);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = options.MaxRequestBytes;
+            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(15);
+            k.Limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(240, TimeSpan.FromSeconds(10));
+        });
+        builder.Services.Configure<FormOptions>(f =>
+        {
+            f.MultipartBodyLengthLimit = options.MaxRequestBytes;
+            f.ValueLengthLimit = (int)Math.Min(int.MaxValue, options.MaxRequestBytes);
+            f.ValueCountLimit = 4096;
+        });
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.ConfigureHttpJsonOptions(j => j.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
+        builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "ClipSharp API";
+            doc.Info.Version = "v1";
+            doc.Info.Description = "OpenAI's CLIP as a service: embeddings, zero-shot classification, caption ranking and photo search. Errors are RFC 9457 problem documents (application/problem+json).";
+            return Task.CompletedTask;
+        }));
+        if (options.CorsOrigins.Count > 0)
+        {
+            builder.Services.AddCors(c => c.AddDefaultPolicy(p => p
+                .WithOrigins([.. options.CorsOrigins])
+                .WithMethods("GET", "POST")
+                .WithHeaders("Content-Type", ClipServerOptions.ApiKeyHeader)
+                .SetPreflightMaxAge(TimeSpan.FromHours(1))));
+        }
+
+        var app = builder.Build();
+        app.UseRequestMetrics(state);
+        app.UseProblems(state);
+        if (options.CorsOrigins.Count > 0)
+        {
+            app.UseCors();
+        }
+
+        app.UseApiKey(state);
+        app.UseRouting();
+        MapOperational(app, state);
+        app.MapOpenApi("/openapi/{documentName}.json");
+        StaticFiles.Map(app);
+        ApiEndpoints.Map(app, state);
+        return new ClipServer(app, state, backend, search);
+    }
+
+    /// <summary>The addresses Kestrel actually listens on (with the real port when 0 was asked for).</summary>
+    public IReadOnlyList<string> Addresses
+        => _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+
+    /// <summary>Completes when the model (and index) are loaded and warmed; faults when loading failed.</summary>
+    public Task Ready => _state.Ready;
+
+    /// <summary>Starts listening and starts loading the model in the background.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+        _loading = Task.Run(LoadAsync, CancellationToken.None);
+    }
+
+    /// <summary>Stops listening, letting running requests finish (up to a few seconds).</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _app.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (_loading is not null)
+        {
+            await _loading.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Stops the server and releases the model.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stopping.IsCancellationRequested)
+        {
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await StopAsync(stop.Token).ConfigureAwait(false);
+        }
+
+        await _app.DisposeAsync().ConfigureAwait(false);
+        var backend = _state.InferenceOrNull?.Backend;
+        _state.Dispose();
+        (backend as IDisposable)?.Dispose();
+        if (_state.SearchOrNull is IAsyncDisposable asyncSearch)
+        {
+            await asyncSearch.DisposeAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            (_state.SearchOrNull as IDisposable)?.Dispose();
+        }
+
+        _stopping.Dispose();
+    }
+
+    private async Task LoadAsync()
+    {
+        try
+        {
+            var token = _stopping.Token;
+            var backend = await _backend(token).ConfigureAwait(false);
+            await Task.Run(backend.Warm, token).ConfigureAwait(false);
+            IPhotoSearch? search = _search is null ? null : await _search(token).ConfigureAwait(false);
+            var inference = new InferenceService(backend, _state.Options.Batching, _state.Metrics);
+            _state.SetReady(inference, search);
+            _state.Options.Log?.Invoke($"ready: model {backend.ModelName} ({backend.Dimension}-d){(search is null ? "" : ", index " + search.Description)}");
+        }
+#pragma warning disable CA1031 // A failed load is reported by /readyz and by the Ready task.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _state.Options.Log?.Invoke("error: loading failed: " + ex.Message);
+            _state.SetFailed(ex);
+        }
+    }
+
+    private static void MapOperational(WebApplication app, ServerState state)
+    {
+        app.MapGet("/healthz", () => Results.Json(new HealthResponse("ok")))
+            .WithName("Health").WithSummary("Liveness: the process answers.").WithTags("operations").Produces<HealthResponse>();
+        app.MapGet("/readyz", () =>
+            {
+                var inference = state.InferenceOrNull;
+                if (inference is null)
+                {
+                    throw new ApiProblemException(StatusCodes.Status503ServiceUnavailable, state.Failure is null ? "not-ready" : "load-failed",
+                        state.Failure is null ? "The model is loading." : "The model failed to load: " + state.Failure,
+                        state.Failure is null ? TimeSpan.FromSeconds(1) : null);
+                }
+
+                return Results.Json(new HealthResponse("ready", inference.Backend.ModelName, inference.Dimension, state.SearchOrNull?.Description, state.Options.Batching.Enabled));
+            })
+            .WithName("Ready").WithSummary("Readiness: 200 once the model is loaded and warmed, 503 before.").WithTags("operations")
+            .Produces<HealthResponse>().ProducesProblem(503);
+        app.MapGet("/metrics", () => Results.Text(state.Metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"))
+            .WithName("Metrics").WithSummary("Prometheus metrics: requests, latencies, batch sizes, queue lengths, memory.").WithTags("operations")
+            .Produces<string>(200, "text/plain");
+    }
+
+    private static void Validate(ClipServerOptions options)
+    {
+        if (options.Urls.Count == 0)
+        {
+            throw new ArgumentException("At least one URL is needed.", nameof(options));
+        }
+
+        if (options.MaxRequestBytes < 1024 || options.MaxImagePixels < 1 || options.RequestTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("Limits must be positive (MaxRequestBytes at least 1024).", nameof(options));
+        }
+
+        if (options.Batching.MaxBatchSize < 1 || options.Batching.QueueCapacity < 1 || options.Batching.Window < TimeSpan.Zero)
+        {
+            throw new ArgumentException("Batching needs MaxBatchSize ≥ 1, QueueCapacity ≥ 1 and a window ≥ 0.", nameof(options));
+        }
+
+        foreach (string origin in options.CorsOrigins)
+        {
+            if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.AbsolutePath != "/" || (uri.Scheme != "http" && uri.Scheme != "https"))
+            {
+                throw new ArgumentException($"CORS origin '{origin}' must be an origin such as https://app.example (scheme, host, optional port).", nameof(options));
+            }
+        }
+    }
+}

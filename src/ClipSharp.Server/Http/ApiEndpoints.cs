@@ -1,0 +1,519 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+using ClipSharp.Server.Contracts;
+using ClipSharp.Server.Inference;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
+
+namespace ClipSharp.Server.Http;
+
+/// <summary>The JSON API, version 1.</summary>
+internal static class ApiEndpoints
+{
+    private const int MaxSearchLimit = 200;
+
+    public static void Map(IEndpointRouteBuilder app, ServerState state)
+    {
+        var v1 = app.MapGroup("/v1").WithTags("v1");
+
+        v1.MapPost("/embeddings/text", Handler(c => EmbedTexts(c, state)))
+            .WithName("EmbedTexts").WithSummary("Embeds one text or many.")
+            .Accepts<TextEmbeddingRequest>("application/json")
+            .Produces<EmbeddingResponse>().ProducesProblem(400).ProducesProblem(415).ProducesProblem(503);
+
+        v1.MapPost("/embeddings/image", Handler(c => EmbedImages(c, state)))
+            .WithName("EmbedImages").WithSummary("Embeds one image or many: multipart upload, a raw image body, or base64 in JSON.")
+            .Accepts<ImageEmbeddingRequest>("application/json", "multipart/form-data", "image/jpeg", "image/png", "image/webp", "application/octet-stream")
+            .Produces<EmbeddingResponse>().ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
+
+        v1.MapPost("/classify", Handler(c => Classify(c, state)))
+            .WithName("Classify").WithSummary("Zero-shot classification: the probability of each label for an image.")
+            .Accepts<ClassifyRequest>("application/json", "multipart/form-data")
+            .Produces<ClassifyResponse>().ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
+
+        v1.MapPost("/rank-texts", Handler(c => RankTexts(c, state)))
+            .WithName("RankTexts").WithSummary("Ranks candidate captions for an image, best first.")
+            .Accepts<RankTextsRequest>("application/json", "multipart/form-data")
+            .Produces<RankTextsResponse>().ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
+
+        v1.MapGet("/search", (HttpContext c, string? q, int? limit, float? minScore, string? @in, DateTime? after) =>
+                SearchGet(c, state, q, limit, minScore, @in, after))
+            .WithName("SearchByText").WithSummary("Searches the photo index by text.")
+            .Produces<SearchResponse>().ProducesProblem(400).ProducesProblem(503);
+
+        v1.MapPost("/search", Handler(c => SearchPost(c, state)))
+            .WithName("Search").WithSummary("Searches the photo index by text, image, an indexed image, or a weighted combination.")
+            .Accepts<SearchRequest>("application/json")
+            .Produces<SearchResponse>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
+
+        v1.MapGet("/images/{id:long}", (HttpContext c, long id) => GetImage(c, state, id))
+            .WithName("GetImage").WithSummary("The original file of an indexed image.")
+            .Produces(200, contentType: "image/jpeg").ProducesProblem(404).ProducesProblem(503);
+
+        v1.MapGet("/images/{id:long}/thumbnail", (HttpContext c, long id, int? size) => GetThumbnail(c, state, id, size))
+            .WithName("GetThumbnail").WithSummary("A JPEG thumbnail of an indexed image, upright, fitted into size × size (default 256).")
+            .Produces(200, contentType: "image/jpeg").ProducesProblem(400).ProducesProblem(404).ProducesProblem(422).ProducesProblem(503);
+
+        // Anything else under /v1/images is not an id from the index: paths, traversal attempts, names.
+        v1.MapMethods("/images/{**rest}", ["GET", "HEAD"], NotAnId).ExcludeFromDescription();
+    }
+
+    /// <summary>A handler that writes its result (a bare HttpContext lambda would be taken as a RequestDelegate).</summary>
+    private static Delegate Handler(Func<HttpContext, Task<IResult>> handler) => handler;
+
+    private static IResult NotAnId() => throw ApiProblemException.NotFound("Images are addressed by the numeric id of an indexed file.");
+
+    private static async Task<IResult> EmbedTexts(HttpContext c, ServerState state)
+    {
+        var request = await RequestReader.ReadJsonAsync<TextEmbeddingRequest>(c.Request, c.RequestAborted).ConfigureAwait(false);
+        var inference = state.Inference;
+        IReadOnlyList<string> texts = OneOrMany(request.Text, request.Texts, "text", "texts");
+        CheckTexts(texts, state.Options.MaxTextsPerRequest, "texts");
+        float[][] vectors = await inference.EmbedTextsAsync(texts, c.RequestAborted).ConfigureAwait(false);
+        return Results.Json(new EmbeddingResponse(inference.Backend.ModelName, inference.Dimension,
+            vectors.Select((v, i) => new EmbeddingItem(i, texts[i], v)).ToList()));
+    }
+
+    private static async Task<IResult> EmbedImages(HttpContext c, ServerState state)
+    {
+        var inference = state.Inference;
+        var images = new List<ImageInput>();
+        if (RequestReader.IsJson(c.Request))
+        {
+            var request = await RequestReader.ReadJsonAsync<ImageEmbeddingRequest>(c.Request, c.RequestAborted).ConfigureAwait(false);
+            IReadOnlyList<string> encoded = OneOrMany(request.Image, request.Images, "image", "images");
+            for (int i = 0; i < encoded.Count; i++)
+            {
+                images.Add(RequestReader.DecodeBase64(encoded[i], $"image {i}"));
+            }
+        }
+        else if (RequestReader.IsMultipart(c.Request))
+        {
+            var form = await RequestReader.ReadFormAsync(c.Request, c.RequestAborted).ConfigureAwait(false);
+            for (int i = 0; i < form.Files.Count; i++)
+            {
+                images.Add(await RequestReader.ReadFileAsync(form.Files[i], $"image {i}", c.RequestAborted).ConfigureAwait(false));
+            }
+        }
+        else if (RequestReader.IsRawImage(c.Request))
+        {
+            byte[] body = await RequestReader.ReadBodyAsync(c.Request, c.RequestAborted).ConfigureAwait(false);
+            images.Add(new ImageInput(body, null, "image 0"));
+        }
+        else
+        {
+            throw RequestReader.UnsupportedType(c.Request, "multipart/form-data, an image/* or application/octet-stream body, or application/json with base64 images");
+        }
+
+        if (images.Count == 0)
+        {
+            throw ApiProblemException.BadRequest("No image in the request.");
+        }
+
+        if (images.Count > state.Options.MaxImagesPerRequest)
+        {
+            throw ApiProblemException.BadRequest($"At most {state.Options.MaxImagesPerRequest} images per request.");
+        }
+
+        foreach (var image in images)
+        {
+            if (image.Data.IsEmpty)
+            {
+                throw new ApiProblemException(StatusCodes.Status422UnprocessableEntity, "not-an-image", $"{image.Label}: the image is empty");
+            }
+        }
+
+        float[][] vectors = await inference.EmbedImagesAsync(images, state.Options.MaxImagePixels, c.RequestAborted).ConfigureAwait(false);
+        return Results.Json(new EmbeddingResponse(inference.Backend.ModelName, inference.Dimension,
+            vectors.Select((v, i) => new EmbeddingItem(i, images[i].Name, v)).ToList()));
+    }
+
+    private static async Task<IResult> Classify(HttpContext c, ServerState state)
+    {
+        ClassifyRequest request;
+        ImageInput? upload = null;
+        if (RequestReader.IsMultipart(c.Request))
+        {
+            var form = await RequestReader.ReadFormAsync(c.Request, c.RequestAborted).ConfigureAwait(false);
+            upload = await SingleFileAsync(form, c.RequestAborted).ConfigureAwait(false);
+            request = new ClassifyRequest(
+                ImageId: ParseId(form["imageId"]),
+                Labels: SplitList(form["labels"]),
+                Template: NullIfEmpty(form["template"]),
+                Templates: form["templates"].Count > 0 ? form["templates"].Where(t => !string.IsNullOrEmpty(t)).Select(t => t!).ToList() : null,
+                Ensemble: NullIfEmpty(form["ensemble"]));
+        }
+        else if (RequestReader.IsJson(c.Request))
+        {
+            request = await RequestReader.ReadJsonAsync<ClassifyRequest>(c.Request, c.RequestAborted).ConfigureAwait(false);
+            if (request.Image is not null)
+            {
+                upload = RequestReader.DecodeBase64(request.Image, "image");
+            }
+        }
+        else
+        {
+            throw RequestReader.UnsupportedType(c.Request, "application/json or multipart/form-data");
+        }
+
+        var inference = state.Inference;
+        var labels = request.Labels ?? throw ApiProblemException.BadRequest("'labels' is required: a list of labels.");
+        CheckTexts(labels, state.Options.MaxLabels, "labels");
+        if (labels.Distinct(StringComparer.Ordinal).Count() != labels.Count)
+        {
+            throw ApiProblemException.BadRequest("Labels must be distinct.");
+        }
+
+        var (templates, key) = ResolveTemplates(request);
+        float[] image = await ImageEmbeddingAsync(c, state, upload, request.ImageId).ConfigureAwait(false);
+        float[][] classes = await inference.ClassEmbeddingsAsync(labels, templates, key, c.RequestAborted).ConfigureAwait(false);
+        var (cosines, probabilities) = inference.Score(image, classes);
+        var results = new List<LabelResult>(labels.Count);
+        for (int i = 0; i < labels.Count; i++)
+        {
+            string prompt = templates.Count == 1
+                ? PromptTemplates.Fill(templates[0], labels[i])
+                : string.Create(CultureInfo.InvariantCulture, $"mean of {templates.Count} prompts: {PromptTemplates.Fill(templates[0], labels[i])} …");
+            results.Add(new LabelResult(labels[i], prompt, cosines[i], probabilities[i]));
+        }
+
+        string best = results.MaxBy(r => r.Score)!.Label;
+        return Results.Json(new ClassifyResponse(inference.Backend.ModelName, best, results));
+    }
+
+    private static async Task<IResult> RankTexts(HttpContext c, ServerState state)
+    {
+        RankTextsRequest request;
+        ImageInput? upload = null;
+        if (RequestReader.IsMultipart(c.Request))
+        {
+            var form = await RequestReader.ReadFormAsync(c.Request, c.RequestAborted).ConfigureAwait(false);
+            upload = await SingleFileAsync(form, c.RequestAborted).ConfigureAwait(false);
+            request = new RankTextsRequest(ImageId: ParseId(form["imageId"]), Texts: form["texts"].Select(t => t ?? "").ToList());
+        }
+        else if (RequestReader.IsJson(c.Request))
+        {
+            request = await RequestReader.ReadJsonAsync<RankTextsRequest>(c.Request, c.RequestAborted).ConfigureAwait(false);
+            if (request.Image is not null)
+            {
+                upload = RequestReader.DecodeBase64(request.Image, "image");
+            }
+        }
+        else
+        {
+            throw RequestReader.UnsupportedType(c.Request, "application/json or multipart/form-data");
+        }
+
+        var inference = state.Inference;
+        var texts = request.Texts ?? throw ApiProblemException.BadRequest("'texts' is required: a list of candidate captions.");
+        CheckTexts(texts, state.Options.MaxTextsPerRequest, "texts");
+        float[] image = await ImageEmbeddingAsync(c, state, upload, request.ImageId).ConfigureAwait(false);
+        float[][] embedded = await inference.EmbedTextsAsync(texts, c.RequestAborted).ConfigureAwait(false);
+        var (cosines, probabilities) = inference.Score(image, embedded);
+        var ranked = Enumerable.Range(0, texts.Count)
+            .Select(i => new RankedText(i, texts[i], cosines[i], probabilities[i]))
+            .OrderByDescending(r => r.Score).ThenBy(r => r.Index)
+            .ToList();
+        return Results.Json(new RankTextsResponse(inference.Backend.ModelName, ranked));
+    }
+
+    private static Task<IResult> SearchGet(HttpContext c, ServerState state, string? q, int? limit, float? minScore, string? folder, DateTime? after)
+    {
+        if (string.IsNullOrWhiteSpace(q))
+        {
+            throw ApiProblemException.BadRequest("'q' is required: the text to search for.");
+        }
+
+        return SearchCore(c, state, new SearchRequest(Text: q, Limit: limit, MinScore: minScore, In: folder, After: after));
+    }
+
+    private static async Task<IResult> SearchPost(HttpContext c, ServerState state)
+    {
+        var request = await RequestReader.ReadJsonAsync<SearchRequest>(c.Request, c.RequestAborted).ConfigureAwait(false);
+        return await SearchCore(c, state, request).ConfigureAwait(false);
+    }
+
+    private static async Task<IResult> SearchCore(HttpContext c, ServerState state, SearchRequest request)
+    {
+        var inference = state.Inference;
+        var search = state.Search;
+        int limit = request.Limit ?? 20;
+        if (limit is < 1 or > MaxSearchLimit)
+        {
+            throw ApiProblemException.BadRequest($"'limit' must be between 1 and {MaxSearchLimit}.");
+        }
+
+        if (request.MinScore is { } min && (!float.IsFinite(min) || min < -1 || min > 1))
+        {
+            throw ApiProblemException.BadRequest("'minScore' must be a cosine between -1 and 1.");
+        }
+
+        var terms = new List<SearchTerm>();
+        if (request.Text is not null)
+        {
+            terms.Add(new SearchTerm(Text: request.Text));
+        }
+
+        if (request.Image is not null)
+        {
+            terms.Add(new SearchTerm(Image: request.Image));
+        }
+
+        if (request.ImageId is not null)
+        {
+            terms.Add(new SearchTerm(ImageId: request.ImageId));
+        }
+
+        terms.AddRange(request.Terms ?? []);
+        if (terms.Count == 0)
+        {
+            throw ApiProblemException.BadRequest("Give a query: 'text', 'image', 'imageId' or 'terms'.");
+        }
+
+        if (terms.Count > 16)
+        {
+            throw ApiProblemException.BadRequest("At most 16 query terms.");
+        }
+
+        float[] query = new float[inference.Dimension];
+        for (int i = 0; i < terms.Count; i++)
+        {
+            var term = terms[i];
+            int given = (term.Text is null ? 0 : 1) + (term.Image is null ? 0 : 1) + (term.ImageId is null ? 0 : 1);
+            if (given != 1)
+            {
+                throw ApiProblemException.BadRequest($"Query term {i} must have exactly one of 'text', 'image', 'imageId'.");
+            }
+
+            if (!float.IsFinite(term.Weight))
+            {
+                throw ApiProblemException.BadRequest($"Query term {i} has a weight that is not a finite number.");
+            }
+
+            float[] vector;
+            if (term.Text is not null)
+            {
+                CheckTexts([term.Text], 1, "text");
+                vector = (await inference.EmbedTextsAsync([term.Text], c.RequestAborted).ConfigureAwait(false))[0];
+            }
+            else if (term.Image is not null)
+            {
+                vector = (await inference.EmbedImagesAsync([RequestReader.DecodeBase64(term.Image, $"term {i} image")], state.Options.MaxImagePixels, c.RequestAborted).ConfigureAwait(false))[0];
+            }
+            else
+            {
+                vector = await StoredEmbeddingAsync(search, term.ImageId!.Value, c.RequestAborted).ConfigureAwait(false);
+            }
+
+            TensorPrimitives.MultiplyAdd(vector, term.Weight, query, query);
+        }
+
+        float norm = TensorPrimitives.Norm(query);
+        if (!(norm > 1e-6f))
+        {
+            throw ApiProblemException.BadRequest("The weighted terms cancel out: the combined query is zero.");
+        }
+
+        TensorPrimitives.Divide(query, norm, query);
+        var hits = await search.SearchAsync(query, new PhotoSearchOptions
+        {
+            Limit = limit,
+            MinScore = request.MinScore,
+            Folder = string.IsNullOrWhiteSpace(request.In) ? null : request.In,
+            TakenAfter = request.After,
+        }, c.RequestAborted).ConfigureAwait(false);
+        var results = hits.Select(h => new SearchResult(
+            h.File.Id, h.File.Path, Path.GetFileName(h.File.Path), h.Score, h.File.Size,
+            h.File.TakenAt ?? h.File.ModifiedUtc, h.File.TakenAt,
+            FormattableString.Invariant($"/v1/images/{h.File.Id}/thumbnail"), FormattableString.Invariant($"/v1/images/{h.File.Id}"))).ToList();
+        return Results.Json(new SearchResponse(inference.Backend.ModelName, results));
+    }
+
+    private static async Task<IResult> GetImage(HttpContext c, ServerState state, long id)
+    {
+        var (record, file) = await ResolveFileAsync(state, id, c.RequestAborted).ConfigureAwait(false);
+        byte[] header = new byte[16];
+        int read;
+        await using (var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1))
+        {
+            read = await stream.ReadAtLeastAsync(header, header.Length, throwOnEndOfStream: false, c.RequestAborted).ConfigureAwait(false);
+        }
+
+        string type = ImageSniffer.ContentType(header.AsSpan(0, read));
+        c.Response.Headers.ContentDisposition = new ContentDispositionHeaderValue("inline") { FileNameStar = Path.GetFileName(record.Path) }.ToString();
+        c.Response.Headers.CacheControl = "private, max-age=3600";
+        var etag = new EntityTagHeaderValue("\"" + FormattableString.Invariant($"{id}-{file.LastWriteTimeUtc.Ticks:x}-{file.Length:x}") + "\"");
+        return Results.File(file.FullName, type, lastModified: file.LastWriteTimeUtc, entityTag: etag, enableRangeProcessing: true);
+    }
+
+    private static async Task<IResult> GetThumbnail(HttpContext c, ServerState state, long id, int? size)
+    {
+        int requested = size ?? 256;
+        if (requested is < 16 or > 2048)
+        {
+            throw ApiProblemException.BadRequest("'size' must be between 16 and 2048 pixels.");
+        }
+
+        var (record, file) = await ResolveFileAsync(state, id, c.RequestAborted).ConfigureAwait(false);
+        int snapped = ThumbnailService.Snap(requested);
+        string etag = "\"" + ThumbnailService.Key(id, snapped, file) + "\"";
+        c.Response.Headers.CacheControl = "private, max-age=3600";
+        c.Response.Headers.ETag = etag;
+        if (c.Request.Headers.IfNoneMatch.Contains(etag))
+        {
+            return Results.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        byte[] jpeg = await Task.Run(() => state.Thumbnails.Get(id, record.Path, file, snapped), c.RequestAborted).ConfigureAwait(false);
+        return Results.Bytes(jpeg, "image/jpeg");
+    }
+
+    /// <summary>The file of an indexed id: only ids the index knows, and only regular files that still exist.</summary>
+    private static async Task<(PhotoRecord Record, FileInfo File)> ResolveFileAsync(ServerState state, long id, CancellationToken cancellationToken)
+    {
+        var search = state.Search;
+        var record = await search.GetAsync(id, cancellationToken).ConfigureAwait(false)
+            ?? throw ApiProblemException.NotFound(FormattableString.Invariant($"No indexed image has id {id}."));
+        if (!Path.IsPathFullyQualified(record.Path))
+        {
+            throw ApiProblemException.NotFound(FormattableString.Invariant($"Indexed image {id} has no usable path."));
+        }
+
+        var file = new FileInfo(record.Path);
+        if (!file.Exists || file.Attributes.HasFlag(FileAttributes.Directory) || file.Attributes.HasFlag(FileAttributes.Device))
+        {
+            throw ApiProblemException.NotFound(FormattableString.Invariant($"Indexed image {id} no longer exists on disk."));
+        }
+
+        return (record, file);
+    }
+
+    private static async Task<float[]> ImageEmbeddingAsync(HttpContext c, ServerState state, ImageInput? upload, long? imageId)
+    {
+        if ((upload is null) == (imageId is null))
+        {
+            throw ApiProblemException.BadRequest("Give exactly one image: 'image' (upload or base64) or 'imageId'.");
+        }
+
+        if (imageId is { } id)
+        {
+            return await StoredEmbeddingAsync(state.Search, id, c.RequestAborted).ConfigureAwait(false);
+        }
+
+        if (upload!.Data.IsEmpty)
+        {
+            throw new ApiProblemException(StatusCodes.Status422UnprocessableEntity, "not-an-image", "image: the image is empty");
+        }
+
+        return (await state.Inference.EmbedImagesAsync([upload], state.Options.MaxImagePixels, c.RequestAborted).ConfigureAwait(false))[0];
+    }
+
+    private static async Task<float[]> StoredEmbeddingAsync(IPhotoSearch search, long id, CancellationToken cancellationToken)
+        => await search.GetEmbeddingAsync(id, cancellationToken).ConfigureAwait(false)
+           ?? throw ApiProblemException.NotFound(FormattableString.Invariant($"No indexed image has id {id}."));
+
+    private static async Task<ImageInput?> SingleFileAsync(IFormCollection form, CancellationToken cancellationToken)
+    {
+        if (form.Files.Count > 1)
+        {
+            throw ApiProblemException.BadRequest("Upload one image.");
+        }
+
+        return form.Files.Count == 1 ? await RequestReader.ReadFileAsync(form.Files[0], "image", cancellationToken).ConfigureAwait(false) : null;
+    }
+
+    private static (IReadOnlyList<string> Templates, string Key) ResolveTemplates(ClassifyRequest request)
+    {
+        int given = (request.Template is null ? 0 : 1) + (request.Templates is null ? 0 : 1) + (request.Ensemble is null ? 0 : 1);
+        if (given > 1)
+        {
+            throw ApiProblemException.BadRequest("Give at most one of 'template', 'templates', 'ensemble'.");
+        }
+
+        if (request.Ensemble is not null)
+        {
+            return string.Equals(request.Ensemble, "imagenet", StringComparison.OrdinalIgnoreCase)
+                ? (PromptTemplates.ImageNet80, "ensemble:imagenet")
+                : throw ApiProblemException.BadRequest($"Unknown ensemble '{request.Ensemble}'; the known one is 'imagenet'.");
+        }
+
+        IReadOnlyList<string> templates = request.Templates ?? [request.Template ?? PromptTemplates.Default];
+        if (templates.Count is 0 or > 100)
+        {
+            throw ApiProblemException.BadRequest("Give between 1 and 100 templates.");
+        }
+
+        foreach (string t in templates)
+        {
+            if (t is null || !t.Contains("{}", StringComparison.Ordinal))
+            {
+                throw ApiProblemException.BadRequest($"Template \"{t}\" has no {{}} placeholder for the label.");
+            }
+        }
+
+        return (templates, "templates:" + string.Join('\u0002', templates));
+    }
+
+    private static IReadOnlyList<string> OneOrMany(string? one, IReadOnlyList<string>? many, string oneName, string manyName)
+    {
+        if ((one is null) == (many is null))
+        {
+            throw ApiProblemException.BadRequest($"Give exactly one of '{oneName}' or '{manyName}'.");
+        }
+
+        return many ?? [one!];
+    }
+
+    private static void CheckTexts(IReadOnlyList<string> texts, int max, string name)
+    {
+        if (texts.Count == 0)
+        {
+            throw ApiProblemException.BadRequest($"'{name}' must not be empty.");
+        }
+
+        if (texts.Count > max)
+        {
+            throw ApiProblemException.BadRequest($"At most {max} {name} per request.");
+        }
+
+        for (int i = 0; i < texts.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(texts[i]))
+            {
+                throw ApiProblemException.BadRequest($"'{name}' item {i} is empty.");
+            }
+
+            if (texts[i].Length > 10_000)
+            {
+                throw ApiProblemException.BadRequest($"'{name}' item {i} is longer than 10000 characters.");
+            }
+        }
+    }
+
+    private static List<string>? SplitList(StringValues values)
+    {
+        if (values.Count == 0)
+        {
+            return null;
+        }
+
+        return values.SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
+    }
+
+    private static string? NullIfEmpty(StringValues values) => string.IsNullOrEmpty(values.ToString()) ? null : values.ToString();
+
+    private static long? ParseId(StringValues values)
+    {
+        if (values.Count == 0 || string.IsNullOrEmpty(values[0]))
+        {
+            return null;
+        }
+
+        return long.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out long id)
+            ? id
+            : throw ApiProblemException.BadRequest("'imageId' must be a number.");
+    }
+}

@@ -1,0 +1,139 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace ClipSharp.Server.Inference;
+
+/// <summary>Counters and histograms, written in the Prometheus text format by <c>/metrics</c>.</summary>
+internal sealed class ServerMetrics
+{
+    private static readonly double[] s_latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+    private static readonly double[] s_batchBuckets = [1, 2, 4, 8, 16, 32, 64, 128];
+
+    private readonly ConcurrentDictionary<(string Method, string Route, int Status), long[]> _requests = new();
+    private readonly ConcurrentDictionary<string, Histogram> _latency = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Histogram> _batchSizes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Histogram> _batchRequests = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Histogram> _inferenceSeconds = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long[]> _queue = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long[]> _rejected = new(StringComparer.Ordinal);
+    private long _inFlight;
+
+    public void RequestStarted() => Interlocked.Increment(ref _inFlight);
+
+    public void RequestFinished(string method, string route, int status, TimeSpan elapsed)
+    {
+        Interlocked.Decrement(ref _inFlight);
+        Interlocked.Increment(ref _requests.GetOrAdd((method, route, status), _ => new long[1])[0]);
+        _latency.GetOrAdd(route, _ => new Histogram(s_latencyBuckets)).Observe(elapsed.TotalSeconds);
+    }
+
+    public void Batch(string kind, int items, int requests, TimeSpan elapsed)
+    {
+        _batchSizes.GetOrAdd(kind, _ => new Histogram(s_batchBuckets)).Observe(items);
+        _batchRequests.GetOrAdd(kind, _ => new Histogram(s_batchBuckets)).Observe(requests);
+        _inferenceSeconds.GetOrAdd(kind, _ => new Histogram(s_latencyBuckets)).Observe(elapsed.TotalSeconds);
+    }
+
+    public void SetQueueLength(string kind, int length) => Volatile.Write(ref _queue.GetOrAdd(kind, _ => new long[1])[0], length);
+
+    public void Rejected(string kind) => Interlocked.Increment(ref _rejected.GetOrAdd(kind, _ => new long[1])[0]);
+
+    public string Render()
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("# HELP clipsharp_http_requests_total HTTP requests by method, route and status.");
+        sb.AppendLine("# TYPE clipsharp_http_requests_total counter");
+        foreach (var ((method, route, status), count) in _requests.OrderBy(k => k.Key.Route, StringComparer.Ordinal).ThenBy(k => k.Key.Status))
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"clipsharp_http_requests_total{{method=\"{method}\",route=\"{Escape(route)}\",status=\"{status}\"}} {Interlocked.Read(ref count[0])}\n");
+        }
+
+        sb.AppendLine("# HELP clipsharp_http_requests_in_flight HTTP requests being served.");
+        sb.AppendLine("# TYPE clipsharp_http_requests_in_flight gauge");
+        sb.Append(CultureInfo.InvariantCulture, $"clipsharp_http_requests_in_flight {Interlocked.Read(ref _inFlight)}\n");
+        WriteHistograms(sb, "clipsharp_http_request_duration_seconds", "HTTP request latency by route.", "route", _latency);
+        WriteHistograms(sb, "clipsharp_inference_batch_size", "Items (texts or images) per inference call.", "kind", _batchSizes);
+        WriteHistograms(sb, "clipsharp_inference_batch_requests", "Requests combined into one inference call.", "kind", _batchRequests);
+        WriteHistograms(sb, "clipsharp_inference_duration_seconds", "Duration of one inference call.", "kind", _inferenceSeconds);
+        sb.AppendLine("# HELP clipsharp_inference_queue_length Items waiting for or in inference.");
+        sb.AppendLine("# TYPE clipsharp_inference_queue_length gauge");
+        foreach (var (kind, value) in _queue.OrderBy(k => k.Key, StringComparer.Ordinal))
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"clipsharp_inference_queue_length{{kind=\"{kind}\"}} {Volatile.Read(ref value[0])}\n");
+        }
+
+        sb.AppendLine("# HELP clipsharp_inference_rejected_total Requests refused because the queue was full.");
+        sb.AppendLine("# TYPE clipsharp_inference_rejected_total counter");
+        foreach (var (kind, value) in _rejected.OrderBy(k => k.Key, StringComparer.Ordinal))
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"clipsharp_inference_rejected_total{{kind=\"{kind}\"}} {Interlocked.Read(ref value[0])}\n");
+        }
+
+        using var process = Process.GetCurrentProcess();
+        sb.AppendLine("# HELP process_resident_memory_bytes Resident memory of the server process.");
+        sb.AppendLine("# TYPE process_resident_memory_bytes gauge");
+        sb.Append(CultureInfo.InvariantCulture, $"process_resident_memory_bytes {process.WorkingSet64}\n");
+        sb.AppendLine("# HELP dotnet_gc_heap_bytes Bytes in the managed heap.");
+        sb.AppendLine("# TYPE dotnet_gc_heap_bytes gauge");
+        sb.Append(CultureInfo.InvariantCulture, $"dotnet_gc_heap_bytes {GC.GetTotalMemory(false)}\n");
+        return sb.ToString();
+    }
+
+    private static void WriteHistograms(StringBuilder sb, string name, string help, string label, ConcurrentDictionary<string, Histogram> histograms)
+    {
+        sb.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} histogram\n");
+        foreach (var (key, h) in histograms.OrderBy(k => k.Key, StringComparer.Ordinal))
+        {
+            h.Write(sb, name, $"{label}=\"{Escape(key)}\"");
+        }
+    }
+
+    private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+
+    private sealed class Histogram(double[] bounds)
+    {
+        private readonly long[] _counts = new long[bounds.Length + 1];
+        private readonly Lock _lock = new();
+        private double _sum;
+
+        public void Observe(double value)
+        {
+            int i = 0;
+            while (i < bounds.Length && value > bounds[i])
+            {
+                i++;
+            }
+
+            lock (_lock)
+            {
+                _counts[i]++;
+                _sum += value;
+            }
+        }
+
+        public void Write(StringBuilder sb, string name, string labels)
+        {
+            long[] counts;
+            double sum;
+            lock (_lock)
+            {
+                counts = (long[])_counts.Clone();
+                sum = _sum;
+            }
+
+            long cumulative = 0;
+            for (int i = 0; i < bounds.Length; i++)
+            {
+                cumulative += counts[i];
+                sb.Append(CultureInfo.InvariantCulture, $"{name}_bucket{{{labels},le=\"{bounds[i]}\"}} {cumulative}\n");
+            }
+
+            cumulative += counts[^1];
+            sb.Append(CultureInfo.InvariantCulture, $"{name}_bucket{{{labels},le=\"+Inf\"}} {cumulative}\n");
+            sb.Append(CultureInfo.InvariantCulture, $"{name}_sum{{{labels}}} {sum}\n");
+            sb.Append(CultureInfo.InvariantCulture, $"{name}_count{{{labels}}} {cumulative}\n");
+        }
+    }
+}

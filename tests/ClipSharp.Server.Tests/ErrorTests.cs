@@ -1,0 +1,278 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using ClipSharp.Tests;
+
+namespace ClipSharp.Server.Tests;
+
+/// <summary>Every error path answers an RFC 9457 problem document with the right status.</summary>
+public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+{
+    private HttpClient Client => fixture.Server.Client;
+
+    [Theory]
+    [InlineData("/v1/embeddings/text", "{\"text\": ")]
+    [InlineData("/v1/embeddings/text", "{\"text\": 'single quotes'}")]
+    [InlineData("/v1/embeddings/image", "[1, 2")]
+    [InlineData("/v1/classify", "{\"labels\": [\"a\",], }")]
+    [InlineData("/v1/rank-texts", "not json at all")]
+    [InlineData("/v1/search", "{\"text\": \"x\"} trailing")]
+    public async Task Malformed_json_is_400(string path, string body)
+    {
+        var response = await Client.PostAsync(path, RunningServer.Json(body));
+        await RunningServer.AssertProblemAsync(response, 400, "malformed-json");
+    }
+
+    [Theory]
+    [InlineData("/v1/embeddings/text", "{\"txt\": \"typo\"}")]
+    [InlineData("/v1/embeddings/text", "{\"text\": 42}")]
+    [InlineData("/v1/embeddings/text", "null")]
+    [InlineData("/v1/search", "{\"limit\": \"many\", \"text\": \"x\"}")]
+    public async Task Json_of_the_wrong_shape_is_400(string path, string body)
+        => await RunningServer.AssertProblemAsync(await Client.PostAsync(path, RunningServer.Json(body)), 400, "malformed-json");
+
+    [Theory]
+    [InlineData("/v1/embeddings/text", "{}")]
+    [InlineData("/v1/embeddings/text", "{\"text\": \"a\", \"texts\": [\"b\"]}")]
+    [InlineData("/v1/embeddings/text", "{\"texts\": []}")]
+    [InlineData("/v1/embeddings/text", "{\"texts\": [\"ok\", \"  \"]}")]
+    [InlineData("/v1/embeddings/image", "{\"image\": \"@@@ not base64 @@@\"}")]
+    [InlineData("/v1/embeddings/image", "{\"images\": []}")]
+    [InlineData("/v1/classify", "{\"labels\": [\"dog\"]}")]
+    [InlineData("/v1/classify", "{\"image\": \"AAAA\", \"imageId\": 1, \"labels\": [\"dog\"]}")]
+    [InlineData("/v1/classify", "{\"image\": \"AAAA\"}")]
+    [InlineData("/v1/classify", "{\"image\": \"AAAA\", \"labels\": [\"dog\", \"dog\"]}")]
+    [InlineData("/v1/classify", "{\"image\": \"AAAA\", \"labels\": [\"dog\"], \"template\": \"no placeholder\"}")]
+    [InlineData("/v1/classify", "{\"image\": \"AAAA\", \"labels\": [\"dog\"], \"ensemble\": \"cifar\"}")]
+    [InlineData("/v1/classify", "{\"image\": \"AAAA\", \"labels\": [\"dog\"], \"ensemble\": \"imagenet\", \"template\": \"{}\"}")]
+    [InlineData("/v1/rank-texts", "{\"image\": \"AAAA\"}")]
+    [InlineData("/v1/search", "{}")]
+    [InlineData("/v1/search", "{\"text\": \"x\", \"limit\": 0}")]
+    [InlineData("/v1/search", "{\"text\": \"x\", \"minScore\": 7}")]
+    [InlineData("/v1/search", "{\"terms\": [{\"text\": \"x\", \"imageId\": 1}]}")]
+    [InlineData("/v1/search", "{\"terms\": [{\"text\": \"x\", \"weight\": 1}, {\"text\": \"x\", \"weight\": -1}]}")]
+    public async Task Invalid_requests_are_400(string path, string body)
+    {
+        Skip.If(path.StartsWith("/v1/search", StringComparison.Ordinal) && fixture.Search is null, "no test data");
+        await RunningServer.AssertProblemAsync(await Client.PostAsync(path, RunningServer.Json(body)), 400, "bad-request");
+    }
+
+    [Theory]
+    [InlineData("/v1/search?q=")]
+    [InlineData("/v1/search?q=x&limit=abc")]
+    [InlineData("/v1/search?q=x&limit=100000")]
+    [InlineData("/v1/search?q=x&minScore=high")]
+    [InlineData("/v1/images/1/thumbnail?size=5")]
+    [InlineData("/v1/images/1/thumbnail?size=big")]
+    public async Task Invalid_query_parameters_are_400(string url)
+    {
+        Skip.If(fixture.Search is null, "no test data");
+        await RunningServer.AssertProblemAsync(await Client.GetAsync(url), 400);
+    }
+
+    [Theory]
+    [InlineData("/v1/embeddings/text", "text/plain")]
+    [InlineData("/v1/embeddings/text", "application/x-www-form-urlencoded")]
+    [InlineData("/v1/embeddings/image", "text/plain")]
+    [InlineData("/v1/classify", "image/png")]
+    [InlineData("/v1/rank-texts", "text/csv")]
+    [InlineData("/v1/search", "application/xml")]
+    public async Task Wrong_content_type_is_415(string path, string contentType)
+    {
+        var response = await Client.PostAsync(path, RunningServer.Bytes("{\"text\":\"x\"}"u8.ToArray(), contentType));
+        await RunningServer.AssertProblemAsync(response, 415, "unsupported-media-type");
+    }
+
+    [Fact]
+    public async Task Missing_content_type_is_415()
+    {
+        var content = new ByteArrayContent("{\"text\":\"x\"}"u8.ToArray());
+        await RunningServer.AssertProblemAsync(await Client.PostAsync("/v1/embeddings/text", content), 415);
+    }
+
+    [SkippableFact]
+    public async Task Not_an_image_and_corrupt_images_are_422()
+    {
+        byte[] text = await File.ReadAllBytesAsync(TestData.Path("edge", "text-not-an-image.jpg"));
+        await RunningServer.AssertProblemAsync(await Client.PostAsync("/v1/embeddings/image", RunningServer.Bytes(text, "image/jpeg")), 422, "not-an-image");
+        await RunningServer.AssertProblemAsync(await Client.PostAsync("/v1/embeddings/image", RunningServer.Bytes([], "image/jpeg")), 422, "not-an-image");
+        var problem = await RunningServer.AssertProblemAsync(await Client.PostAsync("/v1/embeddings/image",
+            RunningServer.Json(new { images = new[] { Convert.ToBase64String(await File.ReadAllBytesAsync(TestData.Path("photos", "kite-in-sky.jpg"))), Convert.ToBase64String(text) } })), 422);
+        Assert.Contains("image 1", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task Decompression_bomb_is_refused_with_413()
+    {
+        byte[] bomb = await File.ReadAllBytesAsync(TestData.Path("edge", "bomb-50000x50000-valid.png"));
+        await RunningServer.AssertProblemAsync(await Client.PostAsync("/v1/embeddings/image", RunningServer.Bytes(bomb, "image/png")), 413, "image-too-large");
+        using var form = new MultipartFormDataContent
+        {
+            { RunningServer.Bytes(bomb, "image/png"), "image", "bomb.png" },
+            { new StringContent("dog,cat"), "labels" },
+        };
+        await RunningServer.AssertProblemAsync(await Client.PostAsync("/v1/classify", form), 413, "image-too-large");
+        await RunningServer.AssertProblemAsync(await Client.PostAsync("/v1/rank-texts",
+            RunningServer.Json(new { image = Convert.ToBase64String(bomb), texts = new[] { "a" } })), 413, "image-too-large");
+    }
+
+    [Fact]
+    public async Task Oversized_uploads_are_413_with_and_without_content_length()
+    {
+        await using var server = await RunningServer.StartAsync(configure: o => o.MaxRequestBytes = 64 * 1024);
+        byte[] big = new byte[200 * 1024];
+        await RunningServer.AssertProblemAsync(await server.Client.PostAsync("/v1/embeddings/image", RunningServer.Bytes(big, "image/png")), 413, "request-too-large");
+
+        var chunked = new StreamContent(new MemoryStream(big));
+        chunked.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/embeddings/image") { Content = chunked };
+        request.Headers.TransferEncodingChunked = true;
+        await RunningServer.AssertProblemAsync(await server.Client.SendAsync(request), 413, "request-too-large");
+
+        using var form = new MultipartFormDataContent { { RunningServer.Bytes(big, "image/png"), "image", "big.png" } };
+        await RunningServer.AssertProblemAsync(await server.Client.PostAsync("/v1/embeddings/image", form), 413);
+
+        string json = "{\"texts\": [\"" + new string('a', 9000) + "\"" + string.Concat(Enumerable.Repeat(", \"" + new string('b', 9000) + "\"", 10)) + "]}";
+        await RunningServer.AssertProblemAsync(await server.Client.PostAsync("/v1/embeddings/text", RunningServer.Json(json)), 413);
+    }
+
+    [SkippableFact]
+    public async Task Unknown_ids_are_404()
+    {
+        Skip.If(fixture.Search is null, "no test data");
+        await RunningServer.AssertProblemAsync(await Client.GetAsync("/v1/images/999999"), 404, "not-found");
+        await RunningServer.AssertProblemAsync(await Client.GetAsync("/v1/images/999999/thumbnail"), 404, "not-found");
+        await RunningServer.AssertProblemAsync(await Client.GetAsync("/v1/images/-1"), 404, "not-found");
+        await RunningServer.AssertProblemAsync(await Client.PostAsync("/v1/search", RunningServer.Json(new { imageId = 424242 })), 404, "not-found");
+        await RunningServer.AssertProblemAsync(await Client.PostAsync("/v1/classify", RunningServer.Json(new { imageId = 424242, labels = new[] { "a" } })), 404, "not-found");
+    }
+
+    [SkippableTheory]
+    [InlineData("/v1/images/..%2F..%2F..%2F..%2Fetc%2Fpasswd")]
+    [InlineData("/v1/images/%2Fetc%2Fpasswd")]
+    [InlineData("/v1/images/%2e%2e/%2e%2e/%2e%2e/etc/passwd")]
+    [InlineData("/v1/images/1/..%2F..%2F..%2Fetc%2Fpasswd")]
+    [InlineData("/v1/images/1%2F..%2F..%2Fetc%2Fpasswd/thumbnail")]
+    [InlineData("/v1/images/C:%5CWindows%5Cwin.ini")]
+    [InlineData("/v1/images/%252e%252e%252fetc%252fpasswd")]
+    [InlineData("/v1/images/cat-chelsea.png")]
+    [InlineData("/static/..%2F..%2F..%2Fetc%2Fpasswd")]
+    [InlineData("/static/%2Fetc%2Fpasswd")]
+    public async Task Paths_in_place_of_ids_are_404(string url)
+    {
+        Skip.If(fixture.Search is null, "no test data");
+        var response = await Client.GetAsync(url);
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("root:", body, StringComparison.Ordinal);
+        await RunningServer.AssertProblemAsync(response, 404);
+    }
+
+    [SkippableTheory]
+    [InlineData("/v1/images/../../../../etc/passwd")]
+    [InlineData("/v1/images/1/../../../../../etc/passwd")]
+    [InlineData("/v1/images//etc/passwd")]
+    [InlineData("/v1/images/%2F%2E%2E%2F%2E%2E%2Fetc%2Fpasswd/thumbnail")]
+    [InlineData("/static/../../../../etc/passwd")]
+    public async Task Raw_traversal_requests_never_reach_the_file_system(string target)
+    {
+        Skip.If(fixture.Search is null, "no test data");
+
+        // HttpClient would normalise the dots away; send the request line exactly as an attacker would.
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(fixture.Server.Address.Host, fixture.Server.Address.Port);
+        await using var stream = tcp.GetStream();
+        byte[] request = Encoding.ASCII.GetBytes($"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+        await stream.WriteAsync(request);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        string response = await reader.ReadToEndAsync();
+        Assert.DoesNotContain("root:", response, StringComparison.Ordinal);
+        string status = response.Split("\r\n")[0];
+        Assert.True(status.Contains(" 404 ", StringComparison.Ordinal) || status.Contains(" 400 ", StringComparison.Ordinal), status);
+        if (status.Contains(" 404 ", StringComparison.Ordinal))
+        {
+            Assert.Contains("application/problem+json", response, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Unknown_routes_and_wrong_methods_are_problems()
+    {
+        await RunningServer.AssertProblemAsync(await Client.GetAsync("/v2/nothing"), 404, "not-found");
+        await RunningServer.AssertProblemAsync(await Client.GetAsync("/v1/classify"), 405, "method-not-allowed");
+        await RunningServer.AssertProblemAsync(await Client.DeleteAsync("/v1/search"), 405);
+    }
+
+    [Fact]
+    public async Task Search_without_an_index_is_503()
+    {
+        await using var server = await RunningServer.StartAsync();
+        await RunningServer.AssertProblemAsync(await server.Client.GetAsync("/v1/search?q=cat"), 503, "no-index");
+        await RunningServer.AssertProblemAsync(await server.Client.GetAsync("/v1/images/1"), 503, "no-index");
+    }
+
+    [Fact]
+    public async Task Api_key_is_required_everywhere_but_health_and_the_page()
+    {
+        await using var server = await RunningServer.StartAsync(configure: o => o.ApiKey = "s3cret-key");
+        var client = server.Client;
+        var missing = await client.PostAsync("/v1/embeddings/text", RunningServer.Json(new { text = "x" }));
+        await RunningServer.AssertProblemAsync(missing, 401, "api-key-missing");
+        Assert.True(missing.Headers.WwwAuthenticate.Count > 0);
+
+        using var wrong = new HttpRequestMessage(HttpMethod.Post, "/v1/embeddings/text") { Content = RunningServer.Json(new { text = "x" }) };
+        wrong.Headers.Add("X-API-Key", "s3cret-kez");
+        await RunningServer.AssertProblemAsync(await client.SendAsync(wrong), 401, "api-key-invalid");
+
+        using var right = new HttpRequestMessage(HttpMethod.Post, "/v1/embeddings/text") { Content = RunningServer.Json(new { text = "x" }) };
+        right.Headers.Add("X-API-Key", "s3cret-key");
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(right)).StatusCode);
+
+        await RunningServer.AssertProblemAsync(await client.GetAsync("/metrics"), 401);
+        await RunningServer.AssertProblemAsync(await client.GetAsync("/openapi/v1.json"), 401);
+        await RunningServer.AssertProblemAsync(await client.GetAsync("/v1/images/1/thumbnail"), 401);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Readyz_is_503_until_the_model_is_loaded_and_api_calls_wait_for_it()
+    {
+        var release = new TaskCompletionSource<IClipBackend>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await RunningServer.StartAsync(waitReady: false, backendFactory: _ => release.Task);
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/healthz")).StatusCode);
+        var notReady = await server.Client.GetAsync("/readyz");
+        await RunningServer.AssertProblemAsync(notReady, 503, "not-ready");
+        Assert.NotNull(notReady.Headers.RetryAfter);
+        await RunningServer.AssertProblemAsync(await server.Client.PostAsync("/v1/embeddings/text", RunningServer.Json(new { text = "x" })), 503, "not-ready");
+
+        release.SetResult(new FakeClipBackend());
+        await server.Server.Ready.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/readyz")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_model_that_fails_to_load_is_reported_by_readyz()
+    {
+        await using var server = await RunningServer.StartAsync(waitReady: false,
+            backendFactory: _ => throw new ClipSharpException(ClipErrorKind.InvalidModel, "no such model folder", "/models/none"));
+        await Assert.ThrowsAsync<ClipSharpException>(() => server.Server.Ready.WaitAsync(TimeSpan.FromSeconds(10)));
+        var problem = await RunningServer.AssertProblemAsync(await server.Client.GetAsync("/readyz"), 503, "load-failed");
+        Assert.Contains("no such model folder", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Slow_requests_time_out_with_504()
+    {
+        var slow = new FakeClipBackend { Delay = TimeSpan.FromSeconds(2) };
+        await using var server = await RunningServer.StartAsync(slow, configure: o => o.RequestTimeout = TimeSpan.FromMilliseconds(300));
+        await RunningServer.AssertProblemAsync(await server.Client.PostAsync("/v1/embeddings/text", RunningServer.Json(new { text = "x" })), 504, "timeout");
+    }
+
+    [Fact]
+    public async Task Too_many_items_in_one_request_are_400()
+    {
+        await using var server = await RunningServer.StartAsync(configure: o => o.MaxTextsPerRequest = 3);
+        await RunningServer.AssertProblemAsync(await server.Client.PostAsync("/v1/embeddings/text", RunningServer.Json(new { texts = new[] { "a", "b", "c", "d" } })), 400);
+    }
+}

@@ -1,0 +1,20 @@
+namespace ClipSharp.Server.Tests;
+
+/// <summary>One server with the fake backend and the in-memory photo index, shared by a test class.</summary>
+public sealed class ServerFixture : IAsyncLifetime
+{
+    internal RunningServer Server { get; private set; } = null!;
+
+    internal FakeClipBackend Backend { get; } = new();
+
+    internal InMemoryPhotoSearch? Search { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        // The photo library needs the shared test data; without it the search tests skip themselves.
+        Search = ClipSharp.Tests.TestData.Root is null ? null : PhotoLibrary.Create();
+        Server = await RunningServer.StartAsync(Backend, Search);
+    }
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+}
