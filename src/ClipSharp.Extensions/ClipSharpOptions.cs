@@ -27,6 +27,12 @@ public sealed class ClipSharpOptions
     /// <summary>Largest image accepted, in pixels (decompression bomb guard).</summary>
     public long MaxImagePixels { get; set; } = 178_956_970;
 
+    /// <summary>
+    /// The photo index to register as <c>IPhotoIndex</c>: an index folder, or a PostgreSQL store
+    /// (<c>postgres://…</c> or <c>Host=…;Database=…</c>). Null registers none.
+    /// </summary>
+    public string? Index { get; set; }
+
     /// <summary>Create both ONNX sessions when the model is first resolved rather than on first use.</summary>
     public bool Warm { get; set; } = true;
 }

@@ -1,5 +1,7 @@
 using ClipSharp.Imaging;
+using ClipSharp.Index;
 using ClipSharp.Models;
+using ClipSharp.Postgres;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,7 +15,8 @@ public static class ClipSharpServiceCollectionExtensions
     /// <summary>
     /// Registers the CLIP model (a singleton that owns the ONNX sessions and is disposed with the container), a text
     /// generator (<c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c>) and an image generator
-    /// (<c>IEmbeddingGenerator&lt;DataContent, Embedding&lt;float&gt;&gt;</c>). Options are validated when the host
+    /// (<c>IEmbeddingGenerator&lt;DataContent, Embedding&lt;float&gt;&gt;</c>), and, when <see cref="ClipSharpOptions.Index"/>
+    /// is set, the photo index as <c>IPhotoIndex</c> (an index folder or a PostgreSQL store). Options are validated when the host
     /// starts (data annotations, and that a folder model exists).
     /// </summary>
     public static IServiceCollection AddClipSharp(this IServiceCollection services, Action<ClipSharpOptions> configure)
@@ -67,6 +70,14 @@ public static class ClipSharpServiceCollectionExtensions
             }
 
             return model;
+        });
+        // The photo index (embedded folder or PostgreSQL), when configured; disposed with the container.
+        services.AddSingleton<IPhotoIndex>(sp =>
+        {
+            string? index = sp.GetRequiredService<IOptions<ClipSharpOptions>>().Value.Index;
+            return string.IsNullOrWhiteSpace(index)
+                ? throw new InvalidOperationException("No photo index is configured: set ClipSharp:Index to an index folder or a PostgreSQL store.")
+                : IndexStoreFactory.Open(index);
         });
         services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp => new ClipTextEmbeddingGenerator(sp.GetRequiredService<ClipModel>()));
         services.AddSingleton<IEmbeddingGenerator<DataContent, Embedding<float>>>(sp =>

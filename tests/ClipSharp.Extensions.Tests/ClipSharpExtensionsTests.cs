@@ -111,3 +111,51 @@ public class ClipSharpExtensionsTests
         Assert.Contains("MaxBatchSize", ex.Message, StringComparison.Ordinal);
     }
 }
+
+/// <summary>The photo index registered from configuration.</summary>
+public class ClipSharpIndexRegistrationTests
+{
+    [SkippableFact]
+    public async Task AddClipSharp_WithAnIndexFolder_RegistersAPhotoIndexThatStores()
+    {
+        string dir = Directory.CreateTempSubdirectory("clipsharp-di-index-").FullName;
+        try
+        {
+            // PhotoIndex is IAsyncDisposable only: the container must be disposed asynchronously, as hosts do.
+            await using var services = new ServiceCollection()
+                .AddClipSharp(o =>
+                {
+                    o.Model = Golden.ModelDir("openclip");
+                    o.Index = dir;
+                })
+                .BuildServiceProvider();
+            var index = services.GetRequiredService<ClipSharp.Index.IPhotoIndex>();
+            var model = services.GetRequiredService<ClipModel>();
+            var batch = new ClipSharp.Index.IndexBatch();
+            batch.Upserts.Add(new ClipSharp.Index.IndexedFile
+            {
+                Path = Golden.ImagePath("chelsea.png"),
+                Sha256 = "00",
+                VectorKey = "k",
+                Embedding = model.EncodeImage(Golden.ImagePath("chelsea.png")),
+            });
+            await index.Store.SetMetadataAsync(new ClipSharp.Index.IndexMetadata("m", "p", model.EmbeddingDimension));
+            await index.Store.CommitAsync(batch);
+
+            Assert.Equal(1, (await index.Store.GetCountsAsync()).Files);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [SkippableFact]
+    public void AddClipSharp_WithoutAnIndex_SaysHowToConfigureOne()
+    {
+        using var services = new ServiceCollection().AddClipSharp(o => o.Model = Golden.ModelDir("openclip")).BuildServiceProvider();
+
+        var ex = Assert.Throws<InvalidOperationException>(() => services.GetRequiredService<ClipSharp.Index.IPhotoIndex>());
+        Assert.Contains("ClipSharp:Index", ex.Message, StringComparison.Ordinal);
+    }
+}
