@@ -108,6 +108,53 @@ public sealed class CrossBackendTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task Serve_on_a_postgres_store_searches_and_serves_thumbnails_like_the_embedded_index()
+    {
+        string images = TestData.Path("golden", "images");
+        string model = Golden.ModelDir("openclip");
+        string folder = _sqlite.StoreString("serve");
+        string store = _postgres.StoreString("serve");
+        Assert.Equal(0, Run("index", images, "--store", store, "--model", model).Code);
+        Assert.Equal(0, Run("index", images, "--index", folder, "--model", model).Code);
+        string text = GoldenTexts()[0];
+        string expectedBest = Run("search", text, "--index", folder, "--json", "--limit", "1").Out.Split('\n')[0];
+
+        var sb = new System.Text.StringBuilder();
+        using var output = TextWriter.Synchronized(new StringWriter(sb));
+        using var error = TextWriter.Synchronized(new StringWriter());
+        using var stop = new CancellationTokenSource();
+        var run = CliApp.RunAsync(["serve", "--store", store, "--urls", "http://127.0.0.1:0"], new CliConsole(output, error, TextReader.Null, outputRedirected: true), stop.Token);
+        string Written()
+        {
+            lock (output)
+            {
+                return sb.ToString();
+            }
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (!Written().Contains("ready\n", StringComparison.Ordinal))
+        {
+            Assert.False(run.IsCompleted, "serve ended early: " + error);
+            Assert.True(DateTime.UtcNow < deadline, "serve did not get ready: " + Written() + error);
+            await Task.Delay(50);
+        }
+
+        string address = Written().Split('\n').Single(l => l.StartsWith("listening on ", StringComparison.Ordinal))["listening on ".Length..].Trim();
+        using var client = new HttpClient { BaseAddress = new Uri(address) };
+        using var found = JsonDocument.Parse(await client.GetStringAsync("/v1/search?q=" + Uri.EscapeDataString(text) + "&limit=3"));
+        var best = found.RootElement.GetProperty("results")[0];
+        using var expected = JsonDocument.Parse(expectedBest);
+        Assert.Equal(expected.RootElement.GetProperty("path").GetString(), best.GetProperty("path").GetString());
+        Assert.Equal(expected.RootElement.GetProperty("score").GetDouble(), best.GetProperty("score").GetDouble(), 1e-5);
+        var thumbnail = await client.GetAsync($"/v1/images/{best.GetProperty("id").GetInt64()}/thumbnail");
+        Assert.Equal(System.Net.HttpStatusCode.OK, thumbnail.StatusCode);
+
+        await stop.CancelAsync();
+        Assert.Equal(0, await run.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [SkippableFact]
     public async Task The_cli_indexes_migrates_searches_and_lists_duplicates_on_a_postgres_store()
     {
         string images = TestData.Path("golden", "images");
