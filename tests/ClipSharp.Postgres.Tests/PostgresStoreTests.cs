@@ -6,6 +6,12 @@ using Xunit;
 namespace ClipSharp.Postgres.Tests;
 
 /// <summary>What only the Postgres backend has: store strings, schema versions, halfvec, HNSW settings, widths.</summary>
+/// <summary>
+/// Runs alone: on PGlite every connection shares one backend, so another test's pooled connection being reset
+/// (DISCARD ALL) would drop this class's server-side prepared statements mid-test.
+/// </summary>
+[CollectionDefinition(nameof(PostgresStoreTests), DisableParallelization = true)]
+[Collection(nameof(PostgresStoreTests))]
 public sealed class PostgresStoreTests : IAsyncLifetime
 {
     private readonly PostgresBackend _backend = new();

@@ -24,6 +24,9 @@ public abstract class CrashConformanceTests(ITestOutputHelper output) : IAsyncLi
 
     protected abstract IndexBackend CreateBackend();
 
+    /// <summary>Why this backend cannot run the kill test here, or null.</summary>
+    protected virtual Task<string?> SkipReasonAsync() => Task.FromResult<string?>(null);
+
     protected IndexBackend Backend { get; private set; } = null!;
 
     public Task InitializeAsync()
@@ -37,6 +40,8 @@ public abstract class CrashConformanceTests(ITestOutputHelper output) : IAsyncLi
     [SkippableFact]
     public async Task Killing_the_indexer_repeatedly_then_resuming_gives_the_same_index_as_a_clean_run()
     {
+        string? skip = await SkipReasonAsync();
+        Skip.If(skip is not null, skip);
         using var temp = new TempFolder();
         string pics = temp.Sub("pics");
         Directory.CreateDirectory(Path.Combine(pics, "a"));
