@@ -28,6 +28,7 @@ namespace ClipSharp.Imaging;
 public static class ImageDecoder
 {
     private const string MemoryName = "<image data>";
+    private static readonly float[] s_jpegScales = [0.125f, 0.25f, 0.5f];
 
     /// <summary>Decodes the image file at <paramref name="path"/>. Errors name the path.</summary>
     public static ClipImage Decode(string path, ImageDecodeOptions? options = null)
@@ -318,6 +319,20 @@ public static class ImageDecoder
         SKImageInfo info = codec.Info;
         CheckPixelLimit(info.Width, info.Height, options);
         int w = info.Width, h = info.Height;
+        if (format == "JPEG" && options.JpegScaledDecodeMinSide > 0)
+        {
+            // DCT-domain downscale: the smallest of 1/8, 1/4, 1/2 that keeps the shorter side >= the minimum.
+            foreach (float scale in s_jpegScales)
+            {
+                SKSizeI scaled = codec.GetScaledDimensions(scale);
+                if (scaled.Width > 0 && scaled.Height > 0 && Math.Min(scaled.Width, scaled.Height) >= options.JpegScaledDecodeMinSide)
+                {
+                    w = scaled.Width;
+                    h = scaled.Height;
+                    break;
+                }
+            }
+        }
 
         bool gray = forced == PixelFormat.Gray8;
         var dstInfo = new SKImageInfo(w, h, gray ? SKColorType.Gray8 : SKColorType.Rgba8888, gray || forced == PixelFormat.Rgb24 ? SKAlphaType.Opaque : SKAlphaType.Unpremul);
