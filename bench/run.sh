@@ -59,13 +59,13 @@ measure() {
   local name=$1 side=$2; shift 2
   local load; load=$(cut -d' ' -f1 /proc/loadavg)
   local t0; t0=$(date +%s.%N)
-  /usr/bin/time -f '%M' -o "$run_dir/rss" "$@" >"$run_dir/out" 2>"$run_dir/err" || { echo "FAILED: $name: $(tail -3 "$run_dir/err")" >&2; return 0; }
+  /usr/bin/time -f '%M %U %S' -o "$run_dir/rss" "$@" >"$run_dir/out" 2>"$run_dir/err" || { echo "FAILED: $name: $(tail -3 "$run_dir/err")" >&2; return 0; }
   local t1; t1=$(date +%s.%N)
   local json; json=$(grep '^{' "$run_dir/out" | tail -1)
   [ -n "$json" ] || json='{}'
-  "$py" -c 'import json,sys; d=json.loads(sys.argv[1]); d.update(name=sys.argv[2], side=sys.argv[3], peak_mb=int(sys.argv[4])/1024, wall_s=float(sys.argv[5]), load=float(sys.argv[6])); print(json.dumps(d))' \
+  "$py" -c 'import json,sys; d=json.loads(sys.argv[1]); m,u,s=sys.argv[4].split(); d.update(name=sys.argv[2], side=sys.argv[3], peak_mb=int(m)/1024, cpu_s=float(u)+float(s), wall_s=float(sys.argv[5]), load=float(sys.argv[6])); print(json.dumps(d))' \
     "$json" "$name" "$side" "$(tail -1 "$run_dir/rss")" "$(echo "$t1 - $t0" | bc -l)" "$load" >>"$results"
-  echo "  $name [$side] $(tail -1 "$results" | cut -c1-160)" >&2
+  echo "  $name [$side] $(tail -1 "$results" | cut -c1-200)" >&2
 }
 
 # 4. The reference's BLAS: Debian's OpenBLAS picks its kernel from the CPU model; on virtual CPUs it can fall back to
@@ -152,4 +152,5 @@ EOF
 )
 args=(--results "$results" --arch "$arch" --machine "$machine" --photos "$photos" --command "bench/run.sh $*")
 [ "$docs" = 1 ] && args+=(--docs docs/performance.md)
+cp "$results" "$cache/last-results.jsonl"
 "$py" bench/python/report.py "${args[@]}"

@@ -160,6 +160,28 @@ switch (mode)
         break;
     }
 
+    case "load":
+    {
+        // Phases of a cold start: folder + tokenizer, each tower's session alone, then both concurrently (Warm).
+        var sw = Stopwatch.StartNew();
+        using (var m1 = ClipModel.Load(opts["model"]))
+        {
+            result["folder_tokenizer_s"] = sw.Elapsed.TotalSeconds;
+            sw.Restart();
+            m1.DescribeVisionTower();
+            result["vision_session_s"] = sw.Elapsed.TotalSeconds;
+            sw.Restart();
+            m1.DescribeTextTower();
+            result["text_session_s"] = sw.Elapsed.TotalSeconds;
+        }
+
+        using var m2 = ClipModel.Load(opts["model"]);
+        sw.Restart();
+        m2.Warm();
+        result["warm_both_s"] = sw.Elapsed.TotalSeconds;
+        break;
+    }
+
     case "compare":
     {
         (float[] a, int[] sa) = Npy.ReadFloat32(opts["a"]);

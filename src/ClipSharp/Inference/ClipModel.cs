@@ -103,11 +103,23 @@ public sealed class ClipModel : IDisposable
     /// <summary>The text graph's input and output (creates the session).</summary>
     public TowerInfo DescribeTextTower() => _text.Describe();
 
-    /// <summary>Creates both ONNX sessions now, so the first request does not pay for it; checks their shapes.</summary>
+    /// <summary>
+    /// Creates both ONNX sessions now, concurrently (loading and optimising a graph is mostly single-threaded, so two
+    /// towers load in about the time of the larger one), so the first request does not pay for it; checks their shapes.
+    /// </summary>
     public void Warm()
     {
-        _vision.Warm();
-        _text.Warm();
+        Task vision = Task.Run(_vision.Warm);
+        try
+        {
+            _text.Warm();
+        }
+        finally
+        {
+            // Rethrows the vision tower's own exception (not an AggregateException) if it failed.
+            vision.GetAwaiter().GetResult();
+        }
+
         CheckShapes();
     }
 
