@@ -25,7 +25,7 @@ secs=20 photos=320
 [ "$quick" = 1 ] && secs=5 photos=96
 mkdir -p "$cache"
 run_dir=$(mktemp -d); trap 'rm -rf "$run_dir"' EXIT
-results=$run_dir/results.jsonl
+results=$cache/last-results.jsonl; : >"$results"   # kept after the run (cpu_s and all raw fields)
 
 # 1. Debian packages (the reference's stack; OpenBLAS so numpy/torch are not on the netlib reference BLAS).
 pkgs=(python3-torch python3-torchvision python3-pil python3-numpy python3-onnx python3-faiss libopenblas0-pthread time)
@@ -114,7 +114,7 @@ for t in one labels12 prompts64; do
 done
 
 echo "== folder embedding, $photos JPEGs of 2-12 MP" >&2
-ls "$photo_dir"/*.jpg | head -32 > "$run_dir/list32"
+all_photos=("$photo_dir"/*.jpg); printf '%s\n' "${all_photos[@]:0:32}" > "$run_dir/list32"
 measure folder ref "${ref[@]}" folder --model "$model" --dir "$photo_dir"
 measure folder cs "${bench[@]}" folder --model "$model/hf" --dir "$photo_dir" --out "$run_dir/fp32.npy"
 measure folder_fast cs "${bench[@]}" folder --model "$model/hf" --dir "$photo_dir" --fast
@@ -152,5 +152,4 @@ EOF
 )
 args=(--results "$results" --arch "$arch" --machine "$machine" --photos "$photos" --command "bench/run.sh $*")
 [ "$docs" = 1 ] && args+=(--docs docs/performance.md)
-cp "$results" "$cache/last-results.jsonl"
 "$py" bench/python/report.py "${args[@]}"
