@@ -267,6 +267,7 @@ static ClipModelOptions ModelOptions(Dictionary<string, string> o) => new()
     Variant = o.TryGetValue("variant", out string? v) && v != "fp32" ? v : null,
     FastJpegDecode = o.ContainsKey("fast"),
     MaxBatchSize = o.TryGetValue("batch-size", out string? b) ? int.Parse(b, CultureInfo.InvariantCulture) : 32,
+    IntraOpThreads = o.TryGetValue("threads", out string? t) ? int.Parse(t, CultureInfo.InvariantCulture) : 0,
 };
 
 static double Seconds(Dictionary<string, string> o) => o.TryGetValue("seconds", out string? s) ? double.Parse(s, CultureInfo.InvariantCulture) : 20;

@@ -2,6 +2,7 @@
 import argparse
 import datetime
 import json
+import os
 import statistics
 
 ap = argparse.ArgumentParser()
@@ -125,6 +126,7 @@ for n in notes:
 
 if a.docs:
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    os.makedirs(os.path.dirname(os.path.abspath(a.docs)), exist_ok=True)
     with open(a.docs, "w") as fh:
         fh.write(f"""# Performance
 
