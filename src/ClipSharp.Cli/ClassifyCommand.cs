@@ -30,7 +30,11 @@ internal static class ClassifyCommand
             List<string> labelList = ReadLabels(parse.GetValue(labels), parse.GetValue(labelsFile));
             IReadOnlyList<string> templates = ResolveTemplates(parse.GetValue(template), parse.GetValue(ensemble));
             using var clip = await ctx.LoadModelAsync(parse.GetValue(model), parse.GetValue(variant), parse.GetValue(offline), cancel).ConfigureAwait(false);
+            // Cold start: both towers are needed, so create both sessions concurrently; the labels are embedded as soon
+            // as the text tower is ready, while the vision tower may still be loading.
+            Task warm = Task.Run(clip.Warm, cancel);
             var classifier = ZeroShotClassifier.Create(clip, labelList, new ZeroShotOptions { Templates = templates });
+            await warm.ConfigureAwait(false);
             bool asJson = parse.GetValue(json);
             int failures = 0;
             foreach (var result in clip.EncodeImageFiles(parse.GetValue(images)!, cancel))

@@ -16,4 +16,20 @@ public sealed class ImageDecodeOptions
     /// picture; ClipSharp deliberately differs. Set false to reproduce the reference exactly.
     /// </summary>
     public bool ApplyExifOrientation { get; set; } = true;
+
+    /// <summary>
+    /// Fast path for large JPEGs, off (0) by default. When positive, a JPEG is decoded at 1/2, 1/4 or 1/8 scale inside
+    /// the DCT (libjpeg-turbo's scaled IDCT, several times faster on multi-megapixel photos) choosing the smallest scale
+    /// whose shorter side is still at least this many pixels; the exact resampler then does the rest. Pixels then differ
+    /// slightly from Pillow's (see docs/performance.md for the measured cost); leave 0 for bit-exact reference parity.
+    /// <see cref="ClipModelOptions.FastJpegDecode"/> sets it to twice the model's input size.
+    /// </summary>
+    public int JpegScaledDecodeMinSide { get; set; }
+
+    internal ImageDecodeOptions With(int jpegScaledDecodeMinSide) => new()
+    {
+        MaxPixels = MaxPixels,
+        ApplyExifOrientation = ApplyExifOrientation,
+        JpegScaledDecodeMinSide = jpegScaledDecodeMinSide,
+    };
 }

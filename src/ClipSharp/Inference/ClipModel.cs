@@ -16,6 +16,7 @@ public sealed class ClipModel : IDisposable
     private readonly OnnxTower _text;
     private readonly ClipModelOptions _options;
     private readonly int? _declaredDimension;
+    private readonly ImageDecodeOptions? _fileDecode;
 
     private ClipModel(ModelFolder folder, ClipModelOptions options, ClipTokenizer tokenizer, ImagePreprocessor preprocessor, float logitScale, int? declaredDimension)
     {
@@ -25,6 +26,7 @@ public sealed class ClipModel : IDisposable
         Preprocessor = preprocessor;
         LogitScale = logitScale;
         _declaredDimension = declaredDimension;
+        _fileDecode = options.FastJpegDecode ? (options.Decode ?? new ImageDecodeOptions()).With(2 * preprocessor.Config.Size) : options.Decode;
         _vision = new OnnxTower(folder.VisualModel, isText: false, options);
         _text = new OnnxTower(folder.TextModel, isText: true, options);
     }
@@ -101,11 +103,23 @@ public sealed class ClipModel : IDisposable
     /// <summary>The text graph's input and output (creates the session).</summary>
     public TowerInfo DescribeTextTower() => _text.Describe();
 
-    /// <summary>Creates both ONNX sessions now, so the first request does not pay for it; checks their shapes.</summary>
+    /// <summary>
+    /// Creates both ONNX sessions now, concurrently (loading and optimising a graph is mostly single-threaded, so two
+    /// towers load in about the time of the larger one), so the first request does not pay for it; checks their shapes.
+    /// </summary>
     public void Warm()
     {
-        _vision.Warm();
-        _text.Warm();
+        Task vision = Task.Run(_vision.Warm);
+        try
+        {
+            _text.Warm();
+        }
+        finally
+        {
+            // Rethrows the vision tower's own exception (not an AggregateException) if it failed.
+            vision.GetAwaiter().GetResult();
+        }
+
         CheckShapes();
     }
 
@@ -156,7 +170,7 @@ public sealed class ClipModel : IDisposable
     }
 
     /// <summary>Decodes, preprocesses and embeds one image file.</summary>
-    public float[] EncodeImage(string path) => EncodeImage(ImageDecoder.Decode(path, _options.Decode));
+    public float[] EncodeImage(string path) => EncodeImage(ImageDecoder.Decode(path, _fileDecode));
 
     /// <summary>Preprocesses and embeds one decoded image.</summary>
     public float[] EncodeImage(ClipImage image) => EncodeImages([image])[0];
@@ -180,7 +194,8 @@ public sealed class ClipModel : IDisposable
 
     /// <summary>
     /// Decodes, preprocesses and embeds image files, streaming: files are taken in batches of
-    /// <see cref="ClipModelOptions.MaxBatchSize"/>, decoded and preprocessed in parallel, then embedded in one call.
+    /// <see cref="ClipModelOptions.MaxBatchSize"/> and decoded and preprocessed in parallel on a background task while
+    /// the previous batch is being embedded (a bounded pipeline: at most one batch waits, so memory stays constant).
     /// A file that cannot be read or decoded yields a result with <see cref="ImageEmbeddingResult.Error"/> set;
     /// it never stops the others. Results come in input order.
     /// </summary>
@@ -190,75 +205,165 @@ public sealed class ClipModel : IDisposable
         int batch = Math.Max(1, _options.MaxBatchSize);
         int per = 3 * ImageSize * ImageSize;
         int dim = EmbeddingDimension;
-        float[] pixels = new float[batch * per];
         float[] embeddings = new float[batch * dim];
-        var pending = new List<string>(batch);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var ready = new System.Collections.Concurrent.BlockingCollection<FileBatch>(1);
+        using var free = new System.Collections.Concurrent.BlockingCollection<FileBatch>(3);
+        for (int i = 0; i < 3; i++)
+        {
+            free.Add(new FileBatch(batch, per));
+        }
+
+        Exception? producerError = null;
+        Task producer = Task.Factory.StartNew(
+            () =>
+            {
+                try
+                {
+                    ProduceBatches(paths, free, ready, stop.Token);
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                }
+                catch (Exception ex)
+                {
+                    producerError = ex;
+                }
+                finally
+                {
+                    ready.CompleteAdding();
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+        try
+        {
+            while (true)
+            {
+                FileBatch? current = null;
+                try
+                {
+                    if (!ready.TryTake(out current, Timeout.Infinite, cancellationToken))
+                    {
+                        break;
+                    }
+                }
+                catch (InvalidOperationException) when (ready.IsAddingCompleted)
+                {
+                    break;
+                }
+
+                int good = current.Compact(per);
+                if (good > 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    EncodePixels(current.Pixels.AsSpan(0, good * per), good, embeddings.AsSpan(0, good * dim));
+                }
+
+                int next = 0;
+                for (int i = 0; i < current.Count; i++)
+                {
+                    if (current.Errors[i] is { } error)
+                    {
+                        yield return new ImageEmbeddingResult(current.Paths[i], null, error);
+                    }
+                    else
+                    {
+                        yield return new ImageEmbeddingResult(current.Paths[i], embeddings.AsSpan(next * dim, dim).ToArray(), null);
+                        next++;
+                    }
+                }
+
+                free.Add(current, CancellationToken.None);
+            }
+
+            if (producerError is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(producerError).Throw();
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+        finally
+        {
+            stop.Cancel();
+            producer.Wait(CancellationToken.None);
+        }
+    }
+
+    private void ProduceBatches(
+        IEnumerable<string> paths,
+        System.Collections.Concurrent.BlockingCollection<FileBatch> free,
+        System.Collections.Concurrent.BlockingCollection<FileBatch> ready,
+        CancellationToken cancellationToken)
+    {
+        int per = 3 * ImageSize * ImageSize;
         var parallel = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount };
         using var enumerator = paths.GetEnumerator();
         while (true)
         {
-            pending.Clear();
-            while (pending.Count < batch && enumerator.MoveNext())
+            FileBatch b = free.Take(cancellationToken);
+            b.Count = 0;
+            while (b.Count < b.Paths.Length && enumerator.MoveNext())
             {
-                pending.Add(enumerator.Current);
+                b.Paths[b.Count++] = enumerator.Current;
             }
 
-            if (pending.Count == 0)
+            if (b.Count == 0)
             {
-                yield break;
+                return;
             }
 
-            var errors = new ClipSharpException?[pending.Count];
-            Parallel.For(0, pending.Count, parallel, i =>
+            Array.Clear(b.Errors);
+            Parallel.For(0, b.Count, parallel, i =>
             {
                 try
                 {
-                    Preprocessor.Preprocess(ImageDecoder.Decode(pending[i], _options.Decode), pixels.AsSpan(i * per, per));
+                    Preprocessor.Preprocess(ImageDecoder.Decode(b.Paths[i], _fileDecode), b.Pixels.AsSpan(i * per, per));
                 }
                 catch (ClipSharpException ex)
                 {
-                    errors[i] = ex.WithInput(pending[i]);
+                    b.Errors[i] = ex.WithInput(b.Paths[i]);
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
-                    errors[i] = new ClipSharpException(ClipErrorKind.Io, ex.Message, pending[i], ex);
+                    b.Errors[i] = new ClipSharpException(ClipErrorKind.Io, ex.Message, b.Paths[i], ex);
                 }
             });
+            ready.Add(b, cancellationToken);
+        }
+    }
 
-            // Compact the good images to the front so one inference call covers them.
-            var good = new List<int>(pending.Count);
-            for (int i = 0; i < pending.Count; i++)
+    /// <summary>One batch of the file pipeline: paths, their preprocessed pixels and their errors.</summary>
+    private sealed class FileBatch(int capacity, int per)
+    {
+        public string[] Paths { get; } = new string[capacity];
+
+        public float[] Pixels { get; } = new float[capacity * per];
+
+        public ClipSharpException?[] Errors { get; } = new ClipSharpException?[capacity];
+
+        public int Count { get; set; }
+
+        /// <summary>Moves the good images' pixels to the front so one inference call covers them; returns their number.</summary>
+        public int Compact(int per)
+        {
+            int good = 0;
+            for (int i = 0; i < Count; i++)
             {
-                if (errors[i] is null)
+                if (Errors[i] is null)
                 {
-                    if (good.Count != i)
+                    if (good != i)
                     {
-                        pixels.AsSpan(i * per, per).CopyTo(pixels.AsSpan(good.Count * per, per));
+                        Pixels.AsSpan(i * per, per).CopyTo(Pixels.AsSpan(good * per, per));
                     }
 
-                    good.Add(i);
+                    good++;
                 }
             }
 
-            if (good.Count > 0)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                EncodePixels(pixels.AsSpan(0, good.Count * per), good.Count, embeddings.AsSpan(0, good.Count * dim));
-            }
-
-            int next = 0;
-            for (int i = 0; i < pending.Count; i++)
-            {
-                if (errors[i] is { } error)
-                {
-                    yield return new ImageEmbeddingResult(pending[i], null, error);
-                }
-                else
-                {
-                    yield return new ImageEmbeddingResult(pending[i], embeddings.AsSpan(next * dim, dim).ToArray(), null);
-                    next++;
-                }
-            }
+            return good;
         }
     }
 

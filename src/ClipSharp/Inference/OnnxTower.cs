@@ -74,10 +74,26 @@ internal sealed class OnnxTower : IDisposable
 
             long[] shape = [n, 3, size, size];
             ReadOnlySpan<float> slice = pixels.Slice(start * per, n * per);
-            using OrtValue input = s.InputType == TensorElementType.Float16
-                ? OrtValue.CreateTensorValueFromMemory(ToHalf(slice), shape)
-                : OrtValue.CreateTensorValueFromMemory(slice.ToArray(), shape);
-            RunOne(s, [input], n, output.Slice(start * s.EmbeddingDimension, n * s.EmbeddingDimension));
+            Span<float> dst = output.Slice(start * s.EmbeddingDimension, n * s.EmbeddingDimension);
+            if (s.InputType == TensorElementType.Float16)
+            {
+                using OrtValue half = OrtValue.CreateTensorValueFromMemory(ToHalf(slice), shape);
+                RunOne(s, [half], n, dst);
+            }
+            else
+            {
+                // Zero copy: the tensor is a view of the caller's pixels, pinned for the duration of the call.
+                unsafe
+                {
+                    fixed (float* p = slice)
+                    {
+                        using OrtValue input = OrtValue.CreateTensorValueWithData(
+                            OrtMemoryInfo.DefaultInstance, TensorElementType.Float, shape, (IntPtr)p, (long)slice.Length * sizeof(float));
+                        RunOne(s, [input], n, dst);
+                    }
+                }
+            }
+
             if (s.StaticBatch > 0 && n != step)
             {
                 step = n;
