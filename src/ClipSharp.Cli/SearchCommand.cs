@@ -9,21 +9,8 @@ internal static class SearchCommand
     public static Command Create(CommandContext ctx)
     {
         var query = new Argument<string>("query") { Description = "What to find: text, an image path, or a combination, e.g. \"dog + beach - night\", \"2:sunset + boat\", \"photo.jpg + snow\"." };
-        var index = IndexCommandContext.IndexOption();
-        var store = IndexCommandContext.StoreOption();
-        var model = CommandContext.ModelOption();
-        model.Description = "Model folder (default: $CLIPSHARP_MODEL, else the one the index was built with).";
-        var limit = IndexCommandContext.LimitOption();
-        var minScore = IndexCommandContext.MinScoreOption();
-        var inFolder = IndexCommandContext.InOption();
-        var after = IndexCommandContext.AfterOption();
-        var exact = IndexCommandContext.ExactOption();
-        var json = CommandContext.JsonOption();
-        json.Description = "Print JSON lines, one object per hit, best first: {\"path\", \"score\", …}.";
-        var command = new Command("search", "Search the photo index by text, image, or both; prints paths with cosine scores, best first.")
-        {
-            query, index, store, model, limit, minScore, inFolder, after, exact, json,
-        };
+        var command = new Command("search", "Search the photo index by text, image, or both; prints paths with cosine scores, best first.") { query };
+        var (index, store, model, limit, minScore, inFolder, after, exact, json) = HitOptions.AddTo(command, "Model folder (default: $CLIPSHARP_MODEL, else the one the index was built with).");
         command.SetAction(async (parse, cancel) =>
         {
             var options = IndexCommandContext.ReadSearchOptions(parse, limit, minScore, inFolder, after, exact);
@@ -45,21 +32,8 @@ internal static class SearchCommand
     public static Command CreateSimilar(CommandContext ctx)
     {
         var image = new Argument<string>("image") { Description = "An image file, inside the index (its stored vector is used) or outside it (embedded with the model)." };
-        var index = IndexCommandContext.IndexOption();
-        var store = IndexCommandContext.StoreOption();
-        var model = CommandContext.ModelOption();
-        model.Description = "Model folder, for an image outside the index (default: $CLIPSHARP_MODEL, else the one the index was built with).";
-        var limit = IndexCommandContext.LimitOption();
-        var minScore = IndexCommandContext.MinScoreOption();
-        var inFolder = IndexCommandContext.InOption();
-        var after = IndexCommandContext.AfterOption();
-        var exact = IndexCommandContext.ExactOption();
-        var json = CommandContext.JsonOption();
-        json.Description = "Print JSON lines, one object per hit, best first: {\"path\", \"score\", …}.";
-        var command = new Command("similar", "Find the indexed photos most similar to an image (the image itself is left out).")
-        {
-            image, index, store, model, limit, minScore, inFolder, after, exact, json,
-        };
+        var command = new Command("similar", "Find the indexed photos most similar to an image (the image itself is left out).") { image };
+        var (index, store, model, limit, minScore, inFolder, after, exact, json) = HitOptions.AddTo(command, "Model folder, for an image outside the index (default: $CLIPSHARP_MODEL, else the one the index was built with).");
         command.SetAction(async (parse, cancel) =>
         {
             var options = IndexCommandContext.ReadSearchOptions(parse, limit, minScore, inFolder, after, exact);
@@ -94,5 +68,31 @@ internal static class SearchCommand
             return CliApp.Ok;
         });
         return command;
+    }
+
+    /// <summary>The options search and similar share: where the index is, which model, and which hits to print.</summary>
+    private static class HitOptions
+    {
+        public static (Option<string?> Index, Option<string?> Store, Option<string?> Model, Option<int> Limit, Option<float?> MinScore, Option<string?> In, Option<string?> After, Option<bool> Exact, Option<bool> Json)
+            AddTo(Command command, string modelDescription)
+        {
+            var model = CommandContext.ModelOption();
+            model.Description = modelDescription;
+            var json = CommandContext.JsonOption();
+            json.Description = "Print JSON lines, one object per hit, best first: {\"path\", \"score\", …}.";
+            var index = IndexCommandContext.IndexOption();
+            var store = IndexCommandContext.StoreOption();
+            var limit = IndexCommandContext.LimitOption();
+            var minScore = IndexCommandContext.MinScoreOption();
+            var inFolder = IndexCommandContext.InOption();
+            var after = IndexCommandContext.AfterOption();
+            var exact = IndexCommandContext.ExactOption();
+            foreach (Option option in new Option[] { index, store, model, limit, minScore, inFolder, after, exact, json })
+            {
+                command.Add(option);
+            }
+
+            return (index, store, model, limit, minScore, inFolder, after, exact, json);
+        }
     }
 }

@@ -134,12 +134,7 @@ public class ClipModelGoldenTests
         string dir = Directory.CreateTempSubdirectory("clipsharp-model-").FullName;
         try
         {
-            foreach (string f in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-            {
-                string target = Path.Combine(dir, Path.GetRelativePath(source, f));
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                File.Copy(f, target);
-            }
+            TestFolders.CopyFolder(source, dir);
 
             File.WriteAllBytes(Path.Combine(dir, "visual", "model.onnx"), "this is not an onnx graph"u8.ToArray());
             using var model = ClipModel.Load(dir);
@@ -185,12 +180,7 @@ public class ClipModelOptionsTests
         string dir = Directory.CreateTempSubdirectory("clipsharp-model-").FullName;
         try
         {
-            foreach (string f in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-            {
-                string target = Path.Combine(dir, Path.GetRelativePath(source, f));
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                File.Copy(f, target);
-            }
+            TestFolders.CopyFolder(source, dir);
 
             File.WriteAllText(Path.Combine(dir, "config.json"), """{"embed_dim": 32, "logit_scale": 14.285714149475098}""");
             using var model = ClipModel.Load(dir);
@@ -248,5 +238,19 @@ public class ClipModelOptionsTests
     {
         string[] expected = File.ReadAllLines(TestData.Path("zeroshot", "imagenet_templates.txt"));
         Assert.Equal(expected, PromptTemplates.ImageNet80);
+    }
+}
+
+internal static class TestFolders
+{
+    /// <summary>Copies a folder tree (a model folder to damage or change in a test).</summary>
+    public static void CopyFolder(string source, string target)
+    {
+        foreach (string f in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            string to = Path.Combine(target, Path.GetRelativePath(source, f));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(f, to);
+        }
     }
 }
