@@ -26,10 +26,18 @@ public sealed class ImageDecodeOptions
     /// </summary>
     public int JpegScaledDecodeMinSide { get; set; }
 
-    internal ImageDecodeOptions With(int jpegScaledDecodeMinSide) => new()
+    /// <summary>
+    /// Internal (the file pipeline): RGB pixels of Skia-decoded images go into an array rented from
+    /// <see cref="System.Buffers.ArrayPool{T}.Shared"/>, handed back by <see cref="ImageDecoder.ReturnPooled"/>, so
+    /// multi-megapixel photos do not each leave a large-object-heap array behind.
+    /// </summary>
+    internal bool PooledPixels { get; init; }
+
+    internal ImageDecodeOptions With(int jpegScaledDecodeMinSide, bool pooledPixels = false) => new()
     {
         MaxPixels = MaxPixels,
         ApplyExifOrientation = ApplyExifOrientation,
         JpegScaledDecodeMinSide = jpegScaledDecodeMinSide,
+        PooledPixels = pooledPixels,
     };
 }

@@ -298,12 +298,28 @@ public static class ImageDecoder
         if (options.ApplyExifOrientation && image.Orientation is > 1 and <= 8)
         {
             (byte[] px, int w, int h) = Exif.Apply(image.Pixels.Span, image.Width, image.Height, image.Channels, image.Orientation);
+            ReturnPooled(image);
             return ClipImage.Create(w, h, image.Format, px, image.IsPalette, image.SourceFormat, image.Orientation);
         }
 
-        return image.Orientation == 1
-            ? image
-            : ClipImage.Create(image.Width, image.Height, image.Format, image.Pixels, image.IsPalette, image.SourceFormat, 1);
+        if (image.Orientation == 1)
+        {
+            return image;
+        }
+
+        var upright = ClipImage.Create(image.Width, image.Height, image.Format, image.Pixels, image.IsPalette, image.SourceFormat, 1);
+        upright.PooledBuffer = image.PooledBuffer;
+        return upright;
+    }
+
+    /// <summary>Returns the rented pixel array of an image decoded with <see cref="ImageDecodeOptions.PooledPixels"/>; the image must not be used afterwards.</summary>
+    internal static void ReturnPooled(ClipImage image)
+    {
+        if (image.PooledBuffer is { } buffer)
+        {
+            image.PooledBuffer = null;
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private static unsafe ClipImage DecodeWithSkia(ReadOnlySpan<byte> data, string format, ImageDecodeOptions options, PixelFormat? forced, bool isPalette)
@@ -354,7 +370,7 @@ public static class ImageDecoder
                 throw new ClipSharpException(ClipErrorKind.CorruptImage, $"truncated or corrupt image ({format}: {result})");
             }
 
-            return FromSkiaPixels(raw.AsSpan(0, rawLength), w, h, gray, forced, isPalette, format, (int)codec.EncodedOrigin, raw);
+            return FromSkiaPixels(raw.AsSpan(0, rawLength), w, h, gray, forced, isPalette, format, (int)codec.EncodedOrigin, raw, options.PooledPixels);
         }
         finally
         {
@@ -365,7 +381,7 @@ public static class ImageDecoder
         }
     }
 
-    private static unsafe ClipImage FromSkiaPixels(Span<byte> raw, int w, int h, bool gray, PixelFormat? forced, bool isPalette, string format, int orientation, byte[] rawArray)
+    private static unsafe ClipImage FromSkiaPixels(Span<byte> raw, int w, int h, bool gray, PixelFormat? forced, bool isPalette, string format, int orientation, byte[] rawArray, bool pooled)
     {
 
         if (orientation is < 1 or > 8)
@@ -384,13 +400,14 @@ public static class ImageDecoder
             return ClipImage.Create(w, h, PixelFormat.Rgba32, rawArray, isPalette, format, orientation);
         }
 
-        byte[] rgb = GC.AllocateUninitializedArray<byte>(checked(w * h * 3));
+        int rgbLength = checked(w * h * 3);
+        byte[] rgb = pooled ? System.Buffers.ArrayPool<byte>.Shared.Rent(rgbLength) : GC.AllocateUninitializedArray<byte>(rgbLength);
         fixed (byte* sp = raw)
         fixed (byte* dp = rgb)
         {
             byte* s = sp;
             byte* d = dp;
-            byte* end = dp + rgb.Length;
+            byte* end = dp + rgbLength;
             if (Vector128.IsHardwareAccelerated)
             {
                 // 4 RGBA pixels -> 12 RGB bytes per step (one byte shuffle); the 16-byte store's last 4 bytes are
@@ -414,7 +431,9 @@ public static class ImageDecoder
             }
         }
 
-        return ClipImage.Create(w, h, PixelFormat.Rgb24, rgb, isPalette, format, orientation);
+        var image = ClipImage.Create(w, h, PixelFormat.Rgb24, rgb.AsMemory(0, rgbLength), isPalette, format, orientation);
+        image.PooledBuffer = pooled ? rgb : null;
+        return image;
     }
 
     private static bool HasTransparency(ReadOnlySpan<byte> rgba)

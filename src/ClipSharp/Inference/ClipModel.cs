@@ -17,6 +17,7 @@ public sealed class ClipModel : IDisposable
     private readonly ClipModelOptions _options;
     private readonly int? _declaredDimension;
     private readonly ImageDecodeOptions? _fileDecode;
+    private readonly ImageDecodeOptions _pipelineDecode;
 
     private ClipModel(ModelFolder folder, ClipModelOptions options, ClipTokenizer tokenizer, ImagePreprocessor preprocessor, float logitScale, int? declaredDimension)
     {
@@ -27,6 +28,8 @@ public sealed class ClipModel : IDisposable
         LogitScale = logitScale;
         _declaredDimension = declaredDimension;
         _fileDecode = options.FastJpegDecode ? (options.Decode ?? new ImageDecodeOptions()).With(2 * preprocessor.Config.Size) : options.Decode;
+        _pipelineDecode = (options.Decode ?? new ImageDecodeOptions()).With(
+            options.FastJpegDecode ? 2 * preprocessor.Config.Size : options.Decode?.JpegScaledDecodeMinSide ?? 0, pooledPixels: true);
         _vision = new OnnxTower(folder.VisualModel, isText: false, options);
         _text = new OnnxTower(folder.TextModel, isText: true, options);
     }
@@ -320,7 +323,15 @@ public sealed class ClipModel : IDisposable
             {
                 try
                 {
-                    Preprocessor.Preprocess(ImageDecoder.Decode(b.Paths[i], _fileDecode), b.Pixels.AsSpan(i * per, per));
+                    ClipImage image = ImageDecoder.Decode(b.Paths[i], _pipelineDecode);
+                    try
+                    {
+                        Preprocessor.Preprocess(image, b.Pixels.AsSpan(i * per, per));
+                    }
+                    finally
+                    {
+                        ImageDecoder.ReturnPooled(image);
+                    }
                 }
                 catch (ClipSharpException ex)
                 {
