@@ -124,8 +124,8 @@ internal sealed class FakeHub : IAsyncDisposable
                 http.Response.ContentLength = file.Data.Length;
                 if (HttpMethods.IsGet(http.Request.Method))
                 {
-                    await http.Response.Body.WriteAsync(file.Data).ConfigureAwait(false);
                     Log.Enqueue(new HubRequest(http.Request.Method, http.Request.Path, null, auth, status, file.Data.Length));
+                    await http.Response.Body.WriteAsync(file.Data).ConfigureAwait(false);
                     return;
                 }
             }
@@ -187,16 +187,15 @@ internal sealed class FakeHub : IAsyncDisposable
             end = Math.Min(end, start + cutAt);
         }
 
-        long sent = 0;
+        // Logged before the body goes out: a client that has read every byte must already see its request in the log.
+        Log.Enqueue(new HubRequest("GET", http.Request.Path, range, auth, status, end - start));
         for (long pos = start; pos < end; pos += 64 * 1024)
         {
             int n = (int)Math.Min(64 * 1024, end - pos);
             await http.Response.Body.WriteAsync(data.AsMemory((int)pos, n)).ConfigureAwait(false);
             await http.Response.Body.FlushAsync().ConfigureAwait(false);
-            sent += n;
         }
 
-        Log.Enqueue(new HubRequest("GET", http.Request.Path, range, auth, status, sent));
         if (cut)
         {
             http.Abort(); // the connection drops mid-file, as a flaky network would
