@@ -241,7 +241,8 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
 
         await using var index = await Backend.OpenAsync();
         using var cts = new CancellationTokenSource();
-        var slow = new FakeEmbedder { DelayPerImage = TimeSpan.FromMilliseconds(5) };
+        // 120 × 25 ms: long enough that the cancel lands mid-run even when progress is reported only per commit.
+        var slow = new FakeEmbedder { DelayPerImage = TimeSpan.FromMilliseconds(25) };
         var progress = new SyncProgress(p =>
         {
             if (p.Processed >= 16)
