@@ -298,40 +298,22 @@ public sealed class PostgresIndexStore : IIndexStore
     }, cancellationToken);
 
     /// <inheritdoc/>
-    public async IAsyncEnumerable<IndexedFile> ListFilesAsync(bool withEmbeddings, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
+    public IAsyncEnumerable<IndexedFile> ListFilesAsync(bool withEmbeddings, CancellationToken cancellationToken = default)
         // Keyset pages by path: no cursor or transaction stays open while the caller works.
-        string after = "";
-        const int Page = 2048;
-        while (true)
+        => KeysetPages.ReadAllAsync(after => Run(async connection =>
         {
-            var page = await Run(async connection =>
+            await using var cmd = new NpgsqlCommand(
+                $"SELECT {FileColumns}{(withEmbeddings ? ", embedding::vector" : "")} FROM {_s}.files WHERE path > $1 ORDER BY path LIMIT {KeysetPages.PageSize}", connection);
+            cmd.Parameters.Add(new NpgsqlParameter { Value = after });
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var list = new List<IndexedFile>(KeysetPages.PageSize);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                await using var cmd = new NpgsqlCommand(
-                    $"SELECT {FileColumns}{(withEmbeddings ? ", embedding::vector" : "")} FROM {_s}.files WHERE path > $1 ORDER BY path LIMIT {Page}", connection);
-                cmd.Parameters.Add(new NpgsqlParameter { Value = after });
-                await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                var list = new List<IndexedFile>(Page);
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    list.Add(ReadFile(reader, withEmbeddings));
-                }
-
-                return list;
-            }, cancellationToken).ConfigureAwait(false);
-            foreach (var file in page)
-            {
-                yield return file;
+                list.Add(ReadFile(reader, withEmbeddings));
             }
 
-            if (page.Count < Page)
-            {
-                yield break;
-            }
-
-            after = page[^1].Path;
-        }
-    }
+            return list;
+        }, cancellationToken), cancellationToken);
 
     /// <inheritdoc/>
     public async IAsyncEnumerable<IndexFailure> ListFailuresAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -185,40 +185,22 @@ public sealed class SqliteIndexStore : IIndexStore
     }, cancellationToken);
 
     /// <inheritdoc/>
-    public async IAsyncEnumerable<IndexedFile> ListFilesAsync(bool withEmbeddings, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        // Read in pages by path so the lock is not held while the caller works, and memory stays bounded.
-        string after = "";
-        const int Page = 2048;
-        while (true)
+    public IAsyncEnumerable<IndexedFile> ListFilesAsync(bool withEmbeddings, CancellationToken cancellationToken = default)
+        // Pages by path, so the lock is not held while the caller works.
+        => KeysetPages.ReadAllAsync(after => Locked(() =>
         {
-            var page = await Locked(() =>
+            using var cmd = _connection.CreateCommand();
+            cmd.CommandText = $"SELECT {FileColumns}{(withEmbeddings ? ", embedding" : "")} FROM files WHERE path > $a ORDER BY path LIMIT {KeysetPages.PageSize}";
+            cmd.Parameters.AddWithValue("$a", after);
+            using var reader = cmd.ExecuteReader();
+            var list = new List<IndexedFile>(KeysetPages.PageSize);
+            while (reader.Read())
             {
-                using var cmd = _connection.CreateCommand();
-                cmd.CommandText = $"SELECT {FileColumns}{(withEmbeddings ? ", embedding" : "")} FROM files WHERE path > $a ORDER BY path LIMIT {Page}";
-                cmd.Parameters.AddWithValue("$a", after);
-                using var reader = cmd.ExecuteReader();
-                var list = new List<IndexedFile>(Page);
-                while (reader.Read())
-                {
-                    list.Add(ReadFile(reader, withEmbeddings));
-                }
-
-                return list;
-            }, cancellationToken).ConfigureAwait(false);
-            foreach (var file in page)
-            {
-                yield return file;
+                list.Add(ReadFile(reader, withEmbeddings));
             }
 
-            if (page.Count < Page)
-            {
-                yield break;
-            }
-
-            after = page[^1].Path;
-        }
-    }
+            return list;
+        }, cancellationToken), cancellationToken);
 
     /// <inheritdoc/>
     public async IAsyncEnumerable<IndexFailure> ListFailuresAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
