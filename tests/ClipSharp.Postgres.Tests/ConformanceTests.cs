@@ -22,13 +22,11 @@ public sealed class PostgresSearchConformanceTests : SearchConformanceTests
 }
 
 /// <summary>
-/// kill -9 against PostgreSQL: as many kills, in a wider window (commits through the one shared PGlite backend are slower),
-/// with a slower fake model so ten runs do not finish the folder before the ten kills.
+/// kill -9 against PostgreSQL: as many kills, with a slower fake model (commits through the one shared PGlite backend
+/// are slower) so ten runs do not finish the folder before the ten kills.
 /// </summary>
 public sealed class PostgresCrashConformanceTests(ITestOutputHelper output) : CrashConformanceTests(output)
 {
-    protected override (int Min, int Max) KillWindowMs => (800, 3000);
-
     protected override int DelayMsPerImage => 60;
 
     protected override IndexBackend CreateBackend() => new PostgresBackend();

@@ -37,7 +37,7 @@ public sealed class Indexer
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.CommitBatchSize, 1, nameof(options));
     }
 
-    /// <summary>Indexes <paramref name="folders"/> (each walked recursively).</summary>
+    /// <summary>Indexes <paramref name="folders"/> (each walked recursively). <paramref name="progress"/> hears of every commit, and at least every 250 ms while files are processed.</summary>
     /// <exception cref="ClipSharpException">A folder does not exist, or the store failed.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; the work done so far is committed.</exception>
     public async Task<IndexRunResult> RunAsync(IReadOnlyList<string> folders, IProgress<IndexProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -394,15 +394,18 @@ public sealed class Indexer
             }
 
             pendingProcessed++;
+            bool committed = false;
             if (batch.Count >= _options.CommitBatchSize)
             {
                 await _store.CommitAsync(batch, CancellationToken.None).ConfigureAwait(false);
                 batch = new IndexBatch();
                 Interlocked.Add(ref run.Processed, pendingProcessed);
                 pendingProcessed = 0;
+                committed = true;
             }
 
-            if (progress is not null && clock.Elapsed - lastReport >= s_progressInterval)
+            // Every commit is reported (Processed moves only then); between commits, at most every interval.
+            if (progress is not null && (committed || clock.Elapsed - lastReport >= s_progressInterval))
             {
                 lastReport = clock.Elapsed;
                 progress.Report(run.Snapshot(clock, final: false));

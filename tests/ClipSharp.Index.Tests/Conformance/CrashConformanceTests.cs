@@ -9,6 +9,11 @@ namespace ClipSharp.Index.Tests;
 /// kill -9 at random moments, against every backend: a child process indexes a folder of 300 images and is killed
 /// (SIGKILL) repeatedly, then resumed; the result must equal a clean index of the same folder.
 /// </summary>
+/// <remarks>
+/// Kills are timed from what the child reports, not from the wall clock alone, so they land mid-run on a fast machine
+/// and a loaded one alike: some before the run's first commit, the rest a random moment after a commit, while the next
+/// batches are being embedded or written. The fake model's delay bounds how much one run can commit.
+/// </remarks>
 public abstract class CrashConformanceTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Images = 300;
@@ -16,8 +21,8 @@ public abstract class CrashConformanceTests(ITestOutputHelper output) : IAsyncLi
     /// <summary>How many kills must land while the child is running.</summary>
     protected virtual int RequiredKills => 10;
 
-    /// <summary>The kill comes this many milliseconds after the child starts (uniform in the range).</summary>
-    protected virtual (int Min, int Max) KillWindowMs => (50, 800);
+    /// <summary>After the child's first commit, the kill comes up to this many milliseconds later (uniform).</summary>
+    protected virtual int KillAfterCommitMaxMs => 300;
 
     /// <summary>The child's fake embedder sleeps this long per image, so that each run commits only part of the folder.</summary>
     protected virtual int DelayMsPerImage => 30;
@@ -60,13 +65,25 @@ public abstract class CrashConformanceTests(ITestOutputHelper output) : IAsyncLi
         {
             Assert.True(++attempts <= 40, $"only {kills} of {RequiredKills} kills landed mid-run in {attempts - 1} attempts");
             using var started = new ManualResetEventSlim();
-            using var child = StartHelper(crashed, pics, delayMs: DelayMsPerImage, commitBatch: 16, started);
-            int killAfter = random.Next(KillWindowMs.Min, KillWindowMs.Max);
+            using var committed = new ManualResetEventSlim();
+            using var child = StartHelper(crashed, pics, delayMs: DelayMsPerImage, commitBatch: 8, started, committed);
             Assert.True(started.Wait(60_000) || child.HasExited, "the helper did not start indexing within 60 s");
+            // One run in four dies before it commits anything (start-up, walk, first batch); the others after a commit.
+            bool beforeCommit = random.Next(4) == 0;
+            int killAfter = random.Next(0, beforeCommit ? 200 : KillAfterCommitMaxMs);
+            if (!beforeCommit)
+            {
+                var waited = Stopwatch.StartNew();
+                while (!committed.Wait(20) && !child.HasExited)
+                {
+                    Assert.True(waited.Elapsed < TimeSpan.FromSeconds(60), "the helper committed nothing within 60 s");
+                }
+            }
+
             bool exited = child.WaitForExit(killAfter);
             if (!exited)
             {
-                child.Kill(); // SIGKILL on Unix: no finally blocks, no flush.
+                child.Kill(entireProcessTree: true); // SIGKILL on Unix: no finally blocks, no flush.
                 child.WaitForExit();
                 kills++;
             }
@@ -82,11 +99,12 @@ public abstract class CrashConformanceTests(ITestOutputHelper output) : IAsyncLi
                 midIndexing++;
             }
 
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"attempt {attempts}: {(exited ? "finished before" : "killed at")} {killAfter} ms; {files} files committed"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"attempt {attempts}: {(exited ? "finished before" : "killed")} {killAfter} ms {(beforeCommit ? "after start" : "after its first commit")}; {files} files committed"));
         }
 
         Assert.True(midIndexing >= RequiredKills / 2, $"only {midIndexing} kills landed while files were being committed");
-        using (var resume = StartHelper(crashed, pics, delayMs: 0, commitBatch: 16, started: null))
+        using (var resume = StartHelper(crashed, pics, delayMs: 0, commitBatch: 8, started: null, committed: null))
         {
             Assert.True(resume.WaitForExit(120_000), "the resumed run did not finish");
             Assert.Equal(0, resume.ExitCode);
@@ -130,9 +148,14 @@ public abstract class CrashConformanceTests(ITestOutputHelper output) : IAsyncLi
         return list;
     }
 
-    private static Process StartHelper(string index, string folder, int delayMs, int commitBatch, ManualResetEventSlim? started)
+    /// <summary>
+    /// Starts the helper with the same dotnet host that runs the tests (a `dotnet` found on PATH may be a wrapper
+    /// script, and killing a wrapper leaves the real indexer running on).
+    /// </summary>
+    private static Process StartHelper(string index, string folder, int delayMs, int commitBatch, ManualResetEventSlim? started, ManualResetEventSlim? committed)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        string? host = Environment.ProcessPath;
+        var psi = new ProcessStartInfo(host is not null && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -149,6 +172,10 @@ public abstract class CrashConformanceTests(ITestOutputHelper output) : IAsyncLi
             if (e.Data == "started")
             {
                 started?.Set();
+            }
+            else if (e.Data is { } line && line.StartsWith("processed ", StringComparison.Ordinal) && line != "processed 0")
+            {
+                committed?.Set();
             }
         };
         process.ErrorDataReceived += (_, _) => { };

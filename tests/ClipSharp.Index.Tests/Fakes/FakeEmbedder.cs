@@ -26,6 +26,9 @@ internal sealed class FakeEmbedder : IClipEmbedder
 
     public long EmbedCount => Interlocked.Read(ref _embedCount);
 
+    /// <summary>Called after each embedded image with the count so far (a test can cancel at an exact point).</summary>
+    public Action<long>? AfterEachImage { get; init; }
+
     public ConcurrentQueue<string> EmbeddedPaths { get; } = new();
 
     public IReadOnlyList<ImageEmbeddingResult> EmbedImageFiles(IReadOnlyList<string> paths, CancellationToken cancellationToken = default)
@@ -57,9 +60,10 @@ internal sealed class FakeEmbedder : IClipEmbedder
                 continue;
             }
 
-            Interlocked.Increment(ref _embedCount);
+            long count = Interlocked.Increment(ref _embedCount);
             EmbeddedPaths.Enqueue(path);
             results.Add(new ImageEmbeddingResult(path, VectorFor(bytes, Dimension), null));
+            AfterEachImage?.Invoke(count);
         }
 
         return results;
