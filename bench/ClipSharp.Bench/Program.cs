@@ -5,7 +5,7 @@
 //   folder   --model DIR [--variant V] --dir D [--fast] [--out F.npy] [--list FILE]   EncodeImageFiles images/s
 //   fidelity --model DIR --dir D [--count N]                      fast JPEG decode vs exact: pixel |Δ| and cosine
 //   compare  --a F.npy --b F.npy                                  cosine between two embedding matrices
-//   search   --n N [--queries Q]                                  exact top-10 over N x 512 (one query at a time)
+//   search   --data DIR [--hnsw]                                  top-10 over the vectors of `reference.py vectors`
 //   matmul   --onnx FILE                                          fp32 MatMul peak through ONNX Runtime
 using System.Diagnostics;
 using System.Globalization;
@@ -200,13 +200,8 @@ switch (mode)
     }
 
     case "search":
-    {
-        int n = int.Parse(opts["n"], CultureInfo.InvariantCulture);
-        int queries = opts.TryGetValue("queries", out string? q) ? int.Parse(q, CultureInfo.InvariantCulture) : 50;
-        (result["exact_ms"], result["fp16_ms"], result["fp16_recall"]) = SearchBench.Run(n, 512, queries);
-        result["n"] = n;
+        SearchBench.Run(opts["data"], opts.ContainsKey("hnsw"), result);
         break;
-    }
 
     case "matmul":
     {

@@ -119,9 +119,16 @@ public sealed class PhotoIndex : IPhotoIndex
     }
 
     private List<(int Row, float Score)> SearchHnsw(VectorSnapshot snapshot, ReadOnlySpan<float> query, int limit, float minScore, Func<int, bool>? filter)
+        => SearchHnsw(GetHnsw(snapshot), snapshot, query, limit, Options.Hnsw.ExpansionSearch, minScore, filter);
+
+    /// <summary>
+    /// The approximate path: the graph's best candidates (at least <paramref name="expansionSearch"/>), re-scored
+    /// exactly against the snapshot, filtered, best first; a selective filter that leaves too few falls back to exact.
+    /// </summary>
+    internal static List<(int Row, float Score)> SearchHnsw(HnswIndex hnsw, VectorSnapshot snapshot, ReadOnlySpan<float> query, int limit, int expansionSearch,
+        float minScore, Func<int, bool>? filter)
     {
-        var hnsw = GetHnsw(snapshot);
-        int fetch = Math.Max(limit * 2, Options.Hnsw.ExpansionSearch);
+        int fetch = Math.Max(limit * 2, expansionSearch);
         if (filter is not null)
         {
             fetch = Math.Min(snapshot.Count, fetch * 8);
