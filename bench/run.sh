@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # ClipSharp vs the Python reference, side by side in one invocation. Not run by CI (about 20 minutes).
-# Usage: bench/run.sh [--arch ViT-B-32|ViT-B-16|ViT-L-14] [--quick] [--no-docs]
-#   --quick    shorter timings and fewer photos (a smoke run; numbers are rougher)
-#   --no-docs  print the table only; do not rewrite docs/performance.md
+# Usage: bench/run.sh [--arch ViT-B-32|ViT-B-16|ViT-L-14] [--quick] [--no-docs] [--no-search]
+#   --quick      shorter timings and fewer photos (a smoke run; numbers are rougher)
+#   --no-docs    print the table only; do not rewrite docs/performance.md
+#   --no-search  skip the search rows (they do not depend on the model; faiss's HNSW build alone takes ~10 minutes)
 # Environment: CLIPSHARP_BENCH_CACHE (default ~/.cache/clipsharp-bench) holds the generated models and photos;
 # CLIPSHARP_TESTDATA (default ../shared/testdata). Nothing is written into the repository except docs/performance.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-arch=ViT-B-32 quick=0 docs=1
+arch=ViT-B-32 quick=0 docs=1 search=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --arch) arch=$2; shift ;;
     --quick) quick=1 ;;
     --no-docs) docs=0 ;;
+    --no-search) search=0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -137,6 +139,7 @@ done
 
 echo "== top-10 search, one query at a time (exact; HNSW at 100 000)" >&2
 for n in 100000 1000000; do
+  [ "$search" = 1 ] || break
   vectors=$cache/vectors_$n
   [ -f "$vectors/meta.json" ] || "${ref[@]}" vectors --n "$n" --out "$vectors" >/dev/null
   hnsw=(); [ "$n" = 100000 ] && hnsw=(--hnsw)
