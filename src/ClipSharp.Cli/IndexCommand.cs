@@ -157,7 +157,7 @@ internal static class IndexCommand
     }
 
     private static string Describe(IndexProgress p) => string.Create(CultureInfo.InvariantCulture,
-        $"{p.Processed}/{p.ToProcess}{(p.WalkComplete ? "" : "+")} to update of {p.Found} found: {p.Embedded} embedded, {p.Reused} re-used, {p.Failed} failed, {p.ImagesPerSecond:0.0} images/s{(p.Eta is { } eta ? $", ETA {eta:hh\\:mm\\:ss}" : "")}");
+        $"committed {p.Processed} of {p.ToProcess}{(p.WalkComplete ? "" : "+")} files to update ({p.Found} found{(p.WalkComplete ? "" : " so far")}): {p.Embedded} embedded, {p.Reused} re-used, {p.Failed} failed, {p.ImagesPerSecond:0.0} images/s{(p.Eta is { } eta ? $", ETA {eta:hh\\:mm\\:ss}" : "")}");
 
     private static Command CreateStatus(CommandContext ctx)
     {
