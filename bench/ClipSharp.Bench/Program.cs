@@ -4,6 +4,7 @@
 //   tokens   --model DIR --texts FILE --out F.npy                 the exact token ids, int32 [N,77], for the reference
 //   folder   --model DIR [--variant V] --dir D [--fast] [--out F.npy] [--list FILE]   EncodeImageFiles images/s
 //   fidelity --model DIR --dir D [--count N]                      fast JPEG decode vs exact: pixel |Δ| and cosine
+//   preprocess --dir D [--count N] [--repeat R] [--fast] [--size S] decode + preprocess ms per photo, one thread
 //   compare  --a F.npy --b F.npy                                  cosine between two embedding matrices
 //   search   --data DIR [--hnsw]                                  top-10 over the vectors of `reference.py vectors`
 //   matmul   --onnx FILE                                          fp32 MatMul peak through ONNX Runtime
@@ -160,6 +161,60 @@ switch (mode)
         break;
     }
 
+    case "preprocess":
+    {
+        // One thread, files read into memory first (no disk I/O timed). Per photo the median of R runs of decode and
+        // of preprocess (OpenAI's config at --size, default 224), then the mean over photos.
+        string[] files = Files(opts);
+        int count = opts.TryGetValue("count", out string? c) ? Math.Min(files.Length, int.Parse(c, CultureInfo.InvariantCulture)) : files.Length;
+        int repeat = opts.TryGetValue("repeat", out string? r) ? int.Parse(r, CultureInfo.InvariantCulture) : 3;
+        int size = opts.TryGetValue("size", out string? sz) ? int.Parse(sz, CultureInfo.InvariantCulture) : 224;
+        var pre = ImagePreprocessor.Create(PreprocessConfig.Create(size, ResizeMode.Shortest, ResizeFilter.Bicubic, PreprocessConfig.OpenAI.Mean, PreprocessConfig.OpenAI.Std));
+        var decodeOptions = new ImageDecodeOptions { JpegScaledDecodeMinSide = opts.ContainsKey("fast") ? 2 * size : 0 };
+        float[] dst = new float[3 * size * size];
+        result["loadavg_before"] = LoadAverage();
+        double decodeSum = 0, preSum = 0, mp = 0;
+        double[] dt = new double[repeat], pt = new double[repeat];
+        using var process = Process.GetCurrentProcess();
+        TimeSpan cpuStart = process.TotalProcessorTime;
+        var wall = Stopwatch.StartNew();
+        for (int i = 0; i < count; i++)
+        {
+            byte[] data = File.ReadAllBytes(files[i]);
+            ClipImage image = ImageDecoder.Decode(data, files[i], decodeOptions); // warm-up
+            pre.Preprocess(image, dst);
+            mp += (double)image.Width * image.Height / 1e6;
+            for (int k = 0; k < repeat; k++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                image = ImageDecoder.Decode(data, files[i], decodeOptions);
+                long t1 = Stopwatch.GetTimestamp();
+                pre.Preprocess(image, dst);
+                long t2 = Stopwatch.GetTimestamp();
+                dt[k] = Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds;
+                pt[k] = Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds;
+            }
+
+            Array.Sort(dt);
+            Array.Sort(pt);
+            decodeSum += dt[repeat / 2];
+            preSum += pt[repeat / 2];
+        }
+
+        process.Refresh();
+        result["images"] = count;
+        result["repeat"] = repeat;
+        result["fast"] = opts.ContainsKey("fast");
+        result["mean_mp"] = mp / count;
+        result["decode_ms"] = decodeSum / count;
+        result["preprocess_ms"] = preSum / count;
+        result["total_ms"] = (decodeSum + preSum) / count;
+        result["cpu_ms_per_photo_run"] = (process.TotalProcessorTime - cpuStart).TotalMilliseconds / (count * (repeat + 1));
+        result["wall_s"] = wall.Elapsed.TotalSeconds;
+        result["loadavg_after"] = LoadAverage();
+        break;
+    }
+
     case "load":
     {
         // Phases of a cold start: folder + tokenizer, each tower's session alone, then both concurrently (Warm).
@@ -264,6 +319,8 @@ static ClipModelOptions ModelOptions(Dictionary<string, string> o) => new()
     MaxBatchSize = o.TryGetValue("batch-size", out string? b) ? int.Parse(b, CultureInfo.InvariantCulture) : 32,
     IntraOpThreads = o.TryGetValue("threads", out string? t) ? int.Parse(t, CultureInfo.InvariantCulture) : 0,
 };
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "";
 
 static double Seconds(Dictionary<string, string> o) => o.TryGetValue("seconds", out string? s) ? double.Parse(s, CultureInfo.InvariantCulture) : 20;
 

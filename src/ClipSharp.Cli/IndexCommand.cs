@@ -20,11 +20,15 @@ internal static class IndexCommand
         var include = new Option<string[]>("--include") { Description = "Only index files matching this glob (relative to DIR, or the file name); repeatable.", HelpName = "GLOB" };
         var exclude = new Option<string[]>("--exclude") { Description = "Skip files and folders matching this glob; repeatable.", HelpName = "GLOB" };
         var retry = new Option<bool>("--retry-failed") { Description = "Retry files that failed before even if they have not changed." };
+        var exact = new Option<bool>("--exact")
+        {
+            Description = "Decode JPEGs exactly as the reference pipeline (Pillow) does. By default large JPEGs are decoded at a reduced scale inside the DCT, about 3x faster (embedding cosine to the exact decode: mean 0.9999, worst 0.9989 on camera photos). Switching between the two re-embeds every file.",
+        };
         var json = CommandContext.JsonOption();
         json.Description = "Print the run's summary as one JSON object.";
         var command = new Command("index", "Bring the photo index up to date with folders: new and changed files are embedded, moved ones re-used, deleted ones removed. Failures are listed and never stop the run.")
         {
-            folders, index, store, model, include, exclude, retry, json,
+            folders, index, store, model, include, exclude, retry, exact, json,
         };
         command.Add(CreateStatus(ctx));
         command.Add(CreateMigrate(ctx));
@@ -46,7 +50,7 @@ internal static class IndexCommand
 
             string target = IndexCommandContext.ResolveStore(parse.GetValue(store), parse.GetValue(index));
             using var clip = await ctx.LoadModelAsync(parse.GetValue(model), null, offline: false, cancel).ConfigureAwait(false);
-            var embedder = new ClipModelEmbedder(clip);
+            var embedder = new ClipModelEmbedder(clip, fastJpegDecode: !parse.GetValue(exact));
             await using var photoIndex = await IndexStoreFactory.OpenAsync(target, null, cancel).ConfigureAwait(false);
             string indexFolder = photoIndex.Location;
             var indexer = new Indexer(photoIndex.Store, embedder, new IndexerOptions
@@ -93,6 +97,7 @@ internal static class IndexCommand
                     w.WriteNumber("deleted", result.Deleted);
                     w.WriteNumber("skipped", result.Skipped);
                     w.WriteBoolean("modelChanged", result.ModelChanged);
+                    w.WriteString("jpegDecode", embedder.FastJpegDecode ? "fast" : "exact");
                     w.WriteNumber("seconds", Math.Round(result.Elapsed.TotalSeconds, 3));
                     WriteFailures(w, failures);
                 });
@@ -104,7 +109,7 @@ internal static class IndexCommand
                     $"{indexFolder}: {counts.Files} files indexed; this run: {result.Embedded} embedded, {result.Reused} re-used, {result.Unchanged} unchanged, {result.Deleted} removed, {failures.Count} failed ({rate:0.0} images/s, {result.Elapsed.TotalSeconds:0.0} s)"));
                 if (result.ModelChanged)
                 {
-                    ctx.Console.Out.WriteLine("the model or its preprocessing changed: every vector was rebuilt");
+                    ctx.Console.Out.WriteLine("the model or its preprocessing (or --exact) changed: every vector was rebuilt");
                 }
 
                 foreach (var f in failures)

@@ -76,7 +76,8 @@ internal static class IndexCommandContext
 
     /// <summary>
     /// Loads the model for querying an index: --model, $CLIPSHARP_MODEL, or the folder the index was built with; it
-    /// must be the model the index was built with.
+    /// must be the model the index was built with. Query images are decoded the way the index's vectors were (fast or
+    /// exact JPEG decode, recognised by the index's preprocess fingerprint), exactly when that is unknown.
     /// </summary>
     public static async Task<(ClipModel Model, ClipModelEmbedder Embedder)> LoadQueryModelAsync(CommandContext ctx, IPhotoIndex index, string? modelOption, CancellationToken cancellationToken)
     {
@@ -95,7 +96,7 @@ internal static class IndexCommandContext
         var model = await ctx.LoadModelAsync(path, null, offline: false, cancellationToken).ConfigureAwait(false);
         try
         {
-            var embedder = new ClipModelEmbedder(model);
+            var embedder = new ClipModelEmbedder(model).ForIndex(meta);
             if (meta is not null && meta.ModelId != embedder.ModelId)
             {
                 throw new ClipSharpException(ClipErrorKind.InvalidInput,

@@ -4,29 +4,57 @@ using System.Text;
 
 namespace ClipSharp.Index;
 
-/// <summary>Embeds with a <see cref="ClipModel"/>; its ids fingerprint the model folder's files.</summary>
+/// <summary>
+/// Embeds with a <see cref="ClipModel"/>; its ids fingerprint the model folder's files. Large JPEGs are decoded at a
+/// reduced scale inside the DCT by default (<see cref="FastJpegDecode"/>: about 3× less decode time; embedding cosine
+/// to the exact decode mean 0.9999, worst 0.9989 on camera photos); the decode mode is part of <see cref="PreprocessFingerprint"/>, so an index
+/// never mixes vectors of the two modes.
+/// </summary>
 public sealed class ClipModelEmbedder : IClipEmbedder
 {
     /// <summary>Bump when ClipSharp's decoding or preprocessing changes the pixels it feeds the model.</summary>
     private const string PipelineVersion = "clipsharp-preprocess-1;exif-orientation";
 
-    private readonly ClipModel _model;
+    /// <summary>Added to the fingerprint of the fast JPEG decode (the exact one keeps the fingerprint it always had).</summary>
+    private const string FastJpegMarker = ";jpeg-dct-scaled-min-side=2x";
 
-    /// <summary>Wraps <paramref name="model"/> (not owned: the caller disposes it).</summary>
-    public ClipModelEmbedder(ClipModel model, int batchSize = 16)
+    private readonly ClipModel _model;
+    private readonly string _exactFingerprint;
+    private readonly string _fastFingerprint;
+
+    /// <summary>
+    /// Wraps <paramref name="model"/> (not owned: the caller disposes it). <paramref name="fastJpegDecode"/> (default
+    /// true) decodes large JPEGs at a reduced scale inside the DCT whatever the model's own options say; false decodes
+    /// exactly as the reference pipeline does.
+    /// </summary>
+    public ClipModelEmbedder(ClipModel model, int batchSize = 16, bool fastJpegDecode = true)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         _model = model;
         PreferredBatchSize = batchSize;
-        (ModelId, PreprocessFingerprint) = Fingerprint(model);
+        FastJpegDecode = fastJpegDecode;
+        (ModelId, _exactFingerprint, _fastFingerprint) = Fingerprint(model);
     }
+
+    private ClipModelEmbedder(ClipModelEmbedder other, bool fastJpegDecode)
+    {
+        _model = other._model;
+        PreferredBatchSize = other.PreferredBatchSize;
+        ModelId = other.ModelId;
+        _exactFingerprint = other._exactFingerprint;
+        _fastFingerprint = other._fastFingerprint;
+        FastJpegDecode = fastJpegDecode;
+    }
+
+    /// <summary>Whether large JPEGs are decoded at a reduced scale inside the DCT (true) or exactly (false).</summary>
+    public bool FastJpegDecode { get; }
 
     /// <inheritdoc/>
     public string ModelId { get; }
 
     /// <inheritdoc/>
-    public string PreprocessFingerprint { get; }
+    public string PreprocessFingerprint => FastJpegDecode ? _fastFingerprint : _exactFingerprint;
 
     /// <inheritdoc/>
     public int Dimension => _model.EmbeddingDimension;
@@ -37,9 +65,21 @@ public sealed class ClipModelEmbedder : IClipEmbedder
     /// <summary>The model folder.</summary>
     public string ModelFolder => _model.Folder;
 
+    /// <summary>The same model and batch size with the other decode mode (the model's files are not fingerprinted again).</summary>
+    public ClipModelEmbedder WithFastJpegDecode(bool fastJpegDecode)
+        => fastJpegDecode == FastJpegDecode ? this : new ClipModelEmbedder(this, fastJpegDecode);
+
+    /// <summary>
+    /// The embedder for query images against an index built with <paramref name="metadata"/>: the decode mode whose
+    /// fingerprint is the index's, so an image that is also in the index gets exactly its stored vector; the exact
+    /// decode when the index's fingerprint is neither (another preprocessing) or there is no metadata yet.
+    /// </summary>
+    public ClipModelEmbedder ForIndex(IndexMetadata? metadata)
+        => WithFastJpegDecode(metadata is not null && metadata.PreprocessFingerprint == _fastFingerprint);
+
     /// <inheritdoc/>
     public IReadOnlyList<ImageEmbeddingResult> EmbedImageFiles(IReadOnlyList<string> paths, CancellationToken cancellationToken = default)
-        => _model.EncodeImageFiles(paths, cancellationToken).ToList();
+        => _model.EncodeImageFiles(paths, FastJpegDecode, cancellationToken).ToList();
 
     /// <inheritdoc/>
     public IReadOnlyList<float[]> EmbedTexts(IReadOnlyList<string> texts) => _model.EncodeTexts(texts);
@@ -47,14 +87,18 @@ public sealed class ClipModelEmbedder : IClipEmbedder
     /// <summary>
     /// Model id: the folder name and a hash of every file's relative path and size plus the first and last MiB of
     /// the ONNX files and all of the small configuration files. Preprocessing: a hash of the preprocessing
-    /// configuration files (preprocess_cfg.json, preprocessor_config.json) and config.json, the input size and
-    /// ClipSharp's pipeline version.
+    /// configuration files (preprocess_cfg.json, preprocessor_config.json) and config.json, the input size,
+    /// ClipSharp's pipeline version and, for the fast JPEG decode, a marker (so exact indexes built before the fast
+    /// decode existed keep their fingerprint).
     /// </summary>
-    private static (string ModelId, string Preprocess) Fingerprint(ClipModel model)
+    private static (string ModelId, string Exact, string Fast) Fingerprint(ClipModel model)
     {
         using var weights = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         using var preprocess = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        preprocess.AppendData(Encoding.UTF8.GetBytes(PipelineVersion + ";size=" + model.ImageSize.ToString(CultureInfo.InvariantCulture)));
+        using var fast = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        string size = ";size=" + model.ImageSize.ToString(CultureInfo.InvariantCulture);
+        preprocess.AppendData(Encoding.UTF8.GetBytes(PipelineVersion + size));
+        fast.AppendData(Encoding.UTF8.GetBytes(PipelineVersion + FastJpegMarker + size));
         foreach (string file in Directory.EnumerateFiles(model.Folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             var info = new FileInfo(file);
@@ -70,6 +114,8 @@ public sealed class ClipModelEmbedder : IClipEmbedder
                 {
                     preprocess.AppendData(Encoding.UTF8.GetBytes(relative));
                     preprocess.AppendData(all);
+                    fast.AppendData(Encoding.UTF8.GetBytes(relative));
+                    fast.AppendData(all);
                 }
             }
             else if (file.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || file.EndsWith(".onnx_data", StringComparison.OrdinalIgnoreCase))
@@ -88,6 +134,9 @@ public sealed class ClipModelEmbedder : IClipEmbedder
         }
 
         string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(model.Folder));
-        return (name + "@" + Convert.ToHexStringLower(weights.GetHashAndReset())[..16], Convert.ToHexStringLower(preprocess.GetHashAndReset())[..16]);
+        return (
+            name + "@" + Convert.ToHexStringLower(weights.GetHashAndReset())[..16],
+            Convert.ToHexStringLower(preprocess.GetHashAndReset())[..16],
+            Convert.ToHexStringLower(fast.GetHashAndReset())[..16]);
     }
 }

@@ -139,7 +139,8 @@ public sealed class IndexCommandsTests : IDisposable
     [SkippableFact]
     public void Index_then_search_with_the_micro_model_returns_the_golden_ranking_best_first()
     {
-        var index = Cli.Run("index", TestData.Path("golden", "images"), "--index", IndexDir, "--model", Golden.ModelDir("openclip"), "--json");
+        // --exact: the golden ranking is the reference pipeline's (retina.jpg would be decoded at 1/2 by default).
+        var index = Cli.Run("index", TestData.Path("golden", "images"), "--index", IndexDir, "--model", Golden.ModelDir("openclip"), "--exact", "--json");
         Assert.True(index.ExitCode == 0, index.Error);
         Assert.Equal(28, Assert.Single(index.Json).GetProperty("files").GetInt32());
 
@@ -183,5 +184,70 @@ public sealed class IndexCommandsTests : IDisposable
                 Assert.False(failed.ContainsKey(cells[0]), $"{cells[0]} failed: {failed.GetValueOrDefault(cells[0])}");
             }
         }
+    }
+
+    private string CopyPhotos(params string[] names)
+    {
+        string pics = Path.Combine(_root, "pics");
+        Directory.CreateDirectory(pics);
+        foreach (string name in names)
+        {
+            File.Copy(TestData.Path("photos", name), Path.Combine(pics, name));
+        }
+
+        return pics;
+    }
+
+    [SkippableFact]
+    public void Index_decodes_jpegs_fast_by_default_and_switching_to_exact_or_back_re_embeds_every_file()
+    {
+        string pics = CopyPhotos("autumn-leaves.jpg", "kite-in-sky.jpg", "rocket-launch.jpg", "cat-chelsea.png");
+        string[] common = ["--index", IndexDir, "--model", Golden.ModelDir("openclip"), "--json"];
+
+        var exact = Assert.Single(Cli.Run(["index", pics, "--exact", .. common]).Json);
+        Assert.Equal(("exact", 4, false), (exact.GetProperty("jpegDecode").GetString(), exact.GetProperty("embedded").GetInt32(), exact.GetProperty("modelChanged").GetBoolean()));
+
+        var sameExact = Assert.Single(Cli.Run(["index", pics, "--exact", .. common]).Json);
+        Assert.Equal((0, 4, false), (sameExact.GetProperty("embedded").GetInt32(), sameExact.GetProperty("unchanged").GetInt32(), sameExact.GetProperty("modelChanged").GetBoolean()));
+
+        var fast = Assert.Single(Cli.Run(["index", pics, .. common]).Json);
+        Assert.Equal(("fast", 4, true), (fast.GetProperty("jpegDecode").GetString(), fast.GetProperty("embedded").GetInt32(), fast.GetProperty("modelChanged").GetBoolean()));
+
+        var sameFast = Assert.Single(Cli.Run(["index", pics, .. common]).Json);
+        Assert.Equal((0, 4, false), (sameFast.GetProperty("embedded").GetInt32(), sameFast.GetProperty("unchanged").GetInt32(), sameFast.GetProperty("modelChanged").GetBoolean()));
+
+        var text = Cli.Run(["index", pics, "--exact", "--index", IndexDir, "--model", Golden.ModelDir("openclip")]);
+        Assert.Contains("every vector was rebuilt", text.Out, StringComparison.Ordinal);
+    }
+
+    [SkippableTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Similar_decodes_an_image_outside_the_index_the_way_the_index_was_built(bool exactIndex)
+    {
+        // 1600x1065: the fast decode reads it at 1/2. Of the test photos, the one whose two decodes differ most with the
+        // micro model (cosine 0.99998; identical vectors score 1 within 1e-7).
+        const string photo = "forest-stream.jpg";
+        string pics = CopyPhotos(photo, "kite-in-sky.jpg", "rocket-launch.jpg");
+        string[] mode = exactIndex ? ["--exact"] : [];
+        var index = Cli.Run(["index", pics, "--index", IndexDir, "--model", Golden.ModelDir("openclip"), "--json", .. mode]);
+        Assert.True(index.ExitCode == 0, index.Error);
+
+        // The same photo outside the index is embedded (not looked up); decoded like the index, it is the same vector.
+        string outside = Path.Combine(_root, "outside", photo);
+        Directory.CreateDirectory(Path.GetDirectoryName(outside)!);
+        File.Copy(Path.Combine(pics, photo), outside);
+        var similar = Cli.Run("similar", outside, "--index", IndexDir, "--json", "--limit", "1");
+
+        Assert.True(similar.ExitCode == 0, similar.Error);
+        var hit = Assert.Single(similar.Json);
+        Assert.Equal(Path.Combine(pics, photo), hit.GetProperty("path").GetString());
+        Assert.True(hit.GetProperty("score").GetDouble() > 0.999999, $"score {hit.GetProperty("score").GetDouble()}");
+
+        // The other decode mode would not give that score (so the check above can fail).
+        using var model = ClipModel.Load(Golden.ModelDir("openclip"));
+        float[] exact = model.EncodeImageFiles([outside], fastJpegDecode: false).Single().Embedding!;
+        float[] fast = model.EncodeImageFiles([outside], fastJpegDecode: true).Single().Embedding!;
+        Assert.True(System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(exact, fast) < 0.99999);
     }
 }

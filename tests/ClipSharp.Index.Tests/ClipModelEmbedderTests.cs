@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using ClipSharp.Tests;
 using Xunit;
 
@@ -6,6 +7,9 @@ namespace ClipSharp.Index.Tests;
 /// <summary>The model id and preprocessing fingerprint that decide when an index's vectors are rebuilt.</summary>
 public sealed class ClipModelEmbedderTests
 {
+    /// <summary>The exact-decode preprocess fingerprint of models/micro/openclip as written before the fast decode existed.</summary>
+    private const string LegacyMicroOpenClipFingerprint = "764822d295c39226";
+
     private static (string ModelId, string Preprocess) Ids(string folder)
     {
         using var model = ClipModel.Load(folder);
@@ -43,5 +47,88 @@ public sealed class ClipModelEmbedderTests
         bytes[^10] ^= 1;
         File.WriteAllBytes(onnx, bytes);
         Assert.NotEqual(preprocessChanged.ModelId, Ids(folder).ModelId);
+    }
+
+    [SkippableFact]
+    public void Fast_decode_is_the_default_with_its_own_fingerprint_and_exact_keeps_the_one_indexes_already_have()
+    {
+        using var model = ClipModel.Load(Golden.ModelDir("openclip"));
+        var fast = new ClipModelEmbedder(model);
+        var exact = new ClipModelEmbedder(model, fastJpegDecode: false);
+
+        Assert.True(fast.FastJpegDecode);
+        Assert.False(exact.FastJpegDecode);
+        Assert.Equal(LegacyMicroOpenClipFingerprint, exact.PreprocessFingerprint);
+        Assert.NotEqual(exact.PreprocessFingerprint, fast.PreprocessFingerprint);
+        Assert.Equal(exact.ModelId, fast.ModelId);
+        Assert.Equal(exact.PreprocessFingerprint, fast.WithFastJpegDecode(false).PreprocessFingerprint);
+        Assert.Equal(fast.PreprocessFingerprint, exact.WithFastJpegDecode(true).PreprocessFingerprint);
+    }
+
+    [SkippableFact]
+    public void The_decode_mode_reaches_the_decoder_and_the_models_own_default_stays_exact()
+    {
+        string photo = TestData.Path("photos", "autumn-leaves.jpg"); // 2560x1600: decoded at 1/2 by the fast path
+        using var model = ClipModel.Load(Golden.ModelDir("openclip"));
+        using var fastModel = ClipModel.Load(Golden.ModelDir("openclip"), new ClipModelOptions { FastJpegDecode = true });
+        float[] fast = Assert.Single(new ClipModelEmbedder(model).EmbedImageFiles([photo])).Embedding!;
+        float[] exact = Assert.Single(new ClipModelEmbedder(model, fastJpegDecode: false).EmbedImageFiles([photo])).Embedding!;
+
+        Assert.Equal(model.EncodeImage(photo), exact); // ClipModel's default API is exact
+        Assert.Equal(fastModel.EncodeImage(photo), fast);
+        Assert.NotEqual(exact, fast);
+        Assert.True(TensorPrimitives.CosineSimilarity(exact, fast) > 0.99);
+        Assert.Equal(exact, Assert.Single(model.EncodeImageFiles([photo])).Embedding!);
+    }
+
+    [SkippableFact]
+    public void Query_images_are_decoded_like_the_index_vectors_and_exactly_when_that_is_unknown()
+    {
+        using var model = ClipModel.Load(Golden.ModelDir("openclip"));
+        var embedder = new ClipModelEmbedder(model);
+        string fastFingerprint = embedder.PreprocessFingerprint;
+        string exactFingerprint = embedder.WithFastJpegDecode(false).PreprocessFingerprint;
+
+        Assert.True(embedder.ForIndex(new IndexMetadata(embedder.ModelId, fastFingerprint, 32)).FastJpegDecode);
+        Assert.False(embedder.ForIndex(new IndexMetadata(embedder.ModelId, exactFingerprint, 32)).FastJpegDecode);
+        Assert.False(embedder.ForIndex(new IndexMetadata(embedder.ModelId, "another-preprocessing", 32)).FastJpegDecode);
+        Assert.False(embedder.ForIndex(null).FastJpegDecode);
+        Assert.True(embedder.WithFastJpegDecode(false).ForIndex(new IndexMetadata(embedder.ModelId, fastFingerprint, 32)).FastJpegDecode);
+    }
+
+    [SkippableFact]
+    public async Task Switching_the_decode_mode_re_embeds_every_file_and_the_same_mode_again_does_nothing()
+    {
+        using var temp = new TempFolder();
+        string pics = temp.Sub("pics");
+        Directory.CreateDirectory(pics);
+        foreach (string name in new[] { "autumn-leaves.jpg", "kite-in-sky.jpg", "rocket-launch.jpg", "cat-chelsea.png" })
+        {
+            File.Copy(TestData.Path("photos", name), Path.Combine(pics, name));
+        }
+
+        string large = Path.Combine(pics, "autumn-leaves.jpg");
+        using var model = ClipModel.Load(Golden.ModelDir("openclip"));
+        var exact = new ClipModelEmbedder(model, fastJpegDecode: false);
+        var fast = new ClipModelEmbedder(model);
+        await using var index = PhotoIndex.Open(temp.Sub("index"));
+
+        var first = await new Indexer(index.Store, exact).RunAsync([pics]);
+        Assert.Equal((4L, false), (first.Embedded, first.ModelChanged));
+        float[] exactVector = (await index.Store.GetByPathAsync(large, true))!.Embedding!;
+
+        var switched = await new Indexer(index.Store, fast).RunAsync([pics]);
+        Assert.Equal((4L, 0L, 0L, true), (switched.Embedded, switched.Reused, switched.Unchanged, switched.ModelChanged));
+        Assert.Equal(fast.PreprocessFingerprint, (await index.Store.GetMetadataAsync())!.PreprocessFingerprint);
+        var stored = (await index.Store.GetByPathAsync(large, true))!;
+        Assert.Equal(fast.ModelId + "|" + fast.PreprocessFingerprint, stored.VectorKey);
+        Assert.NotEqual(exactVector, stored.Embedding);
+
+        var again = await new Indexer(index.Store, fast).RunAsync([pics]);
+        Assert.Equal((0L, 4L, false), (again.Embedded, again.Unchanged, again.ModelChanged));
+
+        var back = await new Indexer(index.Store, exact).RunAsync([pics]);
+        Assert.Equal((4L, true), (back.Embedded, back.ModelChanged));
+        Assert.Equal(exactVector, (await index.Store.GetByPathAsync(large, true))!.Embedding);
     }
 }

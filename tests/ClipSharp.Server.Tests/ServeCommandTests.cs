@@ -87,25 +87,14 @@ public sealed class ServeCommandTests
             using (var o = new StringWriter())
             using (var e = new StringWriter())
             {
-                int indexed = await Cli.CliApp.RunAsync(["index", images, "--index", indexDir, "--model", model], new Cli.CliConsole(o, e, TextReader.Null, outputRedirected: true));
+                // --exact: the golden ranking is the reference pipeline's (retina.jpg would be decoded at 1/2 by default).
+                int indexed = await Cli.CliApp.RunAsync(["index", images, "--index", indexDir, "--model", model, "--exact"], new Cli.CliConsole(o, e, TextReader.Null, outputRedirected: true));
                 Assert.True(indexed == 0, e.ToString());
             }
 
-            using var output = new SyncWriter();
-            using var error = new SyncWriter();
             using var stop = new CancellationTokenSource();
-            // No --model: the index's own model is used.
-            var run = Cli.CliApp.RunAsync(["serve", "--index", indexDir, "--urls", "http://127.0.0.1:0"], new Cli.CliConsole(output, error, TextReader.Null, outputRedirected: true), stop.Token);
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (!output.ToString().Contains("ready\n", StringComparison.Ordinal))
-            {
-                Assert.False(run.IsCompleted, "serve ended early: " + error);
-                Assert.True(DateTime.UtcNow < deadline, "serve did not get ready: " + output + error);
-                await Task.Delay(50);
-            }
-
-            string address = output.ToString().Split('\n').Single(l => l.StartsWith("listening on ", StringComparison.Ordinal))["listening on ".Length..].Trim();
-            using var client = new HttpClient { BaseAddress = new Uri(address) };
+            var (run, client) = await StartServeAsync(indexDir, stop.Token);
+            using var disposeClient = client;
             using var golden = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(TestData.Path("golden", "micro", "labels_skimage", "search.json")));
             string text = golden.RootElement.GetProperty("texts")[0].GetString()!;
             string[] expected = golden.RootElement.GetProperty("ranking")[0].EnumerateArray().Select(v => v.GetString()!).Take(5).ToArray();
@@ -133,6 +122,73 @@ public sealed class ServeCommandTests
         {
             Directory.Delete(indexDir, recursive: true);
         }
+    }
+
+    [SkippableFact]
+    public async Task Image_queries_are_decoded_exactly_even_against_an_index_of_fast_decoded_vectors()
+    {
+        // The server has one image decoder, the library's exact one (also behind /v1/embeddings/image and /v1/classify);
+        // `clipsharp search`/`similar` instead decode query images the way the index was built.
+        string model = Golden.ModelDir("openclip");
+        string root = Directory.CreateTempSubdirectory("clipsharp-serve-fast-").FullName;
+        try
+        {
+            string pics = Path.Combine(root, "pics");
+            Directory.CreateDirectory(pics);
+            string photo = Path.Combine(pics, "forest-stream.jpg"); // 1600x1065: decoded at 1/2 by the index's default
+            File.Copy(TestData.Path("photos", "forest-stream.jpg"), photo);
+            File.Copy(TestData.Path("photos", "kite-in-sky.jpg"), Path.Combine(pics, "kite-in-sky.jpg"));
+            string indexDir = Path.Combine(root, "index");
+            using (var o = new StringWriter())
+            using (var e = new StringWriter())
+            {
+                int indexed = await Cli.CliApp.RunAsync(["index", pics, "--index", indexDir, "--model", model], new Cli.CliConsole(o, e, TextReader.Null, outputRedirected: true));
+                Assert.True(indexed == 0, e.ToString());
+            }
+
+            using var stop = new CancellationTokenSource();
+            var (run, client) = await StartServeAsync(indexDir, stop.Token);
+            using var disposeClient = client;
+            using var body = new StringContent(
+                System.Text.Json.JsonSerializer.Serialize(new { image = Convert.ToBase64String(File.ReadAllBytes(photo)), limit = 1 }),
+                System.Text.Encoding.UTF8,
+                "application/json");
+            var found = await RunningServer.ReadJsonAsync(await client.PostAsync("/v1/search", body));
+            var hit = Assert.Single(found.GetProperty("results").EnumerateArray());
+            Assert.Equal(photo, hit.GetProperty("path").GetString());
+
+            using var clip = ClipModel.Load(model);
+            float[] exact = clip.EncodeImage(photo);
+            float[] stored = clip.EncodeImageFiles([photo], fastJpegDecode: true).Single().Embedding!;
+            float expected = System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(exact, stored);
+            Assert.True(expected < 0.99999f, $"the two decodes of the photo are too alike to tell apart ({expected})");
+            Assert.Equal(expected, hit.GetProperty("score").GetSingle(), 1e-6f);
+
+            await stop.CancelAsync();
+            Assert.Equal(0, await run.WaitAsync(TimeSpan.FromSeconds(20)));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    /// <summary>Runs <c>clipsharp serve --index DIR</c> (no --model: the index's own) on a free port until "ready".</summary>
+    private static async Task<(Task<int> Run, HttpClient Client)> StartServeAsync(string indexDir, CancellationToken stop)
+    {
+        var output = new SyncWriter();
+        var error = new SyncWriter();
+        var run = Cli.CliApp.RunAsync(["serve", "--index", indexDir, "--urls", "http://127.0.0.1:0"], new Cli.CliConsole(output, error, TextReader.Null, outputRedirected: true), stop);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!output.ToString().Contains("ready\n", StringComparison.Ordinal))
+        {
+            Assert.False(run.IsCompleted, "serve ended early: " + error);
+            Assert.True(DateTime.UtcNow < deadline, "serve did not get ready: " + output + error);
+            await Task.Delay(50);
+        }
+
+        string address = output.ToString().Split('\n').Single(l => l.StartsWith("listening on ", StringComparison.Ordinal))["listening on ".Length..].Trim();
+        return (run, new HttpClient { BaseAddress = new Uri(address) });
     }
 
     /// <summary>A StringWriter safe to read while the server writes to it.</summary>

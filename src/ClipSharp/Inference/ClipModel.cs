@@ -18,6 +18,8 @@ public sealed class ClipModel : IDisposable
     private readonly int? _declaredDimension;
     private readonly ImageDecodeOptions? _fileDecode;
     private readonly ImageDecodeOptions _pipelineDecode;
+    private readonly ImageDecodeOptions _pipelineDecodeExact;
+    private readonly ImageDecodeOptions _pipelineDecodeFast;
 
     private ClipModel(ModelFolder folder, ClipModelOptions options, ClipTokenizer tokenizer, ImagePreprocessor preprocessor, float logitScale, int? declaredDimension)
     {
@@ -30,6 +32,8 @@ public sealed class ClipModel : IDisposable
         _fileDecode = options.FastJpegDecode ? (options.Decode ?? new ImageDecodeOptions()).With(2 * preprocessor.Config.Size) : options.Decode;
         _pipelineDecode = (options.Decode ?? new ImageDecodeOptions()).With(
             options.FastJpegDecode ? 2 * preprocessor.Config.Size : options.Decode?.JpegScaledDecodeMinSide ?? 0, pooledPixels: true);
+        _pipelineDecodeExact = (options.Decode ?? new ImageDecodeOptions()).With(0, pooledPixels: true);
+        _pipelineDecodeFast = (options.Decode ?? new ImageDecodeOptions()).With(2 * preprocessor.Config.Size, pooledPixels: true);
         _vision = new OnnxTower(folder.VisualModel, isText: false, options);
         _text = new OnnxTower(folder.TextModel, isText: true, options);
     }
@@ -203,6 +207,19 @@ public sealed class ClipModel : IDisposable
     /// it never stops the others. Results come in input order.
     /// </summary>
     public IEnumerable<ImageEmbeddingResult> EncodeImageFiles(IEnumerable<string> paths, CancellationToken cancellationToken = default)
+        => EncodeImageFiles(paths, _pipelineDecode, cancellationToken);
+
+    /// <summary>
+    /// <see cref="EncodeImageFiles(IEnumerable{string}, CancellationToken)"/> with the JPEG decode chosen for this call,
+    /// whatever <see cref="ClipModelOptions.FastJpegDecode"/> says: <paramref name="fastJpegDecode"/> true decodes large
+    /// JPEGs at a reduced scale inside the DCT (keeping at least twice the model's input size; several times faster,
+    /// embeddings slightly different from the reference's), false decodes them exactly as the reference pipeline does.
+    /// The photo indexer uses the fast decode by default.
+    /// </summary>
+    public IEnumerable<ImageEmbeddingResult> EncodeImageFiles(IEnumerable<string> paths, bool fastJpegDecode, CancellationToken cancellationToken = default)
+        => EncodeImageFiles(paths, fastJpegDecode ? _pipelineDecodeFast : _pipelineDecodeExact, cancellationToken);
+
+    private IEnumerable<ImageEmbeddingResult> EncodeImageFiles(IEnumerable<string> paths, ImageDecodeOptions decode, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(paths);
         int batch = Math.Max(1, _options.MaxBatchSize);
@@ -223,7 +240,7 @@ public sealed class ClipModel : IDisposable
             {
                 try
                 {
-                    ProduceBatches(paths, free, ready, stop.Token);
+                    ProduceBatches(paths, decode, free, ready, stop.Token);
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
@@ -297,6 +314,7 @@ public sealed class ClipModel : IDisposable
 
     private void ProduceBatches(
         IEnumerable<string> paths,
+        ImageDecodeOptions decode,
         System.Collections.Concurrent.BlockingCollection<FileBatch> free,
         System.Collections.Concurrent.BlockingCollection<FileBatch> ready,
         CancellationToken cancellationToken)
@@ -323,7 +341,7 @@ public sealed class ClipModel : IDisposable
             {
                 try
                 {
-                    ClipImage image = ImageDecoder.Decode(b.Paths[i], _pipelineDecode);
+                    ClipImage image = ImageDecoder.Decode(b.Paths[i], decode);
                     try
                     {
                         Preprocessor.Preprocess(image, b.Pixels.AsSpan(i * per, per));

@@ -43,8 +43,10 @@ public sealed class ClipModelOptions
     /// <summary>
     /// Decode large JPEGs at a reduced scale inside the DCT (1/2, 1/4 or 1/8, keeping at least twice the model's input
     /// size) before the exact resampler, for <see cref="ClipModel.EncodeImage(string)"/> and
-    /// <see cref="ClipModel.EncodeImageFiles"/>. Several times faster on camera photos; embeddings then differ slightly
-    /// from the reference pipeline's (measured in docs/performance.md). Off by default: the default path is exact.
+    /// <see cref="ClipModel.EncodeImageFiles(IEnumerable{string}, CancellationToken)"/>. Several times faster on camera
+    /// photos; embeddings then differ slightly from the reference pipeline's (measured in docs/performance.md). Off by
+    /// default: the default path is exact. (The photo indexer chooses per call, fast by default, with
+    /// <see cref="ClipModel.EncodeImageFiles(IEnumerable{string}, bool, CancellationToken)"/>.)
     /// </summary>
     public bool FastJpegDecode { get; set; }
 
