@@ -100,6 +100,12 @@ public sealed class ClipModel : IDisposable
     /// <summary>The ONNX file of the text tower.</summary>
     public string TextModelPath => _folder.TextModel;
 
+    /// <summary>The vision tower (tests inspect how its session was created).</summary>
+    internal OnnxTower VisionTower => _vision;
+
+    /// <summary>The text tower.</summary>
+    internal OnnxTower TextTower => _text;
+
     /// <summary>The vision graph's input and output (creates the session).</summary>
     public TowerInfo DescribeVisionTower() => _vision.Describe();
 
