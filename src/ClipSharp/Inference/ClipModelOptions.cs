@@ -37,6 +37,15 @@ public sealed class ClipModelOptions
     /// </summary>
     public float? LogitScale { get; set; }
 
+    /// <summary>
+    /// Start creating both ONNX sessions in the background as soon as <see cref="ClipModel.Load(string, ClipModelOptions?)"/>
+    /// has found the model files, so they load while the tokenizer is read and while the caller prepares its work (the
+    /// cold start of a command line that needs both towers). Load then returns without waiting; the first call that
+    /// needs a tower, or <see cref="ClipModel.Warm"/>, waits for it and reports its errors. Off by default: sessions
+    /// are created on first use.
+    /// </summary>
+    public bool WarmInBackground { get; set; }
+
     /// <summary>The largest batch sent to ONNX Runtime in one call; bigger requests are split. Default 32.</summary>
     public int MaxBatchSize { get; set; } = 32;
 
