@@ -48,10 +48,12 @@ photo_dir=$run_dir/photos; mkdir -p "$photo_dir"
 for i in $(seq 0 $((photos - 1))); do ln -s "$cache/photos/photo_$(printf %04d "$i").jpg" "$photo_dir/"; done
 
 # 3. Build ClipSharp in Release.
+#    The CLI as the tool package ships it for this platform: ReadyToRun, framework-dependent (see ClipSharp.Cli.csproj).
 dotnet build bench/ClipSharp.Bench -c Release -nologo -v quiet >/dev/null
-dotnet build src/ClipSharp.Cli -c Release -nologo -v quiet >/dev/null
+rid=$(dotnet --info | awk '/^ *RID:/ {print $2; exit}')
+dotnet publish src/ClipSharp.Cli -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true -o "$run_dir/cli" -nologo -v quiet >/dev/null
 bench=(dotnet "$root/bench/ClipSharp.Bench/bin/Release/net10.0/ClipSharp.Bench.dll")
-cli=(dotnet "$root/src/ClipSharp.Cli/bin/Release/net10.0/ClipSharp.Cli.dll")
+cli=(dotnet "$run_dir/cli/ClipSharp.Cli.dll")
 ref=("$py" "$root/bench/python/reference.py")
 
 # measure NAME SIDE CMD...: runs CMD under /usr/bin/time, keeps its JSON line plus peak RSS, wall time and load average.
