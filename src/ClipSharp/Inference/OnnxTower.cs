@@ -289,7 +289,7 @@ internal sealed class OnnxTower : IDisposable
             {
                 CacheUse = OptimizedModelCacheUse.Loaded;
                 CacheEntry = Path.GetDirectoryName(entry);
-                return Describe(session, so);
+                return Finish(session, so);
             }
         }
 
@@ -318,7 +318,7 @@ internal sealed class OnnxTower : IDisposable
                 bool written = pending.Commit();
                 CacheUse = written ? OptimizedModelCacheUse.Written : OptimizedModelCacheUse.NotWritten;
                 CacheEntry = written ? pending.EntryDirectory : null;
-                return Describe(session, so);
+                return Finish(session, so);
             }
         }
 
@@ -358,10 +358,11 @@ internal sealed class OnnxTower : IDisposable
             throw new ClipSharpException(ClipErrorKind.InvalidModel, what + ex.Message, _path, ex);
         }
 
-        return Describe(session, so);
+        return Finish(session, so);
     }
 
-    private Session Describe(InferenceSession session, SessionOptions so)
+    /// <summary>Reads the graph's inputs and outputs into a <see cref="Session"/>; releases both on failure.</summary>
+    private Session Finish(InferenceSession session, SessionOptions so)
     {
         try
         {
