@@ -50,10 +50,12 @@ photo_dir=$run_dir/photos; mkdir -p "$photo_dir"
 for i in $(seq 0 $((photos - 1))); do ln -s "$cache/photos/photo_$(printf %04d "$i").jpg" "$photo_dir/"; done
 
 # 3. Build ClipSharp in Release.
+#    The CLI as the tool package ships it for this platform: ReadyToRun, framework-dependent (see ClipSharp.Cli.csproj).
 dotnet build bench/ClipSharp.Bench -c Release -nologo -v quiet >/dev/null
-dotnet build src/ClipSharp.Cli -c Release -nologo -v quiet >/dev/null
+rid=$(dotnet --info | awk '/^ *RID:/ {print $2; exit}')
+dotnet publish src/ClipSharp.Cli -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true -o "$run_dir/cli" -nologo -v quiet >/dev/null
 bench=(dotnet "$root/bench/ClipSharp.Bench/bin/Release/net10.0/ClipSharp.Bench.dll")
-cli=(dotnet "$root/src/ClipSharp.Cli/bin/Release/net10.0/ClipSharp.Cli.dll")
+cli=(dotnet "$run_dir/cli/ClipSharp.Cli.dll")
 ref=("$py" "$root/bench/python/reference.py")
 
 # measure NAME SIDE CMD...: runs CMD under /usr/bin/time, keeps its JSON line plus peak RSS, wall time and load average.
@@ -132,9 +134,15 @@ measure cos_ref_exact cs "${bench[@]}" compare --a "$run_dir/ref32.npy" --b "$ru
 
 echo "== cold start to the first classify result (3 runs each, after one warm-up)" >&2
 img=$testdata/golden/images/chelsea.png
+# ClipSharp keeps ONNX Runtime's optimised form of each model file (visual/.clipsharp-cache, textual/.clipsharp-cache):
+# its first run writes it (measured once, with the cache emptied), later runs load it; the report shows both, and
+# runs with the cache turned off.
+rm -rf "$model"/openclip/*/.clipsharp-cache
+measure coldstart_first cs "${cli[@]}" classify "$img" --labels "dog,cat,bird" --model "$model/openclip" --json
 for i in 0 1 2 3; do
   measure "coldstart_$i" ref "${ref[@]}" classify --model "$model" --image "$img" --tokens "$texts/classify3.npy"
   measure "coldstart_$i" cs "${cli[@]}" classify "$img" --labels "dog,cat,bird" --model "$model/openclip" --json
+  measure "coldstart_off_$i" cs env CLIPSHARP_OPTIMIZED_MODELS=off "${cli[@]}" classify "$img" --labels "dog,cat,bird" --model "$model/openclip" --json
 done
 
 echo "== top-10 search, one query at a time (exact; HNSW at 100 000)" >&2

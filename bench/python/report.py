@@ -85,11 +85,20 @@ for n, label, target in (("folder", "folder embedding, fp32, exact decode", "≥
     row(f"{label} ({a.photos} JPEGs, 2–12 MP)", get("folder", "ref"), get(n, "cs"), "img/s", target, ld=lds(("folder", "ref"), (n, "cs")),
         mref=mem("folder", "ref"), mcs=mem(n, "cs"))
 cold_ref = [get(f"coldstart_{i}", "ref", "wall_s") for i in (1, 2, 3)]
-cold_cs = [get(f"coldstart_{i}", "cs", "wall_s") for i in (1, 2, 3)]
-if all(cold_ref) and all(cold_cs):
-    r, c = statistics.median(cold_ref), statistics.median(cold_cs)
-    rows.append(("cold start to first classify result (median of 3)", f"{r:.2f} s", f"{c:.2f} s", "s", f"{c / r:.2f}×", "≤ 0.33×",
-                 lds(("coldstart_2", "ref"), ("coldstart_2", "cs")), mem("coldstart_2", "ref"), mem("coldstart_2", "cs")))
+if all(cold_ref):
+    r = statistics.median(cold_ref)
+    # ClipSharp's three cases: later runs (its optimised-model cache in place, what a user sees from the second run on),
+    # the first run (cache empty: it optimises the model and writes the cache), and the cache turned off.
+    for label, names, target in (("cold start to first classify result (median of 3; ClipSharp's optimised-model cache in place)",
+                                  [f"coldstart_{i}" for i in (1, 2, 3)], "≤ 0.33×"),
+                                 ("cold start, ClipSharp's first run (optimised-model cache empty: writes it)", ["coldstart_first"], ""),
+                                 ("cold start, ClipSharp's optimised-model cache off (median of 3)", [f"coldstart_off_{i}" for i in (1, 2, 3)], "")):
+        cs = [get(n, "cs", "wall_s") for n in names]
+        if all(cs):
+            c = statistics.median(cs)
+            mid = names[len(names) // 2]
+            rows.append((label, f"{r:.2f} s", f"{c:.2f} s", "s", f"{c / r:.2f}×", target,
+                         lds(("coldstart_2", "ref"), (mid, "cs")), mem("coldstart_2", "ref"), mem(mid, "cs")))
 for n in (100000, 1000000):
     k = f"search_{n}"
     npy, fai, cs = get(k, "ref", "numpy_ms"), get(k, "ref", "faiss_ms"), get(k, "cs", "exact_ms")

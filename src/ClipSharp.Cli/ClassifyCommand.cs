@@ -29,9 +29,10 @@ internal static class ClassifyCommand
         {
             List<string> labelList = ReadLabels(parse.GetValue(labels), parse.GetValue(labelsFile));
             IReadOnlyList<string> templates = ResolveTemplates(parse.GetValue(template), parse.GetValue(ensemble));
-            using var clip = await ctx.LoadModelAsync(parse.GetValue(model), parse.GetValue(variant), parse.GetValue(offline), cancel).ConfigureAwait(false);
-            // Cold start: both towers are needed, so create both sessions concurrently; the labels are embedded as soon
-            // as the text tower is ready, while the vision tower may still be loading.
+            // Cold start: both towers are needed, so both sessions are created concurrently, from the moment the model
+            // files are found (while the tokenizer loads); the labels are embedded as soon as the text tower is ready,
+            // while the vision tower may still be loading.
+            using var clip = await ctx.LoadModelAsync(parse.GetValue(model), parse.GetValue(variant), parse.GetValue(offline), cancel, warm: true).ConfigureAwait(false);
             Task warm = Task.Run(clip.Warm, cancel);
             var classifier = ZeroShotClassifier.Create(clip, labelList, new ZeroShotOptions { Templates = templates });
             await warm.ConfigureAwait(false);

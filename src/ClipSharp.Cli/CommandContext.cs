@@ -50,13 +50,16 @@ internal sealed class CommandContext
         return ModelHub.Create(options);
     }
 
-    /// <summary>Finds the model folder (pulling a catalog model on first use, with a message) and loads it.</summary>
-    public async Task<ClipModel> LoadModelAsync(string? option, string? variant, bool offline, CancellationToken cancellationToken)
+    /// <summary>
+    /// Finds the model folder (pulling a catalog model on first use, with a message) and loads it; with
+    /// <paramref name="warm"/> both ONNX sessions start loading while the tokenizer is read (commands that need both towers).
+    /// </summary>
+    public async Task<ClipModel> LoadModelAsync(string? option, string? variant, bool offline, CancellationToken cancellationToken, bool warm = false)
     {
         using var hub = CreateHub(offline);
         var resolved = await hub.ResolveAsync(ModelReference(option), new DownloadReporter(Console), Warn, cancellationToken).ConfigureAwait(false);
         string? chosen = string.IsNullOrWhiteSpace(variant) ? resolved.Variant : variant;
-        return ClipModel.Load(resolved.Folder, new ClipModelOptions { Variant = chosen });
+        return ClipModel.Load(resolved.Folder, new ClipModelOptions { Variant = chosen, WarmInBackground = warm });
     }
 
     /// <summary>The model folder for commands that read only its configuration files.</summary>

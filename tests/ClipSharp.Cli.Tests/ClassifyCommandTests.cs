@@ -123,4 +123,42 @@ public class ClassifyCommandTests
             Directory.Delete(home, recursive: true);
         }
     }
+
+    [SkippableFact]
+    public void Classify_OptimizedModelsVariable_CacheFolderIsWrittenThenReused_OffWritesNothing()
+    {
+        string cache = Directory.CreateTempSubdirectory("clipsharp-cli-optcache-").FullName;
+        try
+        {
+            string[] args = ["classify", Golden.ImagePath("chelsea.png"), "--labels", "dog,cat,bird", "--model", Golden.ModelDir("openclip"), "--json"];
+            var env = new Dictionary<string, string?> { ["CLIPSHARP_OPTIMIZED_MODELS"] = cache };
+            var first = Cli.RunProcess(env, args);
+            Assert.True(first.ExitCode == 0, first.Error);
+            Assert.Empty(first.Error); // ONNX Runtime's warning about saving a processor-specific graph is not shown
+            string[] entries = Directory.GetDirectories(cache);
+            Assert.Equal(2, entries.Length);
+            var stamps = entries.Select(e => File.GetLastWriteTimeUtc(Path.Combine(e, "entry.json"))).ToArray();
+
+            var second = Cli.RunProcess(env, args);
+            Assert.True(second.ExitCode == 0, second.Error);
+            Assert.Empty(second.Error);
+            Assert.Equal(first.Out, second.Out);
+            Assert.Equal(entries, Directory.GetDirectories(cache));
+            Assert.Equal(stamps, entries.Select(e => File.GetLastWriteTimeUtc(Path.Combine(e, "entry.json"))).ToArray());
+
+            Directory.Delete(cache, recursive: true);
+            var off = Cli.RunProcess(new Dictionary<string, string?> { ["CLIPSHARP_OPTIMIZED_MODELS"] = "off" }, args);
+            Assert.True(off.ExitCode == 0, off.Error);
+            Assert.Equal(first.Out, off.Out);
+            Assert.False(Directory.Exists(cache));
+            Assert.Empty(off.Error);
+        }
+        finally
+        {
+            if (Directory.Exists(cache))
+            {
+                Directory.Delete(cache, recursive: true);
+            }
+        }
+    }
 }

@@ -21,7 +21,10 @@ public sealed class ClipModel : IDisposable
     private readonly ImageDecodeOptions _pipelineDecodeExact;
     private readonly ImageDecodeOptions _pipelineDecodeFast;
 
-    private ClipModel(ModelFolder folder, ClipModelOptions options, ClipTokenizer tokenizer, ImagePreprocessor preprocessor, float logitScale, int? declaredDimension)
+    private readonly Task? _warming;
+
+    private ClipModel(ModelFolder folder, ClipModelOptions options, ClipTokenizer tokenizer, ImagePreprocessor preprocessor, float logitScale, int? declaredDimension,
+        OnnxTower vision, OnnxTower text, Task? warming)
     {
         _folder = folder;
         _options = options;
@@ -34,13 +37,15 @@ public sealed class ClipModel : IDisposable
             options.FastJpegDecode ? 2 * preprocessor.Config.Size : options.Decode?.JpegScaledDecodeMinSide ?? 0, pooledPixels: true);
         _pipelineDecodeExact = (options.Decode ?? new ImageDecodeOptions()).With(0, pooledPixels: true);
         _pipelineDecodeFast = (options.Decode ?? new ImageDecodeOptions()).With(2 * preprocessor.Config.Size, pooledPixels: true);
-        _vision = new OnnxTower(folder.VisualModel, isText: false, options);
-        _text = new OnnxTower(folder.TextModel, isText: true, options);
+        _vision = vision;
+        _text = text;
+        _warming = warming;
     }
 
     /// <summary>
     /// Opens a model folder: checks its layout and files, loads the tokenizer and preprocessing configuration.
-    /// The ONNX sessions are created on first use (or by <see cref="Warm"/>).
+    /// The ONNX sessions are created on first use (or by <see cref="Warm"/>), or from the start in the background with
+    /// <see cref="ClipModelOptions.WarmInBackground"/>.
     /// </summary>
     /// <exception cref="ClipSharpException">The folder is missing, of no known layout, or incomplete; the message says what was expected and what was found.</exception>
     public static ClipModel Load(string folder, ClipModelOptions? options = null)
@@ -52,26 +57,38 @@ public sealed class ClipModel : IDisposable
         }
 
         var resolved = ModelFolder.Resolve(folder, options.Variant);
-        ClipTokenizer tokenizer;
+        var vision = new OnnxTower(resolved.VisualModel, isText: false, options);
+        var text = new OnnxTower(resolved.TextModel, isText: true, options);
+        // Both sessions load while the tokenizer and the configuration are read (cold start of a command line).
+        Task? warming = options.WarmInBackground ? Task.WhenAll(Task.Run(vision.Warm), Task.Run(text.Warm)) : null;
         try
         {
-            tokenizer = ClipTokenizer.Load(resolved.TokenizerPath, options.Tokenizer);
-        }
-        catch (ClipSharpException ex)
-        {
-            throw new ClipSharpException(ClipErrorKind.InvalidModel, "bad tokenizer: " + ex.Message, folder, ex);
-        }
+            ClipTokenizer tokenizer;
+            try
+            {
+                tokenizer = ClipTokenizer.Load(resolved.TokenizerPath, options.Tokenizer);
+            }
+            catch (ClipSharpException ex)
+            {
+                throw new ClipSharpException(ClipErrorKind.InvalidModel, "bad tokenizer: " + ex.Message, folder, ex);
+            }
 
-        PreprocessConfig config = resolved.Layout == ModelLayout.OpenClip
-            ? PreprocessConfig.LoadOpenClip(resolved.PreprocessConfig)
-            : PreprocessConfig.LoadHuggingFace(resolved.PreprocessConfig);
-        float scale = options.LogitScale ?? resolved.ReadLogitScale() ?? 100f;
-        if (!float.IsFinite(scale) || scale <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), "LogitScale must be a positive finite number.");
-        }
+            PreprocessConfig config = resolved.Layout == ModelLayout.OpenClip
+                ? PreprocessConfig.LoadOpenClip(resolved.PreprocessConfig)
+                : PreprocessConfig.LoadHuggingFace(resolved.PreprocessConfig);
+            float scale = options.LogitScale ?? resolved.ReadLogitScale() ?? 100f;
+            if (!float.IsFinite(scale) || scale <= 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), "LogitScale must be a positive finite number.");
+            }
 
-        return new ClipModel(resolved, options, tokenizer, ImagePreprocessor.Create(config), scale, ReadDeclaredDimension(resolved));
+            return new ClipModel(resolved, options, tokenizer, ImagePreprocessor.Create(config), scale, ReadDeclaredDimension(resolved), vision, text, warming);
+        }
+        catch
+        {
+            Release(vision, text, warming);
+            throw;
+        }
     }
 
     /// <summary>The model folder (full path).</summary>
@@ -104,6 +121,12 @@ public sealed class ClipModel : IDisposable
     /// <summary>The ONNX file of the text tower.</summary>
     public string TextModelPath => _folder.TextModel;
 
+    /// <summary>The vision tower (tests inspect how its session was created).</summary>
+    internal OnnxTower VisionTower => _vision;
+
+    /// <summary>The text tower.</summary>
+    internal OnnxTower TextTower => _text;
+
     /// <summary>The vision graph's input and output (creates the session).</summary>
     public TowerInfo DescribeVisionTower() => _vision.Describe();
 
@@ -116,6 +139,14 @@ public sealed class ClipModel : IDisposable
     /// </summary>
     public void Warm()
     {
+        if (_warming is not null)
+        {
+            // Rethrows the first tower's own exception (not an AggregateException) if one failed.
+            _warming.GetAwaiter().GetResult();
+            CheckShapes();
+            return;
+        }
+
         Task vision = Task.Run(_vision.Warm);
         try
         {
@@ -474,10 +505,25 @@ public sealed class ClipModel : IDisposable
         }
     }
 
-    /// <summary>Releases both ONNX sessions.</summary>
-    public void Dispose()
+    /// <summary>Releases both ONNX sessions (after waiting for sessions still being created in the background).</summary>
+    public void Dispose() => Release(_vision, _text, _warming);
+
+    private static void Release(OnnxTower vision, OnnxTower text, Task? warming)
     {
-        _vision.Dispose();
-        _text.Dispose();
+        if (warming is not null)
+        {
+            // A session being created cannot be released before it exists. Its errors were reported by Warm or the first
+            // call that needed the tower, or the model is being dropped because of an earlier error.
+            try
+            {
+                warming.Wait();
+            }
+            catch (AggregateException)
+            {
+            }
+        }
+
+        vision.Dispose();
+        text.Dispose();
     }
 }

@@ -37,6 +37,15 @@ public sealed class ClipModelOptions
     /// </summary>
     public float? LogitScale { get; set; }
 
+    /// <summary>
+    /// Start creating both ONNX sessions in the background as soon as <see cref="ClipModel.Load(string, ClipModelOptions?)"/>
+    /// has found the model files, so they load while the tokenizer is read and while the caller prepares its work (the
+    /// cold start of a command line that needs both towers). Load then returns without waiting; the first call that
+    /// needs a tower, or <see cref="ClipModel.Warm"/>, waits for it and reports its errors. Off by default: sessions
+    /// are created on first use.
+    /// </summary>
+    public bool WarmInBackground { get; set; }
+
     /// <summary>The largest batch sent to ONNX Runtime in one call; bigger requests are split. Default 32.</summary>
     public int MaxBatchSize { get; set; } = 32;
 
@@ -61,4 +70,40 @@ public sealed class ClipModelOptions
 
     /// <summary>Tokenizer options (context length, padding id).</summary>
     public ClipTokenizerOptions? Tokenizer { get; set; }
+
+    /// <summary>
+    /// The environment variable that sets the defaults of <see cref="OptimizedModelCache"/> and
+    /// <see cref="OptimizedModelCacheDirectory"/>: <c>off</c> (or <c>0</c>, <c>false</c>, <c>no</c>) turns the cache off,
+    /// any other value is the cache folder.
+    /// </summary>
+    public const string OptimizedModelCacheEnvironmentVariable = "CLIPSHARP_OPTIMIZED_MODELS";
+
+    /// <summary>
+    /// Keep ONNX Runtime's optimised form of each model file in a cache (CPU only): the first load writes the optimised
+    /// graph with its weights already packed for the matrix kernels, later loads memory-map it and skip parsing,
+    /// optimisation and weight packing (session creation several times faster, measured in docs/performance.md;
+    /// embeddings are bit-identical).
+    /// The cache is keyed by the model file (size, time, sampled content), the ONNX Runtime version and the processor's
+    /// instruction set; entries are written atomically, and one that is damaged is ignored, removed and rewritten.
+    /// An entry takes about twice the model file's size on disk. Default: on, unless
+    /// <c>$CLIPSHARP_OPTIMIZED_MODELS</c> is <c>off</c>.
+    /// </summary>
+    public bool OptimizedModelCache { get; set; } = !IsOff(Environment.GetEnvironmentVariable(OptimizedModelCacheEnvironmentVariable));
+
+    /// <summary>
+    /// Where <see cref="OptimizedModelCache"/> keeps its entries. Null (default, unless <c>$CLIPSHARP_OPTIMIZED_MODELS</c>
+    /// names a folder): a <c>.clipsharp-cache</c> folder beside each ONNX file when that folder is writable, else
+    /// <c>optimized/</c> in the user cache folder (<c>$CLIPSHARP_HOME</c>, else <c>$XDG_CACHE_HOME/clipsharp</c>, else
+    /// <c>~/.cache/clipsharp</c>).
+    /// </summary>
+    public string? OptimizedModelCacheDirectory { get; set; } = DirectoryFrom(Environment.GetEnvironmentVariable(OptimizedModelCacheEnvironmentVariable));
+
+    /// <summary>The user cache folder for entries of read-only model folders; null uses the default. Tests point it elsewhere.</summary>
+    internal string? OptimizedModelCacheUserRoot { get; set; }
+
+    private static bool IsOff(string? value)
+        => value is not null && value.Trim().ToLowerInvariant() is "off" or "0" or "false" or "no";
+
+    private static string? DirectoryFrom(string? value)
+        => string.IsNullOrWhiteSpace(value) || IsOff(value) ? null : value;
 }

@@ -33,6 +33,12 @@ internal sealed class OnnxTower : IDisposable
     /// <summary>True once the session has been created.</summary>
     public bool IsLoaded => _session.IsValueCreated;
 
+    /// <summary>Whether the session came from the optimised-model cache (valid once loaded).</summary>
+    public OptimizedModelCacheUse CacheUse { get; private set; }
+
+    /// <summary>The cache entry folder the session was loaded from or wrote, if any (valid once loaded).</summary>
+    public string? CacheEntry { get; private set; }
+
     /// <summary>Embedding width (the output's last dimension).</summary>
     public int EmbeddingDimension => Get().EmbeddingDimension;
 
@@ -253,15 +259,86 @@ internal sealed class OnnxTower : IDisposable
 
     private Session Open()
     {
-        var so = new SessionOptions
+        OptimizedModelCache? cache = _options.OptimizedModelCache && _options.ExecutionProvider == ClipExecutionProvider.Cpu
+            ? OptimizedModelCache.Create(_path, _options.OptimizedModelCacheDirectory, _options.OptimizedModelCacheUserRoot)
+            : null;
+        if (cache is null)
         {
-            IntraOpNumThreads = _options.IntraOpThreads > 0 ? _options.IntraOpThreads : Environment.ProcessorCount,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            EnableMemoryPattern = true,
-            EnableCpuMemArena = true,
-        };
+            CacheUse = OptimizedModelCacheUse.Disabled;
+            return OpenOriginal();
+        }
+
+        if (cache.FindEntry() is { } entry)
+        {
+            // The entry holds the graph after every optimisation pass and the pre-packed weights: optimising again would
+            // only repeat the work, so it is loaded as it is (its weights are memory-mapped).
+            SessionOptions so = CreateSessionOptions(GraphOptimizationLevel.ORT_DISABLE_ALL);
+            InferenceSession? session = null;
+            try
+            {
+                session = new InferenceSession(entry, so);
+            }
+            catch (OnnxRuntimeException)
+            {
+                // Damaged in a way the manifest did not catch: drop it and rebuild it from the original below.
+                so.Dispose();
+                OptimizedModelCache.Discard(entry);
+            }
+
+            if (session is not null)
+            {
+                CacheUse = OptimizedModelCacheUse.Loaded;
+                CacheEntry = Path.GetDirectoryName(entry);
+                return Finish(session, so);
+            }
+        }
+
+        if (cache.BeginWrite() is { } pending)
+        {
+            SessionOptions so = CreateSessionOptions(OptimizedModelCache.Level);
+            // ONNX Runtime warns that an ENABLE_ALL graph is specific to this processor; the cache key includes the
+            // processor's features, and the library does not print.
+            so.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
+            pending.Configure(so);
+            InferenceSession? session = null;
+            try
+            {
+                session = new InferenceSession(_path, so);
+            }
+            catch (OnnxRuntimeException)
+            {
+                // Writing failed (disk full, …) or the model is bad: load it again without the cache, which reports a
+                // bad model as such.
+                so.Dispose();
+                pending.Abandon();
+            }
+
+            if (session is not null)
+            {
+                bool written = pending.Commit();
+                CacheUse = written ? OptimizedModelCacheUse.Written : OptimizedModelCacheUse.NotWritten;
+                CacheEntry = written ? pending.EntryDirectory : null;
+                return Finish(session, so);
+            }
+        }
+
+        CacheUse = OptimizedModelCacheUse.NotWritten;
+        return OpenOriginal();
+    }
+
+    private SessionOptions CreateSessionOptions(GraphOptimizationLevel level) => new()
+    {
+        IntraOpNumThreads = _options.IntraOpThreads > 0 ? _options.IntraOpThreads : Environment.ProcessorCount,
+        InterOpNumThreads = 1,
+        ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        GraphOptimizationLevel = level,
+        EnableMemoryPattern = true,
+        EnableCpuMemArena = true,
+    };
+
+    private Session OpenOriginal()
+    {
+        var so = CreateSessionOptions(OptimizedModelCache.Level);
         InferenceSession session;
         try
         {
@@ -281,6 +358,12 @@ internal sealed class OnnxTower : IDisposable
             throw new ClipSharpException(ClipErrorKind.InvalidModel, what + ex.Message, _path, ex);
         }
 
+        return Finish(session, so);
+    }
+
+    /// <summary>Reads the graph's inputs and outputs into a <see cref="Session"/>; releases both on failure.</summary>
+    private Session Finish(InferenceSession session, SessionOptions so)
+    {
         try
         {
             return Session.Create(session, so, _path, _isText);
