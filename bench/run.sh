@@ -27,7 +27,7 @@ secs=20 photos=320
 [ "$quick" = 1 ] && secs=5 photos=96
 mkdir -p "$cache"
 run_dir=$(mktemp -d); trap 'rm -rf "$run_dir"' EXIT
-results=$cache/last-results.jsonl; : >"$results"   # kept after the run (cpu_s and all raw fields)
+results=$cache/last-results-$arch.jsonl; : >"$results"   # kept after the run (cpu_s and all raw fields), one per model
 
 # 1. Debian packages (the reference's stack; OpenBLAS so numpy/torch are not on the netlib reference BLAS).
 pkgs=(python3-torch python3-torchvision python3-pil python3-numpy python3-onnx python3-faiss libopenblas0-pthread time)

@@ -102,6 +102,8 @@ if all(cold_ref):
 for n in (100000, 1000000):
     k = f"search_{n}"
     npy, fai, cs = get(k, "ref", "numpy_ms"), get(k, "ref", "faiss_ms"), get(k, "cs", "exact_ms")
+    if npy is None and cs is None:
+        continue  # bench/run.sh --no-search
     ld = lds((k, "ref"), (k, "cs"))
     rows.append((f"exact top-10 over {n:,} × 512, vs numpy", f"{f(npy, 2)} ms", f"{f(cs, 2)} ms", "ms/query", f"{cs / npy:.2f}×" if npy and cs else "–", "", ld, mem(k, "ref"), mem(k, "cs")))
     rows.append((f"exact top-10 over {n:,} × 512, vs faiss IndexFlatIP", f"{f(fai, 2)} ms", f"{f(cs, 2)} ms", "ms/query", f"{cs / fai:.2f}×" if fai and cs else "–",
