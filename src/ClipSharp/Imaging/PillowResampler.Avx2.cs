@@ -38,6 +38,22 @@ internal static partial class PillowResampler
 
     private static int PackPair(int a, int b) => (int)((uint)(ushort)(short)a | ((uint)(ushort)(short)b << 16));
 
+    private static bool AllSplittable(ReadOnlySpan<int> weights)
+    {
+        foreach (int k in weights)
+        {
+            if (!Splittable(k))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Two taps' weights as (their low halves, their high halves), each pair packed into one int.</summary>
+    private static (int Low, int High) SplitPair(int a, int b) => (PackPair(a & LowMask, b & LowMask), PackPair(a >> SplitBits, b >> SplitBits));
+
     /// <summary>
     /// Lays out the weights of each output pixel for <see cref="HorizontalRowsAvx2"/>: per group of taps two
     /// 8-int vectors (low halves, high halves) of 16-bit weights in the order the pixels are shuffled into.
@@ -57,12 +73,9 @@ internal static partial class PillowResampler
         }
 
         int[] weights = c.Weights;
-        for (int i = 0; i < count * ks; i++)
+        if (!AllSplittable(weights.AsSpan(0, count * ks)))
         {
-            if (!Splittable(weights[i]))
-            {
-                return false;
-            }
+            return false;
         }
 
         int[] buffer = ArrayPool<int>.Shared.Rent(Math.Max(count * stride, 1));
@@ -75,24 +88,11 @@ internal static partial class PillowResampler
             {
                 Span<int> lo = dst.Slice(g * 16, 8), hi = dst.Slice((g * 16) + 8, 8);
                 int t0 = g * per;
-                if (channels == 1)
+                for (int j = 0; j < 8; j++)
                 {
-                    for (int j = 0; j < 8; j++)
-                    {
-                        int a = Tap(k, n, t0 + (2 * j)), b = Tap(k, n, t0 + (2 * j) + 1);
-                        lo[j] = PackPair(a & LowMask, b & LowMask);
-                        hi[j] = PackPair(a >> SplitBits, b >> SplitBits);
-                    }
-                }
-                else
-                {
-                    for (int j = 0; j < 8; j++)
-                    {
-                        int t = t0 + (j < 4 ? 0 : 2);
-                        int a = Tap(k, n, t), b = Tap(k, n, t + 1);
-                        lo[j] = PackPair(a & LowMask, b & LowMask);
-                        hi[j] = PackPair(a >> SplitBits, b >> SplitBits);
-                    }
+                    // One channel: lane j holds taps (2j, 2j+1); three or four: lanes 0–3 (t0, t0+1), lanes 4–7 (t0+2, t0+3).
+                    int t = t0 + (channels == 1 ? 2 * j : j < 4 ? 0 : 2);
+                    (lo[j], hi[j]) = SplitPair(Tap(k, n, t), Tap(k, n, t + 1));
                 }
             }
         }
@@ -112,12 +112,9 @@ internal static partial class PillowResampler
         stride = pairs * 2;
         packed = null;
         int[] weights = c.Weights;
-        for (int i = 0; i < count * ks; i++)
+        if (!AllSplittable(weights.AsSpan(0, count * ks)))
         {
-            if (!Splittable(weights[i]))
-            {
-                return false;
-            }
+            return false;
         }
 
         int[] buffer = ArrayPool<int>.Shared.Rent(Math.Max(count * stride, 1));
@@ -127,9 +124,7 @@ internal static partial class PillowResampler
             ReadOnlySpan<int> k = weights.AsSpan(i * ks, ks);
             for (int p = 0; p < pairs; p++)
             {
-                int a = Tap(k, n, 2 * p), b = Tap(k, n, (2 * p) + 1);
-                buffer[(i * stride) + (2 * p)] = PackPair(a & LowMask, b & LowMask);
-                buffer[(i * stride) + (2 * p) + 1] = PackPair(a >> SplitBits, b >> SplitBits);
+                (buffer[(i * stride) + (2 * p)], buffer[(i * stride) + (2 * p) + 1]) = SplitPair(Tap(k, n, 2 * p), Tap(k, n, (2 * p) + 1));
             }
         }
 
