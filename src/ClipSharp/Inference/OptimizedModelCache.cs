@@ -473,44 +473,40 @@ internal sealed class OptimizedModelCache
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    private sealed record Manifest(int Format, string Source, string Stamp, long GraphSize, string GraphHash, long DataSize, string DataHash);
+    private sealed record Manifest(int Format, string Source, string Stamp, string Environment, long GraphSize, string GraphSha256, long DataSize,
+        string DataSampleSha256);
+
+    private static readonly JsonSerializerOptions s_manifestJson = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        RespectRequiredConstructorParameters = true,
+        RespectNullableAnnotations = true,
+    };
 
     private static void WriteManifest(string dir, string sourceId, string stamp)
     {
         string graph = Path.Combine(dir, GraphFileName);
         string data = Path.Combine(dir, DataFileName);
         long dataSize = File.Exists(data) ? new FileInfo(data).Length : -1;
-        var manifest = new Manifest(FormatVersion, sourceId, stamp, new FileInfo(graph).Length, Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(graph))),
+        var manifest = new Manifest(FormatVersion, sourceId, stamp, s_environmentKey.Value, new FileInfo(graph).Length, GraphHash(graph),
             dataSize, dataSize >= 0 ? SampleHash(data, dataSize) : "");
-        using var stream = File.Create(Path.Combine(dir, ManifestFileName));
-        using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
-        writer.WriteStartObject();
-        writer.WriteNumber("format", manifest.Format);
-        writer.WriteString("source", manifest.Source);
-        writer.WriteString("stamp", manifest.Stamp);
-        writer.WriteString("environment", s_environmentKey.Value);
-        writer.WriteNumber("graphSize", manifest.GraphSize);
-        writer.WriteString("graphSha256", manifest.GraphHash);
-        writer.WriteNumber("dataSize", manifest.DataSize);
-        writer.WriteString("dataSampleSha256", manifest.DataHash);
-        writer.WriteEndObject();
+        File.WriteAllBytes(Path.Combine(dir, ManifestFileName), JsonSerializer.SerializeToUtf8Bytes(manifest, s_manifestJson));
     }
 
     private static Manifest? ReadManifest(string dir)
     {
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir, ManifestFileName)));
-            var r = doc.RootElement;
-            return new Manifest(r.GetProperty("format").GetInt32(), r.GetProperty("source").GetString() ?? "", r.GetProperty("stamp").GetString() ?? "",
-                r.GetProperty("graphSize").GetInt64(), r.GetProperty("graphSha256").GetString() ?? "",
-                r.GetProperty("dataSize").GetInt64(), r.GetProperty("dataSampleSha256").GetString() ?? "");
+            return JsonSerializer.Deserialize<Manifest>(File.ReadAllBytes(Path.Combine(dir, ManifestFileName)), s_manifestJson);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException or NotSupportedException)
         {
             return null;
         }
     }
+
+    private static string GraphHash(string graph) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(graph)));
 
     /// <summary>True when the entry's files are there with the sizes and hashes its manifest records.</summary>
     private static bool IsComplete(string entry)
@@ -526,14 +522,14 @@ internal sealed class OptimizedModelCache
             string data = Path.Combine(entry, DataFileName);
             var graphInfo = new FileInfo(graph);
             if (!graphInfo.Exists || graphInfo.Length != manifest.GraphSize
-                || Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(graph))) != manifest.GraphHash)
+                || GraphHash(graph) != manifest.GraphSha256)
             {
                 return false;
             }
 
             var dataInfo = new FileInfo(data);
             long dataSize = dataInfo.Exists ? dataInfo.Length : -1;
-            return dataSize == manifest.DataSize && (dataSize < 0 || SampleHash(data, dataSize) == manifest.DataHash);
+            return dataSize == manifest.DataSize && (dataSize < 0 || SampleHash(data, dataSize) == manifest.DataSampleSha256);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
