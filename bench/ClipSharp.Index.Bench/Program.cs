@@ -29,7 +29,7 @@ void Search(int n)
 {
     const int Dim = 512, Queries = 200, K = 20;
     var clock = Stopwatch.StartNew();
-    float[] all = Clustered(n + Queries, Dim, 200, 11);
+    float[] all = TestVectors.ClusteredMatrix(n + Queries, Dim, 200, 11);
     var snapshot = VectorSnapshot.FromMatrix(all[..(n * Dim)], Dim);
     float[] queries = all[(n * Dim)..];
     Console.WriteLine(string.Create(culture, $"search: {n} vectors × {Dim}, generated in {clock.Elapsed.TotalSeconds:F1} s; matrix {n * Dim * 4.0 / 1048576:F0} MiB"));
@@ -106,54 +106,6 @@ static double Percentile(double[] values, int p)
 {
     var sorted = values.Order().ToArray();
     return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p / 100.0 * sorted.Length) - 1)];
-}
-
-static float[] Clustered(int n, int dim, int clusters, int seed, int rank = 8, float spread = 0.35f, float noise = 0.1f)
-{
-    var random = new Random(seed);
-    double Gaussian() => Math.Sqrt(-2.0 * Math.Log(1.0 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
-    var centres = new float[clusters * dim];
-    var bases = new float[clusters * rank * dim];
-    for (int i = 0; i < centres.Length; i++)
-    {
-        centres[i] = (float)Gaussian();
-    }
-
-    for (int i = 0; i < bases.Length; i++)
-    {
-        bases[i] = (float)Gaussian();
-    }
-
-    for (int c = 0; c < clusters; c++)
-    {
-        ClipMath.Normalize(centres.AsSpan(c * dim, dim));
-        for (int j = 0; j < rank; j++)
-        {
-            ClipMath.Normalize(bases.AsSpan(((c * rank) + j) * dim, dim));
-        }
-    }
-
-    var m = new float[(long)n * dim];
-    float uniformScale = noise * MathF.Sqrt(12f / dim);
-    for (int i = 0; i < n; i++)
-    {
-        int c = random.Next(clusters);
-        var row = m.AsSpan(i * dim, dim);
-        centres.AsSpan(c * dim, dim).CopyTo(row);
-        for (int j = 0; j < rank; j++)
-        {
-            TensorPrimitives.MultiplyAdd(bases.AsSpan(((c * rank) + j) * dim, dim), (float)(spread * Gaussian()), row, row);
-        }
-
-        for (int d = 0; d < dim; d++)
-        {
-            row[d] += (random.NextSingle() - 0.5f) * uniformScale;
-        }
-
-        ClipMath.Normalize(row);
-    }
-
-    return m;
 }
 
 static void WritePng(string path, int seed, int size)
