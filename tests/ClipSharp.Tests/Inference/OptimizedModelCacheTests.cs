@@ -217,19 +217,8 @@ public sealed class OptimizedModelCacheTests : IDisposable
 
     private string CopyModel(string layout)
     {
-        string source = Golden.ModelDir(layout);
         string target = Path.Combine(_scratch, "model-" + layout);
-        foreach (string file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-        {
-            string to = Path.Combine(target, Path.GetRelativePath(source, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-            File.Copy(file, to);
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(to, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-        }
-
+        TestFolders.CopyFolder(Golden.ModelDir(layout), target);
         return target;
     }
 

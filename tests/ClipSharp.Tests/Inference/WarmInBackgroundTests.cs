@@ -50,19 +50,8 @@ public sealed class WarmInBackgroundTests : IDisposable
 
     private string CopyModel()
     {
-        string source = Golden.ModelDir("openclip");
         string target = Path.Combine(_scratch, "model");
-        foreach (string file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-        {
-            string to = Path.Combine(target, Path.GetRelativePath(source, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-            File.Copy(file, to);
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(to, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-        }
-
+        TestFolders.CopyFolder(Golden.ModelDir("openclip"), target);
         return target;
     }
 }
