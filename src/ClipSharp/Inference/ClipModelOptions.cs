@@ -68,6 +68,13 @@ public sealed class ClipModelOptions
     /// </summary>
     internal bool TrimTextPadding { get; set; } = true;
 
+    /// <summary>
+    /// Compute the vision tower's last row-wise operators for the class token only, the one token its output reads
+    /// (default; identical embeddings, see <see cref="Inference.Onnx.ClassTokenPruning"/>). Off loads the graph as it is;
+    /// tests use it to prove the two give the same embeddings.
+    /// </summary>
+    internal bool PruneToClassToken { get; set; } = true;
+
     /// <summary>Tokenizer options (context length, padding id).</summary>
     public ClipTokenizerOptions? Tokenizer { get; set; }
 

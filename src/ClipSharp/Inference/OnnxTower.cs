@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using ClipSharp.Inference.Onnx;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -38,6 +39,9 @@ internal sealed class OnnxTower : IDisposable
 
     /// <summary>The cache entry folder the session was loaded from or wrote, if any (valid once loaded).</summary>
     public string? CacheEntry { get; private set; }
+
+    /// <summary>What <see cref="ClassTokenPruning"/> did to the graph when it was loaded from the original file, or null.</summary>
+    internal ClassTokenPruning.Result? Pruning { get; private set; }
 
     /// <summary>Embedding width (the output's last dimension).</summary>
     public int EmbeddingDimension => Get().EmbeddingDimension;
@@ -260,7 +264,7 @@ internal sealed class OnnxTower : IDisposable
     private Session Open()
     {
         OptimizedModelCache? cache = _options.OptimizedModelCache && _options.ExecutionProvider == ClipExecutionProvider.Cpu
-            ? OptimizedModelCache.Create(_path, _options.OptimizedModelCacheDirectory, _options.OptimizedModelCacheUserRoot)
+            ? OptimizedModelCache.Create(_path, _options.OptimizedModelCacheDirectory, _options.OptimizedModelCacheUserRoot, Prunes ? "class-token" : "")
             : null;
         if (cache is null)
         {
@@ -303,7 +307,7 @@ internal sealed class OnnxTower : IDisposable
             InferenceSession? session = null;
             try
             {
-                session = new InferenceSession(_path, so);
+                session = CreateSession(so);
             }
             catch (OnnxRuntimeException)
             {
@@ -324,6 +328,29 @@ internal sealed class OnnxTower : IDisposable
 
         CacheUse = OptimizedModelCacheUse.NotWritten;
         return OpenOriginal();
+    }
+
+    private bool Prunes => _options.PruneToClassToken && !_isText;
+
+    /// <summary>A session of the original model, pruned to the class token where that applies.</summary>
+    private InferenceSession CreateSession(SessionOptions so)
+    {
+        if (Prunes && ClassTokenPruning.TryRewrite(_path) is { } pruned)
+        {
+            try
+            {
+                var session = new InferenceSession(pruned.Model, so);
+                Pruning = pruned;
+                return session;
+            }
+            catch (OnnxRuntimeException)
+            {
+                // The rewrite is checked by tests on every layout; should a graph still defeat it, the original is
+                // loaded as it is rather than refused.
+            }
+        }
+
+        return new InferenceSession(_path, so);
     }
 
     private SessionOptions CreateSessionOptions(GraphOptimizationLevel level) => new()
@@ -347,7 +374,7 @@ internal sealed class OnnxTower : IDisposable
                 so.AppendExecutionProvider_CUDA(_options.DeviceId);
             }
 
-            session = new InferenceSession(_path, so);
+            session = CreateSession(so);
         }
         catch (Exception ex) when (ex is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
         {

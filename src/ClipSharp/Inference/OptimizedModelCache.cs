@@ -60,7 +60,8 @@ internal sealed class OptimizedModelCache
     /// <summary>The optimisation level the cached graphs are produced with (and the one the towers use without a cache).</summary>
     public const GraphOptimizationLevel Level = GraphOptimizationLevel.ORT_ENABLE_ALL;
 
-    private const int FormatVersion = 1;
+    // 2: vision graphs are pruned to the class token before optimisation (ClassTokenPruning).
+    private const int FormatVersion = 2;
     private const string TempPrefix = ".tmp-";
     private static readonly TimeSpan s_staleTemp = TimeSpan.FromHours(1);
     private static readonly Lazy<string> s_environmentKey = new(DescribeEnvironment);
@@ -86,7 +87,8 @@ internal sealed class OptimizedModelCache
     /// <param name="modelPath">The original ONNX file.</param>
     /// <param name="directory">An explicit cache folder, or null for the default locations.</param>
     /// <param name="userCacheRoot">The user cache folder used when the model's own folder is read-only (tests override it).</param>
-    public static OptimizedModelCache? Create(string modelPath, string? directory, string? userCacheRoot = null)
+    /// <param name="variant">What the loader does to the graph before ONNX Runtime optimises it (part of the key).</param>
+    public static OptimizedModelCache? Create(string modelPath, string? directory, string? userCacheRoot = null, string variant = "")
     {
         string fullPath;
         string stamp;
@@ -101,7 +103,7 @@ internal sealed class OptimizedModelCache
         }
 
         string fileName = Path.GetFileName(fullPath);
-        Location Make(string dir, string sourceId, bool beside) => new(dir, sourceId, fileName + "-" + Key(sourceId, stamp), beside);
+        Location Make(string dir, string sourceId, bool beside) => new(dir, sourceId, fileName + "-" + Key(sourceId, stamp, variant), beside);
         Location[] locations;
         if (!string.IsNullOrWhiteSpace(directory))
         {
@@ -236,8 +238,9 @@ internal sealed class OptimizedModelCache
     }
 
     /// <summary>
-    /// After a new entry: removes this model's entries whose source was a different file (changed since), and temporary
-    /// folders left by crashed writers. Entries of the same source for another ONNX Runtime version or processor stay.
+    /// After a new entry: removes this model's entries whose source was a different file (changed since) or that an
+    /// older ClipSharp wrote in an earlier format, and temporary folders left by crashed writers. Entries of the same
+    /// source for another ONNX Runtime version or processor stay.
     /// </summary>
     private void Prune(Location location)
     {
@@ -261,7 +264,8 @@ internal sealed class OptimizedModelCache
                     continue;
                 }
 
-                if (ReadManifest(dir) is { } manifest && manifest.Source == location.SourceId && manifest.Stamp != _stamp)
+                if (ReadManifest(dir) is { } manifest && manifest.Source == location.SourceId
+                    && (manifest.Stamp != _stamp || manifest.Format < FormatVersion))
                 {
                     Remove(dir);
                 }
@@ -320,10 +324,10 @@ internal sealed class OptimizedModelCache
         }
     }
 
-    private static string Key(string sourceId, string stamp)
+    private static string Key(string sourceId, string stamp, string variant)
     {
         string text = string.Join('\n', "clipsharp-optimized-model", FormatVersion.ToString(CultureInfo.InvariantCulture), s_environmentKey.Value,
-            Level.ToString(), "cpu", sourceId, stamp);
+            Level.ToString(), "cpu", sourceId, stamp, variant);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 10));
     }
 

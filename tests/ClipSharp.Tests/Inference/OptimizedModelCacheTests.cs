@@ -179,6 +179,29 @@ public sealed class OptimizedModelCacheTests : IDisposable
     }
 
     [SkippableFact]
+    public void EntryOfAnOlderFormat_IsRemovedWhenTheModelIsNextWritten()
+    {
+        string model = CopyModel("openclip");
+        Embed(model, WithCache(), OptimizedModelCacheUse.Written);
+        // What an older ClipSharp left: the same model's entry under another key, its manifest one format behind.
+        string current = Entries()[0];
+        string older = Path.Combine(Cache, Path.GetFileName(current)[..^4] + "0ld0");
+        TestFolders.CopyFolder(current, older);
+        string manifest = Path.Combine(older, OptimizedModelCache.ManifestFileName);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(manifest))!;
+        json["format"] = json["format"]!.GetValue<int>() - 1;
+        File.WriteAllText(manifest, json.ToJsonString());
+        foreach (string entry in Entries().Where(e => e != older))
+        {
+            Directory.Delete(entry, recursive: true);
+        }
+
+        AssertGolden(Embed(model, WithCache(), OptimizedModelCacheUse.Written), "openclip");
+        Assert.False(Directory.Exists(older));
+        Assert.Equal(2, Entries().Length);
+    }
+
+    [SkippableFact]
     public void HalfWrittenEntryOfACrashedWriter_IsNeverUsed_AndOldOnesAreCleanedUp()
     {
         string model = CopyModel("openclip");
