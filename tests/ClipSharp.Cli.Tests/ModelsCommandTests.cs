@@ -59,6 +59,29 @@ public sealed class ModelsCommandTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public void Pull_WritesTheOptimisedModelCache_SoTheFirstClassifyOnlyLoadsIt()
+    {
+        string cache = Path.Combine(_home, "optimized-models");
+        var env = Env();
+        env["CLIPSHARP_OPTIMIZED_MODELS"] = cache;
+
+        var pull = Cli.RunProcess(env, "models", "pull", "ViT-B-32");
+
+        Assert.True(pull.ExitCode == 0, pull.Error);
+        Assert.Contains("ViT-B-32 is optimised for this processor", pull.Error, StringComparison.Ordinal);
+        string[] entries = Directory.GetDirectories(cache).Where(d => !Path.GetFileName(d).StartsWith('.')).ToArray();
+        Assert.Equal(2, entries.Length); // one per tower
+        var written = entries.ToDictionary(e => e, e => File.GetLastWriteTimeUtc(Path.Combine(e, "entry.json")));
+
+        env["HF_HUB_OFFLINE"] = "1";
+        var classify = Cli.RunProcess(env, "classify", Golden.ImagePath("chelsea.png"), "--labels", "dog,cat", "--model", "ViT-B-32", "--json");
+
+        Assert.True(classify.ExitCode == 0, classify.Error);
+        Assert.Equal(written, Directory.GetDirectories(cache).Where(d => !Path.GetFileName(d).StartsWith('.'))
+            .ToDictionary(e => e, e => File.GetLastWriteTimeUtc(Path.Combine(e, "entry.json"))));
+    }
+
+    [SkippableFact]
     public void FirstUseOfACatalogName_PullsItWithAMessageSayingWhatAndHowBig()
     {
         var result = Cli.RunProcess(Env(), "embed", "text", "a photo of a cat", "--model", "clip-vit-base-patch32");

@@ -69,9 +69,10 @@ public sealed class ClipModelOptions
     internal bool TrimTextPadding { get; set; } = true;
 
     /// <summary>
-    /// Compute the vision tower's last row-wise operators for the class token only, the one token its output reads
-    /// (default; identical embeddings, see <see cref="Inference.Onnx.ClassTokenPruning"/>). Off loads the graph as it is;
-    /// tests use it to prove the two give the same embeddings.
+    /// When the optimised-model cache is written, compute the vision tower's last row-wise operators for the class token
+    /// only, the one token its output reads (default; identical embeddings, see
+    /// <see cref="Inference.Onnx.ClassTokenPruning"/>). Without the cache the graph is loaded as it is. Tests turn it off to
+    /// prove the two give the same embeddings.
     /// </summary>
     internal bool PruneToClassToken { get; set; } = true;
 

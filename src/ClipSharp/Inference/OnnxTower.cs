@@ -40,7 +40,7 @@ internal sealed class OnnxTower : IDisposable
     /// <summary>The cache entry folder the session was loaded from or wrote, if any (valid once loaded).</summary>
     public string? CacheEntry { get; private set; }
 
-    /// <summary>What <see cref="ClassTokenPruning"/> did to the graph when it was loaded from the original file, or null.</summary>
+    /// <summary>What <see cref="ClassTokenPruning"/> did to the graph when this load wrote the optimised-model cache, or null.</summary>
     internal ClassTokenPruning.Result? Pruning { get; private set; }
 
     /// <summary>Embedding width (the output's last dimension).</summary>
@@ -307,7 +307,7 @@ internal sealed class OnnxTower : IDisposable
             InferenceSession? session = null;
             try
             {
-                session = CreateSession(so);
+                session = CreateSessionForCache(so, pending);
             }
             catch (OnnxRuntimeException)
             {
@@ -332,21 +332,33 @@ internal sealed class OnnxTower : IDisposable
 
     private bool Prunes => _options.PruneToClassToken && !_isText;
 
-    /// <summary>A session of the original model, pruned to the class token where that applies.</summary>
-    private InferenceSession CreateSession(SessionOptions so)
+    /// <summary>
+    /// The session whose optimised form is written to the cache: of the model pruned to the class token where that
+    /// applies (the pruned file is written into the pending entry and removed once ONNX Runtime has read it), else of
+    /// the original.
+    /// </summary>
+    private InferenceSession CreateSessionForCache(SessionOptions so, OptimizedModelCache.PendingEntry pending)
     {
-        if (Prunes && ClassTokenPruning.TryRewrite(_path) is { } pruned)
+        if (Prunes)
         {
+            string pruned = pending.ScratchFile("pruned-source.onnx");
             try
             {
-                var session = new InferenceSession(pruned.Model, so);
-                Pruning = pruned;
-                return session;
+                if (ClassTokenPruning.TryRewrite(_path, pruned) is { } result)
+                {
+                    var session = new InferenceSession(pruned, so);
+                    Pruning = result;
+                    return session;
+                }
             }
             catch (OnnxRuntimeException)
             {
                 // The rewrite is checked by tests on every layout; should a graph still defeat it, the original is
                 // loaded as it is rather than refused.
+            }
+            finally
+            {
+                File.Delete(pruned);
             }
         }
 
@@ -374,7 +386,7 @@ internal sealed class OnnxTower : IDisposable
                 so.AppendExecutionProvider_CUDA(_options.DeviceId);
             }
 
-            session = CreateSession(so);
+            session = new InferenceSession(_path, so);
         }
         catch (Exception ex) when (ex is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
         {

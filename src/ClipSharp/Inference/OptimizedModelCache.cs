@@ -197,6 +197,9 @@ internal sealed class OptimizedModelCache
         /// <summary>The entry's final folder.</summary>
         public string EntryDirectory => Path.Combine(_location.Directory, _location.EntryName);
 
+        /// <summary>A working file inside the pending entry; the caller deletes it before <see cref="Commit"/>.</summary>
+        public string ScratchFile(string name) => Path.Combine(_temp, name);
+
         /// <summary>Sets the session options that make ONNX Runtime write the entry's files while it creates the session.</summary>
         public void Configure(SessionOptions options)
         {

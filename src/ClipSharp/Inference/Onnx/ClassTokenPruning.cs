@@ -1,3 +1,7 @@
+using System.Buffers;
+using System.IO.MemoryMappedFiles;
+using Microsoft.Win32.SafeHandles;
+
 namespace ClipSharp.Inference.Onnx;
 
 /// <summary>
@@ -20,34 +24,60 @@ internal static class ClassTokenPruning
 {
     private const int Int64Type = 7;
 
-    /// <summary>The rewritten model and what was pruned.</summary>
-    internal sealed record Result(byte[] Model, int PrunedNodes, int PrunedMatMuls, int InsertedGathers);
+    /// <summary>What was pruned.</summary>
+    internal sealed record Result(int PrunedNodes, int PrunedMatMuls, int InsertedGathers);
 
-    /// <summary>Rewrites the model file, or returns null when it has nothing to prune or cannot be rewritten.</summary>
-    public static Result? TryRewrite(string path)
+    /// <summary>
+    /// Writes the pruned form of the model file <paramref name="source"/> to <paramref name="destination"/> (a new file),
+    /// or returns null, writing nothing, when it has nothing to prune or is not a model this understands (ONNX Runtime
+    /// then loads the original and reports what is wrong with it). The source is memory-mapped: only the graph structure
+    /// is read, and the weights are copied to the destination through a small buffer.
+    /// </summary>
+    public static Result? TryRewrite(string source, string destination)
     {
-        byte[] model;
+        bool written = false;
         try
         {
-            model = ReadFile(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or OutOfMemoryException)
-        {
-            return null;
-        }
+            using var handle = File.OpenHandle(source);
+            long length = RandomAccess.GetLength(handle);
+            if (length == 0 || length > int.MaxValue)
+            {
+                return null;
+            }
 
-        try
-        {
-            return Rewrite(model);
+            using var map = MemoryMappedFile.CreateFromFile(handle, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
+            using var view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
+            using var memory = new MappedMemory(view, (int)length);
+            using var output = new FileStream(destination, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            written = true;
+            var result = Rewrite(memory.Memory, output, handle);
+            if (result is null)
+            {
+                return null;
+            }
+
+            written = false;
+            return result;
         }
-        catch (Exception ex) when (ex is InvalidDataException or OverflowException)
+        catch (Exception ex) when (ex is InvalidDataException or OverflowException or IOException or UnauthorizedAccessException)
         {
-            // Not a model this understands: ONNX Runtime loads the original and reports what is wrong with it.
             return null;
+        }
+        finally
+        {
+            if (written)
+            {
+                File.Delete(destination);
+            }
         }
     }
 
-    public static Result? Rewrite(byte[] model)
+    /// <summary>
+    /// Writes the pruned model to <paramref name="output"/> and says what was pruned, or returns null, writing nothing,
+    /// when nothing can be pruned. Weights are copied from <paramref name="source"/> when given, else from
+    /// <paramref name="model"/>.
+    /// </summary>
+    public static Result? Rewrite(ReadOnlyMemory<byte> model, Stream output, SafeFileHandle? source = null)
     {
         var graph = OnnxGraph.Parse(model);
         if (graph.HasExternalData || graph.DefaultOpset < 11 || graph.Nodes.Exists(n => n.OpType is "If" or "Loop" or "Scan"))
@@ -75,7 +105,8 @@ internal static class ClassTokenPruning
             return null;
         }
 
-        return new Result(Emit(graph, analysis), analysis.Plans.Count, analysis.PrunedMatMuls, analysis.GatherCount);
+        Emit(graph, analysis, output, source);
+        return new Result(analysis.Plans.Count, analysis.PrunedMatMuls, analysis.GatherCount);
     }
 
     /// <summary>How one input of a pruned operator is treated.</summary>
@@ -320,7 +351,7 @@ internal static class ClassTokenPruning
         }
     }
 
-    private static byte[] Emit(OnnxGraph graph, Analysis analysis)
+    private static void Emit(OnnxGraph graph, Analysis analysis, Stream output, SafeFileHandle? source)
     {
         var taken = new HashSet<string>(graph.Constants.Keys, StringComparer.Ordinal);
         foreach (var node in graph.Nodes)
@@ -337,12 +368,11 @@ internal static class ClassTokenPruning
             nodeAt[node.FieldStart] = node;
         }
 
-        var pieces = new List<ReadOnlyMemory<byte>>();
-        var model = graph.Model.AsMemory();
+        // Each piece is new bytes or a range of the source, in output order.
+        var pieces = new List<(byte[]? Bytes, int Start, int End)>();
         foreach (var field in graph.GraphFields)
         {
-            var raw = model[field.Start..field.End];
-            if (field.Field == 13 && analysis.Narrowed.ContainsKey(ValueInfoName(graph.Model, field)))
+            if (field.Field == 13 && analysis.Narrowed.ContainsKey(ValueInfoName(graph.Model.Span, field)))
             {
                 // A declared shape of a narrowed tensor no longer holds (its token axis has size 1 now).
                 continue;
@@ -350,7 +380,7 @@ internal static class ClassTokenPruning
 
             if (field.Field != 1 || !nodeAt.TryGetValue(field.Start, out var node) || !analysis.Plans.TryGetValue(node, out var plan))
             {
-                pieces.Add(raw);
+                pieces.Add((null, field.Start, field.End));
                 continue;
             }
 
@@ -367,82 +397,78 @@ internal static class ClassTokenPruning
                 {
                     narrowed = Unique($"{input}/clipsharp_token0", taken);
                     gathers[(input, plan[slot].Axis)] = narrowed;
-                    pieces.Add(GatherNode(input, index, narrowed, plan[slot].Axis));
+                    pieces.Add((GatherNode(input, index, narrowed, plan[slot].Axis), 0, 0));
                     analysis.GatherCount++;
                 }
 
                 inputs[slot] = narrowed;
             }
 
-            pieces.Add(WithInputs(graph.Model, node, inputs));
+            pieces.Add((WithInputs(graph.Model.Span, node, inputs), 0, 0));
         }
 
-        pieces.Add(IndexInitializer(index));
+        pieces.Add((IndexInitializer(index), 0, 0));
 
         long graphLength = 0;
         foreach (var piece in pieces)
         {
-            graphLength += piece.Length;
+            graphLength += piece.Bytes?.Length ?? piece.End - piece.Start;
         }
 
         var head = new ProtoWriter();
         head.WriteTag(7, 2);
         head.WriteVarint((ulong)graphLength);
-        long total = 0;
-        for (int i = 0; i < graph.ModelFields.Count; i++)
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
         {
-            var f = graph.ModelFields[i];
-            total += i == graph.GraphFieldIndex ? head.Length + graphLength : f.End - f.Start;
-        }
-
-        byte[] output = GC.AllocateUninitializedArray<byte>(checked((int)total));
-        int at = 0;
-        for (int i = 0; i < graph.ModelFields.Count; i++)
-        {
-            var f = graph.ModelFields[i];
-            if (i != graph.GraphFieldIndex)
+            void Copy(int start, int end)
             {
-                graph.Model.AsSpan(f.Start, f.End - f.Start).CopyTo(output.AsSpan(at));
-                at += f.End - f.Start;
-                continue;
+                if (source is null)
+                {
+                    output.Write(graph.Model.Span[start..end]);
+                    return;
+                }
+
+                for (int at = start; at < end;)
+                {
+                    int n = RandomAccess.Read(source, buffer.AsSpan(0, Math.Min(buffer.Length, end - at)), at);
+                    if (n == 0)
+                    {
+                        throw new IOException("the model file was truncated while it was read");
+                    }
+
+                    output.Write(buffer, 0, n);
+                    at += n;
+                }
             }
 
-            head.ToArray().CopyTo(output, at);
-            at += head.Length;
-            foreach (var piece in pieces)
+            for (int i = 0; i < graph.ModelFields.Count; i++)
             {
-                piece.Span.CopyTo(output.AsSpan(at));
-                at += piece.Length;
+                var f = graph.ModelFields[i];
+                if (i != graph.GraphFieldIndex)
+                {
+                    Copy(f.Start, f.End);
+                    continue;
+                }
+
+                output.Write(head.ToArray());
+                foreach (var piece in pieces)
+                {
+                    if (piece.Bytes is not null)
+                    {
+                        output.Write(piece.Bytes);
+                    }
+                    else
+                    {
+                        Copy(piece.Start, piece.End);
+                    }
+                }
             }
         }
-
-        return output;
-    }
-
-    /// <summary>Reads the whole file into an array that is not zeroed first (the models are hundreds of megabytes).</summary>
-    private static byte[] ReadFile(string path)
-    {
-        using var handle = File.OpenHandle(path);
-        long length = RandomAccess.GetLength(handle);
-        if (length > Array.MaxLength)
+        finally
         {
-            throw new IOException("the model file is larger than one protobuf message can be");
+            ArrayPool<byte>.Shared.Return(buffer);
         }
-
-        byte[] data = GC.AllocateUninitializedArray<byte>((int)length);
-        int read = 0;
-        while (read < data.Length)
-        {
-            int n = RandomAccess.Read(handle, data.AsSpan(read), read);
-            if (n == 0)
-            {
-                throw new IOException("the model file was truncated while it was read");
-            }
-
-            read += n;
-        }
-
-        return data;
     }
 
     private static string Unique(string name, HashSet<string> taken)
@@ -475,7 +501,7 @@ internal static class ClassTokenPruning
     }
 
     /// <summary>The node's GraphProto field with its inputs replaced and every other field copied unchanged.</summary>
-    private static byte[] WithInputs(byte[] model, OnnxNode node, List<string> inputs)
+    private static byte[] WithInputs(ReadOnlySpan<byte> model, OnnxNode node, List<string> inputs)
     {
         var w = new ProtoWriter();
         foreach (string input in inputs)
@@ -491,7 +517,7 @@ internal static class ClassTokenPruning
             r.Skip(wire);
             if (field != 1)
             {
-                w.WriteRaw(model.AsSpan(start, r.Position - start));
+                w.WriteRaw(model.Slice(start, r.Position - start));
             }
         }
 
@@ -516,7 +542,7 @@ internal static class ClassTokenPruning
         return w.ToArray();
     }
 
-    private static string ValueInfoName(byte[] model, FieldRange field)
+    private static string ValueInfoName(ReadOnlySpan<byte> model, FieldRange field)
     {
         var r = new ProtoReader(model, field.Start, field.End);
         r.ReadTag();
@@ -534,5 +560,39 @@ internal static class ClassTokenPruning
         }
 
         return "";
+    }
+
+    /// <summary>A read-only memory-mapped view as <see cref="Memory{T}"/>, so the parser reads only the pages it touches.</summary>
+    private sealed unsafe class MappedMemory : MemoryManager<byte>
+    {
+        private readonly MemoryMappedViewAccessor _view;
+        private readonly int _length;
+        private byte* _pointer;
+
+        public MappedMemory(MemoryMappedViewAccessor view, int length)
+        {
+            _view = view;
+            _length = length;
+            byte* pointer = null;
+            view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+            _pointer = pointer + view.PointerOffset;
+        }
+
+        public override Span<byte> GetSpan() => new(_pointer, _length);
+
+        public override MemoryHandle Pin(int elementIndex = 0) => new(_pointer + elementIndex);
+
+        public override void Unpin()
+        {
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (_pointer != null)
+            {
+                _view.SafeMemoryMappedViewHandle.ReleasePointer();
+                _pointer = null;
+            }
+        }
     }
 }

@@ -10,13 +10,13 @@ namespace ClipSharp.Inference.Onnx;
 /// </summary>
 internal sealed class OnnxGraph
 {
-    private OnnxGraph(byte[] model)
+    private OnnxGraph(ReadOnlyMemory<byte> model)
     {
         Model = model;
     }
 
-    /// <summary>The whole model file.</summary>
-    public byte[] Model { get; }
+    /// <summary>The whole model file (in memory or mapped).</summary>
+    public ReadOnlyMemory<byte> Model { get; }
 
     /// <summary>Byte ranges of the ModelProto's fields, tags included, in file order.</summary>
     public List<FieldRange> ModelFields { get; } = [];
@@ -46,7 +46,7 @@ internal sealed class OnnxGraph
     /// <summary>True when any initializer keeps its data in an external file (its location is relative to the model).</summary>
     public bool HasExternalData { get; private set; }
 
-    public static OnnxGraph Parse(byte[] model)
+    public static OnnxGraph Parse(ReadOnlyMemory<byte> model)
     {
         var g = new OnnxGraph(model);
         g.ParseModel();
@@ -55,7 +55,7 @@ internal sealed class OnnxGraph
 
     private void ParseModel()
     {
-        var r = new ProtoReader(Model, 0, Model.Length);
+        var r = new ProtoReader(Model.Span, 0, Model.Length);
         while (!r.AtEnd)
         {
             int start = r.Position;
@@ -87,7 +87,7 @@ internal sealed class OnnxGraph
 
     private void ParseOpset(int start, int end)
     {
-        var r = new ProtoReader(Model, start, end);
+        var r = new ProtoReader(Model.Span, start, end);
         string domain = "";
         long version = 0;
         while (!r.AtEnd)
@@ -115,7 +115,7 @@ internal sealed class OnnxGraph
 
     private void ParseGraph(int start, int end)
     {
-        var r = new ProtoReader(Model, start, end);
+        var r = new ProtoReader(Model.Span, start, end);
         while (!r.AtEnd)
         {
             int fieldStart = r.Position;
@@ -174,7 +174,7 @@ internal sealed class OnnxGraph
     private OnnxNode ParseNode(int start, int end, int fieldStart)
     {
         var node = new OnnxNode { FieldStart = fieldStart, PayloadStart = start, PayloadEnd = end };
-        var r = new ProtoReader(Model, start, end);
+        var r = new ProtoReader(Model.Span, start, end);
         while (!r.AtEnd)
         {
             var (field, wire) = r.ReadTag();
@@ -209,7 +209,7 @@ internal sealed class OnnxGraph
     private OnnxAttribute ParseAttribute(int start, int end)
     {
         var attribute = new OnnxAttribute();
-        var r = new ProtoReader(Model, start, end);
+        var r = new ProtoReader(Model.Span, start, end);
         List<long>? ints = null;
         while (!r.AtEnd)
         {
@@ -251,7 +251,7 @@ internal sealed class OnnxGraph
         string name = "";
         bool external = false;
         (int Start, int End) raw = default;
-        var r = new ProtoReader(Model, start, end);
+        var r = new ProtoReader(Model.Span, start, end);
         while (!r.AtEnd)
         {
             var (field, wire) = r.ReadTag();
@@ -291,7 +291,7 @@ internal sealed class OnnxGraph
             if (rawLength > 0 && rawLength <= 64 * width && rawLength % width == 0)
             {
                 values = new long[rawLength / width];
-                var span = Model.AsSpan(raw.Start, rawLength);
+                var span = Model.Span.Slice(raw.Start, rawLength);
                 for (int i = 0; i < values.Length; i++)
                 {
                     values[i] = width == 8
@@ -312,7 +312,7 @@ internal sealed class OnnxGraph
     {
         string name = "";
         int rank = -1;
-        var r = new ProtoReader(Model, start, end);
+        var r = new ProtoReader(Model.Span, start, end);
         while (!r.AtEnd)
         {
             var (field, wire) = r.ReadTag();
@@ -337,7 +337,7 @@ internal sealed class OnnxGraph
     /// <summary>TypeProto → tensor_type (1) → shape (2) → number of dim (1) entries; -1 when no shape is given.</summary>
     private int TensorTypeRank(int start, int end)
     {
-        var r = new ProtoReader(Model, start, end);
+        var r = new ProtoReader(Model.Span, start, end);
         while (!r.AtEnd)
         {
             var (field, wire) = r.ReadTag();
@@ -348,7 +348,7 @@ internal sealed class OnnxGraph
             }
 
             var (ts, te) = r.ReadLengthDelimited();
-            var t = new ProtoReader(Model, ts, te);
+            var t = new ProtoReader(Model.Span, ts, te);
             while (!t.AtEnd)
             {
                 var (tf, tw) = t.ReadTag();
@@ -359,7 +359,7 @@ internal sealed class OnnxGraph
                 }
 
                 var (ss, se) = t.ReadLengthDelimited();
-                var s = new ProtoReader(Model, ss, se);
+                var s = new ProtoReader(Model.Span, ss, se);
                 int rank = 0;
                 while (!s.AtEnd)
                 {

@@ -16,23 +16,39 @@ public class ClassTokenPruningTests
     [MemberData(nameof(Layouts))]
     public void Vision_graph_of_every_layout_is_pruned_and_gives_bit_identical_embeddings(string layout)
     {
-        var plain = new ClipModelOptions { OptimizedModelCache = false, PruneToClassToken = false };
-        var pruned = new ClipModelOptions { OptimizedModelCache = false };
-        using var a = ClipModel.Load(Golden.ModelDir(layout), plain);
-        using var b = ClipModel.Load(Golden.ModelDir(layout), pruned);
-        string[] files = Golden.ImageFiles();
-        foreach (string[] batch in new[] { files, files[..1], files[1..4] })
+        string cache = Directory.CreateTempSubdirectory("clipsharp-prune-").FullName;
+        try
         {
-            Assert.Equal(Embed(a, batch), Embed(b, batch));
-        }
+            // Pruning happens when the optimised-model cache is written; without the cache the graph loads as it is.
+            var plain = new ClipModelOptions { OptimizedModelCache = false };
+            var pruned = new ClipModelOptions { OptimizedModelCache = true, OptimizedModelCacheDirectory = cache };
+            using var a = ClipModel.Load(Golden.ModelDir(layout), plain);
+            using var b = ClipModel.Load(Golden.ModelDir(layout), pruned);
+            using var c = ClipModel.Load(Golden.ModelDir(layout), new ClipModelOptions { OptimizedModelCache = true, OptimizedModelCacheDirectory = cache, PruneToClassToken = false });
+            string[] files = Golden.ImageFiles();
+            foreach (string[] batch in new[] { files, files[..1], files[1..4] })
+            {
+                float[] expected = Embed(a, batch);
+                Assert.Equal(expected, Embed(b, batch));
+                Assert.Equal(expected, Embed(c, batch));
+            }
 
-        Assert.Null(a.VisionTower.Pruning);
-        var result = b.VisionTower.Pruning;
-        Assert.NotNull(result);
-        // The last block's MLP (two products) at least; the attention output projection too where no Reshape follows it.
-        Assert.True(result.PrunedMatMuls >= 2, $"{result.PrunedMatMuls} products pruned");
-        Assert.True(result.InsertedGathers >= 1);
-        Assert.Null(b.TextTower.Pruning);
+            Assert.Null(a.VisionTower.Pruning);
+            Assert.Null(c.VisionTower.Pruning);
+            var result = b.VisionTower.Pruning;
+            Assert.NotNull(result);
+            // The last block's MLP (two products) at least; the attention output projection too where no Reshape follows it.
+            Assert.True(result.PrunedMatMuls >= 2, $"{result.PrunedMatMuls} products pruned");
+            Assert.True(result.InsertedGathers >= 1);
+            Assert.Null(b.TextTower.Pruning);
+            // Pruned and unpruned graphs are separate entries (2 towers + 1 vision), and no scratch file is left in them.
+            Assert.Equal(3, Directory.GetDirectories(cache).Count(d => !Path.GetFileName(d).StartsWith('.')));
+            Assert.Empty(Directory.GetFiles(cache, "pruned-source.onnx", SearchOption.AllDirectories));
+        }
+        finally
+        {
+            Directory.Delete(cache, recursive: true);
+        }
     }
 
     private static float[] Embed(ClipModel model, string[] files)
@@ -58,13 +74,13 @@ public class ClassTokenPruningTests
             .Output("y")
             .Build();
 
-        var result = ClassTokenPruning.Rewrite(model);
+        var (result, pruned) = Rewrite(model);
 
         Assert.NotNull(result);
         Assert.Equal(4, result.PrunedNodes);
         Assert.Equal(1, result.PrunedMatMuls);
         Assert.Equal(2, result.InsertedGathers); // x and pos; bias is broadcast along the tokens
-        AssertSameOutputs(model, result.Model, [5, 4, 3]);
+        AssertSameOutputs(model, pruned, [5, 4, 3]);
     }
 
     [Fact]
@@ -83,12 +99,12 @@ public class ClassTokenPruningTests
             .Output("y")
             .Build();
 
-        var result = ClassTokenPruning.Rewrite(model);
+        var (result, pruned) = Rewrite(model);
 
         Assert.NotNull(result);
         Assert.Equal(1, result.PrunedMatMuls);
         Assert.Equal(1, result.InsertedGathers); // x, once for both readers
-        AssertSameOutputs(model, result.Model, [4, 6, 3]);
+        AssertSameOutputs(model, pruned, [4, 6, 3]);
     }
 
     [Fact]
@@ -103,7 +119,7 @@ public class ClassTokenPruningTests
             .Output("y").Output("r")
             .Build();
 
-        Assert.Null(ClassTokenPruning.Rewrite(model));
+        Assert.Null(Rewrite(model).Result);
     }
 
     [Fact]
@@ -125,15 +141,15 @@ public class ClassTokenPruningTests
             .Output("y")
             .Build();
 
-        Assert.Null(ClassTokenPruning.Rewrite(otherToken));
-        var result = ClassTokenPruning.Rewrite(softmaxOverTokens);
+        Assert.Null(Rewrite(otherToken).Result);
+        var (result, pruned) = Rewrite(softmaxOverTokens);
         Assert.NotNull(result);
         Assert.Equal(1, result.PrunedNodes); // the product after the softmax, not the softmax
-        AssertSameOutputs(softmaxOverTokens, result.Model, [2, 4, 3]);
+        AssertSameOutputs(softmaxOverTokens, pruned, [2, 4, 3]);
     }
 
     [Fact]
-    public void Damaged_model_file_is_left_to_onnx_runtime_to_report()
+    public void Model_file_is_rewritten_to_a_new_file_and_a_damaged_one_is_left_to_onnx_runtime_to_report()
     {
         byte[] model = new GraphBuilder()
             .Input("x", -1, 4, 3)
@@ -142,18 +158,33 @@ public class ClassTokenPruningTests
             .Node("Gather", ["m", "i0"], "y", ("axis", 1L))
             .Output("y")
             .Build();
-        string file = Path.Combine(Path.GetTempPath(), $"clipsharp-prune-{Guid.NewGuid():N}.onnx");
+        string dir = Directory.CreateTempSubdirectory("clipsharp-prune-").FullName;
         try
         {
+            string file = Path.Combine(dir, "model.onnx");
+            string pruned = Path.Combine(dir, "pruned.onnx");
+            File.WriteAllBytes(file, model);
+            Assert.NotNull(ClassTokenPruning.TryRewrite(file, pruned));
+            AssertSameOutputs(model, File.ReadAllBytes(pruned), [3, 4, 3]);
+            File.Delete(pruned);
+
             File.WriteAllBytes(file, model[..(model.Length - 7)]);
-            Assert.Null(ClassTokenPruning.TryRewrite(file));
-            Assert.Null(ClassTokenPruning.TryRewrite(file + ".missing"));
-            Assert.Throws<InvalidDataException>(() => ClassTokenPruning.Rewrite(model[..(model.Length - 7)]));
+            Assert.Null(ClassTokenPruning.TryRewrite(file, pruned));
+            Assert.Null(ClassTokenPruning.TryRewrite(file + ".missing", pruned));
+            Assert.False(File.Exists(pruned)); // nothing half-written is left behind
+            Assert.Throws<InvalidDataException>(() => Rewrite(model[..(model.Length - 7)]));
         }
         finally
         {
-            File.Delete(file);
+            Directory.Delete(dir, recursive: true);
         }
+    }
+
+    private static (ClassTokenPruning.Result? Result, byte[] Model) Rewrite(byte[] model)
+    {
+        using var output = new MemoryStream();
+        var result = ClassTokenPruning.Rewrite(model, output);
+        return (result, output.ToArray());
     }
 
     private static void AssertSameOutputs(byte[] original, byte[] rewritten, int[] shape)
