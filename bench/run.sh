@@ -164,6 +164,6 @@ mem = int(open("/proc/meminfo").read().split()[1]) // (1024 * 1024)
 print(f"{cpu}, {os.cpu_count()} cores ({' '.join(isa)}), {mem} GB RAM, {platform.platform()}")
 EOF
 )
-args=(--results "$results" --arch "$arch" --machine "$machine" --photos "$photos" --command "bench/run.sh $*")
+args=(--results "$results" --arch "$arch" --machine "$machine" --photos "$photos" --command "bench/run.sh${*:+ $*}")
 [ "$docs" = 1 ] && args+=(--docs docs/performance.md)
 "$py" bench/python/report.py "${args[@]}"

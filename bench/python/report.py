@@ -141,7 +141,8 @@ for n in notes:
     print("- " + n)
 
 if a.docs:
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    # The time of the run (its results file), so re-rendering after editing the notes keeps it.
+    now = datetime.datetime.fromtimestamp(os.path.getmtime(a.results), datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     os.makedirs(os.path.dirname(os.path.abspath(a.docs)), exist_ok=True)
     with open(a.docs, "w") as fh:
         fh.write(f"""# Performance
