@@ -547,19 +547,7 @@ internal static class ClassTokenPruning
         var r = new ProtoReader(model, field.Start, field.End);
         r.ReadTag();
         var (start, end) = r.ReadLengthDelimited();
-        var v = new ProtoReader(model, start, end);
-        while (!v.AtEnd)
-        {
-            var (f, wire) = v.ReadTag();
-            if (f == 1 && wire == 2)
-            {
-                return v.ReadString();
-            }
-
-            v.Skip(wire);
-        }
-
-        return "";
+        return OnnxGraph.FindField(model, start, end, 1) is { } name ? System.Text.Encoding.UTF8.GetString(model[name.Start..name.End]) : "";
     }
 
     /// <summary>A read-only memory-mapped view as <see cref="Memory{T}"/>, so the parser reads only the pages it touches.</summary>

@@ -337,46 +337,44 @@ internal sealed class OnnxGraph
     /// <summary>TypeProto → tensor_type (1) → shape (2) → number of dim (1) entries; -1 when no shape is given.</summary>
     private int TensorTypeRank(int start, int end)
     {
-        var r = new ProtoReader(Model.Span, start, end);
+        var span = Model.Span;
+        if (FindField(span, start, end, 1) is not { } tensorType || FindField(span, tensorType.Start, tensorType.End, 2) is not { } shape)
+        {
+            return -1;
+        }
+
+        int rank = 0;
+        var r = new ProtoReader(span, shape.Start, shape.End);
         while (!r.AtEnd)
         {
             var (field, wire) = r.ReadTag();
-            if (field != 1 || wire != 2)
+            if (field == 1)
             {
-                r.Skip(wire);
-                continue;
+                rank++;
             }
 
-            var (ts, te) = r.ReadLengthDelimited();
-            var t = new ProtoReader(Model.Span, ts, te);
-            while (!t.AtEnd)
-            {
-                var (tf, tw) = t.ReadTag();
-                if (tf != 2 || tw != 2)
-                {
-                    t.Skip(tw);
-                    continue;
-                }
-
-                var (ss, se) = t.ReadLengthDelimited();
-                var s = new ProtoReader(Model.Span, ss, se);
-                int rank = 0;
-                while (!s.AtEnd)
-                {
-                    var (sf, sw) = s.ReadTag();
-                    if (sf == 1)
-                    {
-                        rank++;
-                    }
-
-                    s.Skip(sw);
-                }
-
-                return rank;
-            }
+            r.Skip(wire);
         }
 
-        return -1;
+        return rank;
+    }
+
+    /// <summary>The payload of the first length-delimited field <paramref name="field"/> of a message, or null.</summary>
+    public static (int Start, int End)? FindField(ReadOnlySpan<byte> data, int start, int end, int field)
+    {
+        var r = new ProtoReader(data, start, end);
+        while (!r.AtEnd)
+        {
+            var (f, wire) = r.ReadTag();
+            if (f == field && wire == 2)
+            {
+                return r.ReadLengthDelimited();
+            }
+
+            r.Skip(wire);
+        }
+
+        return null;
     }
 }
 
