@@ -105,8 +105,8 @@ internal static class ClassTokenPruning
             return null;
         }
 
-        Emit(graph, analysis, output, source);
-        return new Result(analysis.Plans.Count, analysis.PrunedMatMuls, analysis.GatherCount);
+        int gathers = Emit(graph, analysis, output, source);
+        return new Result(analysis.Plans.Count, analysis.PrunedMatMuls, gathers);
     }
 
     /// <summary>How one input of a pruned operator is treated.</summary>
@@ -121,8 +121,6 @@ internal static class ClassTokenPruning
         public Dictionary<OnnxNode, Slot[]> Plans { get; } = new(ReferenceEqualityComparer.Instance);
 
         public int PrunedMatMuls { get; private set; }
-
-        public int GatherCount { get; set; }
 
         public void Run()
         {
@@ -351,7 +349,8 @@ internal static class ClassTokenPruning
         }
     }
 
-    private static void Emit(OnnxGraph graph, Analysis analysis, Stream output, SafeFileHandle? source)
+    /// <summary>Writes the rewritten model; returns how many Gathers it inserted.</summary>
+    private static int Emit(OnnxGraph graph, Analysis analysis, Stream output, SafeFileHandle? source)
     {
         var taken = new HashSet<string>(graph.Constants.Keys, StringComparer.Ordinal);
         foreach (var node in graph.Nodes)
@@ -398,7 +397,6 @@ internal static class ClassTokenPruning
                     narrowed = Unique($"{input}/clipsharp_token0", taken);
                     gathers[(input, plan[slot].Axis)] = narrowed;
                     pieces.Add((GatherNode(input, index, narrowed, plan[slot].Axis), 0, 0));
-                    analysis.GatherCount++;
                 }
 
                 inputs[slot] = narrowed;
@@ -469,6 +467,8 @@ internal static class ClassTokenPruning
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+
+        return gathers.Count;
     }
 
     private static string Unique(string name, HashSet<string> taken)

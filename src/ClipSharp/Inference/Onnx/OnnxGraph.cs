@@ -219,9 +219,6 @@ internal sealed class OnnxGraph
                 case 1 when wire == 2:
                     attribute.Name = r.ReadString();
                     break;
-                case 2 when wire == 5:
-                    attribute.Float = r.ReadFixed32Float();
-                    break;
                 case 3 when wire == 0:
                     attribute.Int = (long)r.ReadVarint();
                     break;
@@ -413,8 +410,6 @@ internal sealed class OnnxAttribute
     public string Name { get; set; } = "";
 
     public long? Int { get; set; }
-
-    public float? Float { get; set; }
 
     public long[]? Ints { get; set; }
 

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text;
 
 namespace ClipSharp.Inference.Onnx;
@@ -80,18 +79,6 @@ internal ref struct ProtoReader
     {
         var (start, end) = ReadLengthDelimited();
         return Encoding.UTF8.GetString(_data[start..end]);
-    }
-
-    public float ReadFixed32Float()
-    {
-        if (_end - Position < 4)
-        {
-            throw new InvalidDataException("truncated protobuf fixed32");
-        }
-
-        float value = BinaryPrimitives.ReadSingleLittleEndian(_data.Slice(Position, 4));
-        Position += 4;
-        return value;
     }
 
     /// <summary>Reads a repeated integer field, packed (wire type 2) or not (wire type 0), adding to <paramref name="into"/>.</summary>
@@ -182,16 +169,4 @@ internal sealed class ProtoWriter
 
     /// <summary>Copies already-encoded fields unchanged.</summary>
     public void WriteRaw(ReadOnlySpan<byte> encoded) => _stream.Write(encoded);
-
-    public static int VarintSize(ulong value)
-    {
-        int size = 1;
-        while (value >= 0x80)
-        {
-            value >>= 7;
-            size++;
-        }
-
-        return size;
-    }
 }
