@@ -24,11 +24,17 @@ internal static class IndexCommand
         {
             Description = "Decode JPEGs exactly as the reference pipeline (Pillow) does. By default large JPEGs are decoded at a reduced scale inside the DCT, about 3x faster (embedding cosine to the exact decode: mean 0.9999, worst 0.9989 on camera photos). Switching between the two re-embeds every file.",
         };
+        var vectors = new Option<string?>("--vectors")
+        {
+            Description = "How an index folder stores vectors: float32, or float16 (half the disk and memory, searches about 1.5x faster; cosines move by about 1e-4). Float16 on a float32 index converts it in place, nothing re-embedded. Default: what the index has, float32 for a new one. A PostgreSQL store takes vector=halfvec in its URL instead.",
+            HelpName = "float32|float16",
+        };
+        vectors.CompletionSources.Add("float32", "float16");
         var json = CommandContext.JsonOption();
         json.Description = "Print the run's summary as one JSON object.";
         var command = new Command("index", "Bring the photo index up to date with folders: new and changed files are embedded, moved ones re-used, deleted ones removed. Failures are listed and never stop the run.")
         {
-            folders, index, store, model, include, exclude, retry, exact, json,
+            folders, index, store, model, include, exclude, retry, exact, vectors, json,
         };
         command.Add(CreateStatus(ctx));
         command.Add(CreateMigrate(ctx));
@@ -49,9 +55,21 @@ internal static class IndexCommand
             }
 
             string target = IndexCommandContext.ResolveStore(parse.GetValue(store), parse.GetValue(index));
+            VectorPrecision? precision = parse.GetValue(vectors) switch
+            {
+                null => null,
+                "float32" => VectorPrecision.Float32,
+                "float16" => VectorPrecision.Float16,
+                var other => throw new CliUsageException($"--vectors is float32 or float16, not \"{other}\""),
+            };
+            if (precision is not null && IndexStoreFactory.IsPostgres(target))
+            {
+                throw new CliUsageException("--vectors is for an index folder; a PostgreSQL store takes vector=halfvec (or vector) in its URL");
+            }
+
             using var clip = await ctx.LoadModelAsync(parse.GetValue(model), null, offline: false, cancel).ConfigureAwait(false);
             var embedder = new ClipModelEmbedder(clip, fastJpegDecode: !parse.GetValue(exact));
-            await using var photoIndex = await IndexStoreFactory.OpenAsync(target, null, cancel).ConfigureAwait(false);
+            await using var photoIndex = await IndexStoreFactory.OpenAsync(target, new PhotoIndexOptions { Vectors = precision }, cancel).ConfigureAwait(false);
             string indexFolder = photoIndex.Location;
             var indexer = new Indexer(photoIndex.Store, embedder, new IndexerOptions
             {
@@ -98,6 +116,7 @@ internal static class IndexCommand
                     w.WriteNumber("skipped", result.Skipped);
                     w.WriteBoolean("modelChanged", result.ModelChanged);
                     w.WriteString("jpegDecode", embedder.FastJpegDecode ? "fast" : "exact");
+                    w.WriteString("vectors", VectorsName(photoIndex));
                     w.WriteNumber("seconds", Math.Round(result.Elapsed.TotalSeconds, 3));
                     WriteFailures(w, failures);
                 });
@@ -203,6 +222,7 @@ internal static class IndexCommand
                         w.WriteNumber("dimension", meta.Dimension);
                     }
 
+                    w.WriteString("vectors", VectorsName(photoIndex));
                     w.WriteNumber("schemaVersion", meta?.SchemaVersion ?? (photoIndex is PhotoIndex ? SqliteIndexStore.SchemaVersion : PostgresIndexStore.SchemaVersion));
                     w.WriteNumber("bytes", bytes);
                     WriteFailures(w, failures);
@@ -214,6 +234,7 @@ internal static class IndexCommand
             o.WriteLine($"index:   {photoIndex.Location}");
             o.WriteLine(meta is null ? "model:   (none yet)" : $"model:   {meta.ModelId} ({meta.Dimension}-d){(meta.ModelFolder is null ? "" : " from " + meta.ModelFolder)}");
             o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"files:   {counts.Files}{(counts.Stale > 0 ? $" ({counts.Stale} with vectors of another model, to rebuild)" : "")}"));
+            o.WriteLine($"vectors: {VectorsName(photoIndex)}");
             o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"failed:  {failures.Count}"));
             o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"on disk: {bytes / 1048576.0:0.0} MiB"));
             foreach (var f in failures)
@@ -276,6 +297,14 @@ internal static class IndexCommand
         });
         return command;
     }
+
+    /// <summary>How the index stores vectors, in the words of --vectors (float32, float16).</summary>
+    private static string VectorsName(IPhotoIndex index) => index switch
+    {
+        PhotoIndex embedded => embedded.Store.Precision == VectorPrecision.Float16 ? "float16" : "float32",
+        PostgresPhotoIndex postgres => postgres.Store.Options.VectorType == PostgresVectorType.HalfVec ? "float16" : "float32",
+        _ => "unknown",
+    };
 
     private static void WriteFailures(System.Text.Json.Utf8JsonWriter w, List<IndexFailure> failures)
     {

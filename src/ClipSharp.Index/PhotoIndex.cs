@@ -5,6 +5,12 @@ public sealed record PhotoIndexOptions
 {
     /// <summary>When and how the approximate (HNSW) index is used.</summary>
     public HnswOptions Hnsw { get; init; } = new();
+
+    /// <summary>
+    /// How to store vectors: null (default) keeps what the index has, float32 for a new one. See
+    /// <see cref="SqliteIndexStore.Open(string, VectorPrecision?)"/> for converting an existing index.
+    /// </summary>
+    public VectorPrecision? Vectors { get; init; }
 }
 
 /// <summary>How a search was answered.</summary>
@@ -51,7 +57,10 @@ public sealed class PhotoIndex : IPhotoIndex
 
     /// <summary>Opens (creating when needed) the index in <paramref name="folder"/>.</summary>
     public static PhotoIndex Open(string folder, PhotoIndexOptions? options = null)
-        => new(SqliteIndexStore.Open(folder), options ?? new PhotoIndexOptions());
+    {
+        options ??= new PhotoIndexOptions();
+        return new(SqliteIndexStore.Open(folder, options.Vectors), options);
+    }
 
     /// <summary>The source of truth.</summary>
     public SqliteIndexStore Store { get; }
@@ -143,7 +152,7 @@ public sealed class PhotoIndex : IPhotoIndex
                 continue;
             }
 
-            float score = System.Numerics.Tensors.TensorPrimitives.Dot(snapshot.ReadRow(row), query);
+            float score = snapshot.Dot(row, query);
             if (score >= minScore && (filter is null || filter(row)))
             {
                 result.Add((row, score));

@@ -120,6 +120,7 @@ public sealed class IndexCommandsTests : IDisposable
     [InlineData("search", "dog", "--limit", "0")]
     [InlineData("index")]
     [InlineData("dupes", "--threshold", "1.5")]
+    [InlineData("index", ".", "--vectors", "float8")]
     public async Task Command_line_mistakes_exit_2(params string[] args)
     {
         await CraftIndexAsync();
@@ -184,6 +185,50 @@ public sealed class IndexCommandsTests : IDisposable
                 Assert.False(failed.ContainsKey(cells[0]), $"{cells[0]} failed: {failed.GetValueOrDefault(cells[0])}");
             }
         }
+    }
+
+    [SkippableFact]
+    public void Index_vectors_float16_converts_an_index_in_place_without_re_embedding_and_search_keeps_the_golden_ranking()
+    {
+        string[] common = ["--index", IndexDir, "--model", Golden.ModelDir("openclip"), "--exact", "--json"];
+        var first = Assert.Single(Cli.Run(["index", TestData.Path("golden", "images"), .. common]).Json);
+        Assert.Equal("float32", first.GetProperty("vectors").GetString());
+
+        var converted = Cli.Run(["index", TestData.Path("golden", "images"), "--vectors", "float16", .. common]);
+
+        Assert.True(converted.ExitCode == 0, converted.Error);
+        var run = Assert.Single(converted.Json);
+        Assert.Equal(("float16", 0, 28), (run.GetProperty("vectors").GetString(), run.GetProperty("embedded").GetInt32(), run.GetProperty("unchanged").GetInt32()));
+        var status = Assert.Single(Cli.Run("index", "status", "--index", IndexDir, "--json").Json);
+        Assert.Equal(("float16", 2), (status.GetProperty("vectors").GetString(), status.GetProperty("schemaVersion").GetInt32()));
+
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(TestData.Path("golden", "micro", "labels_skimage", "search.json")));
+        string text = doc.RootElement.GetProperty("texts")[1].GetString()!;
+        string[] ranking = doc.RootElement.GetProperty("ranking")[1].EnumerateArray().Select(r => r.GetString()!).ToArray();
+        double[] scores = doc.RootElement.GetProperty("scores")[1].EnumerateArray().Select(s => s.GetDouble()).ToArray();
+        var hits = Cli.Run("search", text, "--index", IndexDir, "--json", "--limit", "28").Json;
+        // float16 rounding moves a cosine of unit vectors by at most 2^-11 (on top of the 1e-4 of float32).
+        const double Tolerance = 1e-4 + (1.0 / 2048);
+        Assert.Equal(28, hits.Length);
+        for (int i = 0; i < hits.Length; i++)
+        {
+            string file = Path.GetFileName(hits[i].GetProperty("path").GetString()!);
+            Assert.Equal(scores[Array.IndexOf(ranking, file)], hits[i].GetProperty("score").GetDouble(), Tolerance);
+            Assert.True(file == ranking[i] || Math.Abs(scores[Array.IndexOf(ranking, file)] - scores[i]) <= 2 * Tolerance, $"rank {i}: {file} vs {ranking[i]}");
+        }
+
+        var back = Cli.Run(["index", TestData.Path("golden", "images"), "--vectors", "float32", .. common]);
+        Assert.Equal(1, back.ExitCode);
+        Assert.Contains("float16 vectors", back.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Index_vectors_on_a_postgres_store_points_to_the_url_setting_and_exits_2()
+    {
+        var result = Cli.Run("index", _root, "--store", "postgres://me@127.0.0.1:1/photos", "--vectors", "float16");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("vector=halfvec", result.Error, StringComparison.Ordinal);
     }
 
     private string CopyPhotos(params string[] names)

@@ -25,3 +25,21 @@ public sealed class SqliteStoreConformanceTests : StoreConformanceTests
 {
     protected override IndexBackend CreateBackend() => new SqliteBackend();
 }
+
+/// <summary>The store contract on an embedded index that stores float16 vectors.</summary>
+public sealed class SqliteFloat16StoreConformanceTests : StoreConformanceTests
+{
+    protected override IndexBackend CreateBackend() => new SqliteBackend(VectorPrecision.Float16);
+}
+
+/// <summary>The indexer on an embedded index that stores float16 vectors.</summary>
+public sealed class SqliteFloat16IndexingConformanceTests : IndexingConformanceTests
+{
+    protected override IndexBackend CreateBackend() => new SqliteBackend(VectorPrecision.Float16);
+}
+
+/// <summary>Search on an embedded index that stores float16 vectors: exact against the rounded vectors.</summary>
+public sealed class SqliteFloat16SearchConformanceTests : SearchConformanceTests
+{
+    protected override IndexBackend CreateBackend() => new SqliteBackend(VectorPrecision.Float16);
+}

@@ -11,14 +11,14 @@ public sealed class StoreTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     [Fact]
-    public async Task A_new_store_is_in_wal_mode_with_the_current_schema_version()
+    public async Task A_new_store_is_in_wal_mode_with_float32_vectors_at_schema_version_1_which_every_release_reads()
     {
         await using (var store = SqliteIndexStore.Open(_temp.Sub("idx")))
         {
             await store.SetMetadataAsync(new IndexMetadata("model", "pre", 2, "/models/x"));
             var meta = await store.GetMetadataAsync();
-            Assert.Equal(new IndexMetadata("model", "pre", 2, "/models/x"), meta);
-            Assert.Equal(SqliteIndexStore.SchemaVersion, meta!.SchemaVersion);
+            Assert.Equal(new IndexMetadata("model", "pre", 2, "/models/x") { SchemaVersion = 1 }, meta);
+            Assert.Equal(VectorPrecision.Float32, store.Precision);
         }
 
         using var connection = new SqliteConnection($"Data Source={_temp.Sub("idx", "index.db")}");

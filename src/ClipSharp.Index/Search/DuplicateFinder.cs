@@ -160,13 +160,13 @@ internal static class DuplicateFinder
         Parallel.For(0, representatives.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
         {
             int row = representatives[i];
-            ReadOnlySpan<float> v = s.ReadRow(row);
+            ReadOnlySpan<float> v = s.ReadRow(row, new float[s.Dimension]);
             var local = new List<(int, int, float)>();
             if (hnsw is null)
             {
                 for (int j = i + 1; j < representatives.Count; j++)
                 {
-                    float score = TensorPrimitives.Dot(v, s.ReadRow(representatives[j]));
+                    float score = s.Dot(representatives[j], v);
                     if (score >= threshold)
                     {
                         local.Add((i, j, score));
@@ -181,7 +181,7 @@ internal static class DuplicateFinder
                     int j = other < 0 ? -1 : node[other];
                     if (j > i)
                     {
-                        float score = TensorPrimitives.Dot(v, s.ReadRow(other));
+                        float score = s.Dot(other, v);
                         if (score >= threshold)
                         {
                             local.Add((i, j, score));

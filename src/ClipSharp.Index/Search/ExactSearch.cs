@@ -12,10 +12,8 @@ internal static class ExactSearch
     private const int MinRowsPerThread = 4096;
 
     public static List<(int Row, float Score)> TopK(VectorSnapshot snapshot, ReadOnlySpan<float> query, int k, float minScore = float.NegativeInfinity, Func<int, bool>? filter = null)
-        => TopK(snapshot.Matrix, snapshot.Dimension, snapshot.Count, query, k, minScore, filter);
-
-    public static List<(int Row, float Score)> TopK(float[] matrix, int dim, int count, ReadOnlySpan<float> query, int k, float minScore = float.NegativeInfinity, Func<int, bool>? filter = null)
     {
+        int dim = snapshot.Dimension, count = snapshot.Count;
         if (query.Length != dim)
         {
             throw new ArgumentException($"The query has {query.Length} values; the index holds vectors of {dim}.", nameof(query));
@@ -33,7 +31,7 @@ internal static class ExactSearch
         {
             int start = (int)((long)count * t / threads);
             int end = (int)((long)count * (t + 1) / threads);
-            partials[t] = Scan(matrix, dim, start, end, q, k, minScore, filter);
+            partials[t] = Scan(snapshot, start, end, q, k, minScore, filter);
         });
 
         var merged = new List<(int Row, float Score)>(k * threads);
@@ -58,18 +56,40 @@ internal static class ExactSearch
         return c != 0 ? c : a.Row.CompareTo(b.Row);
     }
 
-    private static List<(int Row, float Score)> Scan(float[] matrix, int dim, int start, int end, float[] query, int k, float minScore, Func<int, bool>? filter)
+    private static List<(int Row, float Score)> Scan(VectorSnapshot snapshot, int start, int end, float[] query, int k, float minScore, Func<int, bool>? filter)
     {
         // Min-heap of the k best so far: the root is the worst kept (lowest score, then highest row).
         var heap = new PriorityQueue<int, (float Score, int Row)>(k + 1, WorstFirst.Instance);
         const int Block = 256;
+        int dim = snapshot.Dimension;
         Span<float> scores = stackalloc float[Block];
+
+        // float16 rows are widened a few at a time into a buffer that stays in L1 (8 × 512 floats = 16 KB).
+        const int HalfRows = 8;
+        float[]? widened = snapshot.Precision == VectorPrecision.Float16 ? new float[HalfRows * dim] : null;
         for (int blockStart = start; blockStart < end; blockStart += Block)
         {
             int blockEnd = Math.Min(end, blockStart + Block);
-            for (int r = blockStart; r < blockEnd; r++)
+            if (widened is null)
             {
-                scores[r - blockStart] = TensorPrimitives.Dot(matrix.AsSpan(r * dim, dim), query);
+                float[] matrix = snapshot.Matrix;
+                for (int r = blockStart; r < blockEnd; r++)
+                {
+                    scores[r - blockStart] = TensorPrimitives.Dot(matrix.AsSpan(r * dim, dim), query);
+                }
+            }
+            else
+            {
+                Half[] matrix = snapshot.HalfMatrix;
+                for (int r = blockStart; r < blockEnd; r += HalfRows)
+                {
+                    int rows = Math.Min(HalfRows, blockEnd - r);
+                    TensorPrimitives.ConvertToSingle(matrix.AsSpan(r * dim, rows * dim), widened.AsSpan(0, rows * dim));
+                    for (int i = 0; i < rows; i++)
+                    {
+                        scores[r + i - blockStart] = TensorPrimitives.Dot(widened.AsSpan(i * dim, dim), query);
+                    }
+                }
             }
 
             for (int r = blockStart; r < blockEnd; r++)

@@ -60,7 +60,7 @@ internal sealed class HnswIndex : IDisposable
 
     public static HnswIndex Build(VectorSnapshot snapshot, HnswOptions options)
     {
-        var index = Create(snapshot.Dimension, options);
+        var index = Create(snapshot.Dimension, snapshot.Precision, options);
         try
         {
             AddRows(index, snapshot, Enumerable.Range(0, snapshot.Count).ToList());
@@ -74,7 +74,9 @@ internal sealed class HnswIndex : IDisposable
         return new HnswIndex(index, HnswOrigin.Built);
     }
 
-    private static USearchIndex Create(int dimension, HnswOptions options) => new(MetricKind.Cos, ScalarKind.Float32, (ulong)dimension,
+    /// <summary>The graph keeps its own copy of the vectors, at the precision the index stores them.</summary>
+    private static USearchIndex Create(int dimension, VectorPrecision precision, HnswOptions options) => new(MetricKind.Cos,
+        precision == VectorPrecision.Float16 ? ScalarKind.Float16 : ScalarKind.Float32, (ulong)dimension,
         (ulong)options.Connectivity, (ulong)options.ExpansionAdd, (ulong)Math.Max(options.ExpansionSearch, 1), false);
 
     /// <summary>Adds rows (keyed by file id); in parallel when capacity can be reserved first.</summary>
@@ -91,7 +93,7 @@ internal sealed class HnswIndex : IDisposable
         {
             Parallel.For(0, rows.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, () => new float[snapshot.Dimension], (i, _, buffer) =>
             {
-                snapshot.ReadRow(rows[i]).CopyTo(buffer);
+                snapshot.CopyRow(rows[i], buffer);
                 index.Add((ulong)snapshot.Ids[rows[i]], buffer);
                 return buffer;
             }, _ => { });
@@ -107,7 +109,8 @@ internal sealed class HnswIndex : IDisposable
             for (int i = 0; i < n; i++)
             {
                 keys[i] = (ulong)snapshot.Ids[rows[start + i]];
-                vectors[i] = snapshot.ReadRow(rows[start + i]).ToArray();
+                vectors[i] = new float[snapshot.Dimension];
+                snapshot.CopyRow(rows[start + i], vectors[i]);
             }
 
             index.Add(keys, vectors);
@@ -280,11 +283,15 @@ internal sealed class HnswIndex : IDisposable
 
     public void Dispose() => _index.Dispose();
 
-    private sealed record Fingerprint(long Generation, string VectorKey, int Count, int Dimension, int Connectivity, int ExpansionAdd)
+    /// <summary>What a persisted graph was built from; its precision defaults to float32, as in files written before there was a choice.</summary>
+    private sealed record Fingerprint(long Generation, string VectorKey, int Count, int Dimension, int Connectivity, int ExpansionAdd,
+        VectorPrecision Precision = VectorPrecision.Float32)
     {
-        public static Fingerprint Of(VectorSnapshot s, HnswOptions o) => new(s.Generation, s.VectorKey, s.Count, s.Dimension, o.Connectivity, o.ExpansionAdd);
+        public static Fingerprint Of(VectorSnapshot s, HnswOptions o)
+            => new(s.Generation, s.VectorKey, s.Count, s.Dimension, o.Connectivity, o.ExpansionAdd, s.Precision);
 
         public bool SameShape(VectorSnapshot s, HnswOptions o)
-            => VectorKey == s.VectorKey && Dimension == s.Dimension && Connectivity == o.Connectivity && ExpansionAdd == o.ExpansionAdd;
+            => VectorKey == s.VectorKey && Dimension == s.Dimension && Precision == s.Precision
+                && Connectivity == o.Connectivity && ExpansionAdd == o.ExpansionAdd;
     }
 }

@@ -1,20 +1,40 @@
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+
 namespace ClipSharp.Index;
 
-/// <summary>The current vectors of an index as one row-major matrix, rows in path order, for a given generation.</summary>
+/// <summary>
+/// The current vectors of an index as one row-major matrix, rows in path order, for a given generation. The matrix
+/// holds the vectors as they are stored: float32, or float16 (half the memory; rows are widened to float32 a block at
+/// a time when they are scored).
+/// </summary>
 internal sealed class VectorSnapshot
 {
-    public VectorSnapshot(long generation, string vectorKey, int dimension, int count)
+    private readonly Lazy<Dictionary<long, int>> _rowOfId;
+    private float[]? _single;
+    private Half[]? _half;
+
+    public VectorSnapshot(long generation, string vectorKey, int dimension, int count, VectorPrecision precision = VectorPrecision.Float32)
     {
         Generation = generation;
         VectorKey = vectorKey;
         Dimension = dimension;
         Count = count;
+        Precision = precision;
         Ids = new long[count];
         Paths = new string[count];
         Sha256 = new string[count];
         TakenAt = new DateTime?[count];
         RowGeneration = new long[count];
-        Matrix = new float[(long)count * dimension];
+        if (precision == VectorPrecision.Float16)
+        {
+            _half = new Half[(long)count * dimension];
+        }
+        else
+        {
+            _single = new float[(long)count * dimension];
+        }
+
         _rowOfId = new Lazy<Dictionary<long, int>>(() =>
         {
             var map = new Dictionary<long, int>(Count);
@@ -27,8 +47,6 @@ internal sealed class VectorSnapshot
         });
     }
 
-    private readonly Lazy<Dictionary<long, int>> _rowOfId;
-
     public long Generation { get; }
 
     public string VectorKey { get; }
@@ -36,6 +54,9 @@ internal sealed class VectorSnapshot
     public int Dimension { get; }
 
     public int Count { get; private set; }
+
+    /// <summary>How the rows are held.</summary>
+    public VectorPrecision Precision { get; }
 
     public long[] Ids { get; private set; }
 
@@ -48,14 +69,79 @@ internal sealed class VectorSnapshot
     /// <summary>The store generation that last wrote each row (a row newer than a graph must be re-added to it).</summary>
     public long[] RowGeneration { get; private set; }
 
-    public float[] Matrix { get; private set; }
+    /// <summary>The float32 matrix (count × dimension); only for a <see cref="VectorPrecision.Float32"/> snapshot.</summary>
+    public float[] Matrix => _single ?? throw new InvalidOperationException("The snapshot holds float16 vectors.");
+
+    /// <summary>The float16 matrix (count × dimension); only for a <see cref="VectorPrecision.Float16"/> snapshot.</summary>
+    public Half[] HalfMatrix => _half ?? throw new InvalidOperationException("The snapshot holds float32 vectors.");
+
+    /// <summary>Bytes the vectors take in memory.</summary>
+    public long VectorBytes => _half is not null ? (long)_half.Length * 2 : (long)_single!.Length * sizeof(float);
 
     /// <summary>The row of a file id, or -1.</summary>
     public int RowOfId(long id) => _rowOfId.Value.TryGetValue(id, out int row) ? row : -1;
 
-    public Span<float> Row(int row) => Matrix.AsSpan(row * Dimension, Dimension);
+    /// <summary>Stores one row from its stored bytes (float32 or float16 little-endian, as <see cref="Precision"/> says).</summary>
+    /// <returns>False when <paramref name="stored"/> has the wrong length.</returns>
+    public bool SetRow(int row, ReadOnlySpan<byte> stored)
+    {
+        if (stored.Length != Dimension * StoredBytesPerValue(Precision))
+        {
+            return false;
+        }
 
-    public ReadOnlySpan<float> ReadRow(int row) => Matrix.AsSpan(row * Dimension, Dimension);
+        if (_half is not null)
+        {
+            MemoryMarshal.Cast<byte, Half>(stored).CopyTo(_half.AsSpan(row * Dimension, Dimension));
+        }
+        else
+        {
+            MemoryMarshal.Cast<byte, float>(stored).CopyTo(_single.AsSpan(row * Dimension, Dimension));
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// One row as float32: a view of the matrix, or (float16) the row widened into <paramref name="scratch"/>, which
+    /// must hold <see cref="Dimension"/> values.
+    /// </summary>
+    public ReadOnlySpan<float> ReadRow(int row, Span<float> scratch)
+    {
+        if (_half is null)
+        {
+            return _single.AsSpan(row * Dimension, Dimension);
+        }
+
+        var target = scratch[..Dimension];
+        TensorPrimitives.ConvertToSingle(_half.AsSpan(row * Dimension, Dimension), target);
+        return target;
+    }
+
+    /// <summary>Copies one row, as float32, into <paramref name="destination"/>.</summary>
+    public void CopyRow(int row, Span<float> destination)
+    {
+        if (_half is null)
+        {
+            _single.AsSpan(row * Dimension, Dimension).CopyTo(destination);
+        }
+        else
+        {
+            TensorPrimitives.ConvertToSingle(_half.AsSpan(row * Dimension, Dimension), destination[..Dimension]);
+        }
+    }
+
+    /// <summary>The dot product of one row with <paramref name="query"/> (the cosine, both being normalised).</summary>
+    public float Dot(int row, ReadOnlySpan<float> query)
+    {
+        if (_half is null)
+        {
+            return TensorPrimitives.Dot(_single.AsSpan(row * Dimension, Dimension), query);
+        }
+
+        Span<float> widened = Dimension <= 1024 ? stackalloc float[Dimension] : new float[Dimension];
+        return TensorPrimitives.Dot(ReadRow(row, widened), query);
+    }
 
     /// <summary>Shrinks to <paramref name="count"/> rows (when fewer rows were read than counted).</summary>
     public void Truncate(int count)
@@ -71,15 +157,33 @@ internal sealed class VectorSnapshot
         Sha256 = Sha256[..count];
         TakenAt = TakenAt[..count];
         RowGeneration = RowGeneration[..count];
-        Matrix = Matrix[..(count * Dimension)];
+        if (_half is not null)
+        {
+            _half = _half[..(count * Dimension)];
+        }
+        else
+        {
+            _single = _single![..(count * Dimension)];
+        }
     }
 
-    /// <summary>A snapshot built from arrays (tests, benchmarks).</summary>
-    public static VectorSnapshot FromMatrix(float[] matrix, int dimension, string[]? paths = null)
+    /// <summary>Bytes one stored value takes.</summary>
+    public static int StoredBytesPerValue(VectorPrecision precision) => precision == VectorPrecision.Float16 ? 2 : sizeof(float);
+
+    /// <summary>A snapshot built from arrays (tests, benchmarks); float16 rounds the values.</summary>
+    public static VectorSnapshot FromMatrix(float[] matrix, int dimension, string[]? paths = null, VectorPrecision precision = VectorPrecision.Float32)
     {
         int n = matrix.Length / dimension;
-        var s = new VectorSnapshot(0, "", dimension, n);
-        matrix.CopyTo(s.Matrix, 0);
+        var s = new VectorSnapshot(0, "", dimension, n, precision);
+        if (precision == VectorPrecision.Float16)
+        {
+            TensorPrimitives.ConvertToHalf(matrix, s.HalfMatrix);
+        }
+        else
+        {
+            matrix.CopyTo(s.Matrix, 0);
+        }
+
         for (int i = 0; i < n; i++)
         {
             s.Ids[i] = i + 1;

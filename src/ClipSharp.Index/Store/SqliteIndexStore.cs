@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
@@ -8,11 +9,18 @@ namespace ClipSharp.Index;
 /// <summary>
 /// The embedded store: one SQLite database (WAL mode) in the index folder. Thread-safe (one connection, calls
 /// serialised). Writes are one transaction per <see cref="IndexBatch"/>; paths are unique, upserts keep a path's id.
+/// Vectors are stored as float32 or float16 (<see cref="VectorPrecision"/>), a property of the database.
 /// </summary>
+/// <remarks>
+/// Schema versions: 1 holds float32 vectors; 2 adds float16 ones. A database records the lowest version that can
+/// read it, so a float32 index stays readable by every release.
+/// </remarks>
 public sealed class SqliteIndexStore : IIndexStore
 {
-    /// <summary>The schema version this code reads and writes.</summary>
-    public const int SchemaVersion = 1;
+    /// <summary>The newest schema version this code reads and writes.</summary>
+    public const int SchemaVersion = 2;
+
+    private const int Float32SchemaVersion = 1;
 
     /// <summary>The database file name inside an index folder.</summary>
     public const string DatabaseFileName = "index.db";
@@ -21,10 +29,11 @@ public sealed class SqliteIndexStore : IIndexStore
     private readonly SqliteConnection _connection;
     private readonly SemaphoreSlim _lock = new(1, 1);
 
-    private SqliteIndexStore(SqliteConnection connection, string folder)
+    private SqliteIndexStore(SqliteConnection connection, string folder, VectorPrecision precision)
     {
         _connection = connection;
         Folder = folder;
+        Precision = precision;
     }
 
     /// <summary>The index folder.</summary>
@@ -33,9 +42,19 @@ public sealed class SqliteIndexStore : IIndexStore
     /// <summary>The database file.</summary>
     public string DatabasePath => Path.Combine(Folder, DatabaseFileName);
 
+    /// <summary>How the vectors are stored.</summary>
+    public VectorPrecision Precision { get; }
+
     /// <summary>Opens (creating when needed) the index in <paramref name="folder"/>.</summary>
-    /// <exception cref="ClipSharpException">The database is from a newer ClipSharp or is not an index.</exception>
-    public static SqliteIndexStore Open(string folder)
+    /// <param name="folder">The index folder.</param>
+    /// <param name="precision">
+    /// How to store vectors. Null keeps what the index has (float32 for a new one). Float16 on a float32 index converts
+    /// its vectors in place, in one transaction; float32 on a float16 index is refused, since the rounding cannot be undone.
+    /// </param>
+    /// <exception cref="ClipSharpException">
+    /// The database is from a newer ClipSharp or is not an index, or it stores float16 vectors and float32 was asked for.
+    /// </exception>
+    public static SqliteIndexStore Open(string folder, VectorPrecision? precision = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         folder = Path.GetFullPath(folder);
@@ -52,7 +71,20 @@ public sealed class SqliteIndexStore : IIndexStore
         {
             connection.Open();
             Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;");
-            Migrate(connection, folder);
+            var stored = Migrate(connection, folder, precision ?? VectorPrecision.Float32);
+            if (precision is { } wanted && wanted != stored)
+            {
+                if (wanted == VectorPrecision.Float32)
+                {
+                    throw new ClipSharpException(ClipErrorKind.InvalidInput,
+                        "the index stores float16 vectors, which cannot be widened back to float32 without embedding every photo again: index into a new folder for float32", folder);
+                }
+
+                ConvertToFloat16(connection, folder);
+                stored = VectorPrecision.Float16;
+            }
+
+            return new SqliteIndexStore(connection, folder, stored);
         }
         catch (SqliteException ex)
         {
@@ -64,11 +96,10 @@ public sealed class SqliteIndexStore : IIndexStore
             connection.Dispose();
             throw;
         }
-
-        return new SqliteIndexStore(connection, folder);
     }
 
-    private static void Migrate(SqliteConnection connection, string folder)
+    /// <summary>Creates the schema of a new database; returns the vector precision of the database.</summary>
+    private static VectorPrecision Migrate(SqliteConnection connection, string folder, VectorPrecision forNew)
     {
         Execute(connection, """
             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -102,14 +133,129 @@ public sealed class SqliteIndexStore : IIndexStore
                 );
                 INSERT INTO meta(key, value) VALUES ('generation', '0');
                 """, tx);
-            WriteMeta(connection, tx, "schema_version", SchemaVersion.ToString(CultureInfo.InvariantCulture));
+            WritePrecision(connection, tx, forNew);
             tx.Commit();
+            return forNew;
         }
-        else if (!int.TryParse(version, CultureInfo.InvariantCulture, out int v) || v > SchemaVersion)
+
+        if (!int.TryParse(version, CultureInfo.InvariantCulture, out int v) || v > SchemaVersion)
         {
             throw new ClipSharpException(ClipErrorKind.InvalidInput,
-                $"the index has schema version {version}; this ClipSharp reads version {SchemaVersion} (upgrade ClipSharp)", folder);
+                $"the index has schema version {version}; this ClipSharp reads versions up to {SchemaVersion} (upgrade ClipSharp)", folder);
         }
+
+        return ReadMeta(connection, "vector_precision") switch
+        {
+            null or "float32" => VectorPrecision.Float32,
+            "float16" => VectorPrecision.Float16,
+            var other => throw new ClipSharpException(ClipErrorKind.InvalidInput, $"the index stores vectors as \"{other}\", which this ClipSharp does not know", folder),
+        };
+    }
+
+    private static void WritePrecision(SqliteConnection connection, SqliteTransaction tx, VectorPrecision precision)
+    {
+        bool half = precision == VectorPrecision.Float16;
+        WriteMeta(connection, tx, "vector_precision", half ? "float16" : "float32");
+        WriteMeta(connection, tx, "schema_version", (half ? SchemaVersion : Float32SchemaVersion).ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// Rounds every stored vector to float16 in one transaction (a crash leaves the float32 index as it was), marks
+    /// every row as rewritten so derived search structures are rebuilt, then compacts the file.
+    /// </summary>
+    private static void ConvertToFloat16(SqliteConnection connection, string folder)
+    {
+        using (var tx = connection.BeginTransaction())
+        {
+            long generation;
+            using (var bump = connection.CreateCommand())
+            {
+                bump.Transaction = tx;
+                bump.CommandText = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation' RETURNING CAST(value AS INTEGER)";
+                generation = Convert.ToInt64(bump.ExecuteScalar(), CultureInfo.InvariantCulture);
+            }
+
+            // Pages by id, so neither the whole table nor a cursor over rows being rewritten is held.
+            using var read = connection.CreateCommand();
+            read.Transaction = tx;
+            read.CommandText = "SELECT id, path, embedding FROM files WHERE id > $after ORDER BY id LIMIT 4096";
+            var pAfter = read.Parameters.Add("$after", SqliteType.Integer);
+            using var write = connection.CreateCommand();
+            write.Transaction = tx;
+            write.CommandText = "UPDATE files SET embedding = $e, gen = $g WHERE id = $id";
+            var pEmb = write.Parameters.Add("$e", SqliteType.Blob);
+            var pId = write.Parameters.Add("$id", SqliteType.Integer);
+            write.Parameters.AddWithValue("$g", generation);
+            var page = new List<(long Id, byte[] Blob)>();
+            long after = long.MinValue;
+            do
+            {
+                page.Clear();
+                pAfter.Value = after;
+                using (var reader = read.ExecuteReader())
+                {
+                    while (reader.Read())
+                    {
+                        byte[] blob = (byte[])reader.GetValue(2);
+                        if (blob.Length % sizeof(float) != 0)
+                        {
+                            throw new ClipSharpException(ClipErrorKind.InvalidInput, $"the vector of {reader.GetString(1)} has {blob.Length} bytes, not a float32 vector", folder);
+                        }
+
+                        page.Add((reader.GetInt64(0), EncodeFloat16(MemoryMarshal.Cast<byte, float>(blob))));
+                    }
+                }
+
+                foreach (var (id, blob) in page)
+                {
+                    pId.Value = id;
+                    pEmb.Value = blob;
+                    write.ExecuteNonQuery();
+                    after = id;
+                }
+            }
+            while (page.Count > 0);
+
+            WritePrecision(connection, tx, VectorPrecision.Float16);
+            tx.Commit();
+        }
+
+        // The rewritten pages are free space until the file is rebuilt.
+        Execute(connection, "VACUUM");
+    }
+
+    private static byte[] EncodeFloat16(ReadOnlySpan<float> vector)
+    {
+        byte[] blob = new byte[vector.Length * 2];
+        TensorPrimitives.ConvertToHalf(vector, MemoryMarshal.Cast<byte, Half>(blob.AsSpan()));
+        return blob;
+    }
+
+    /// <summary>The stored bytes of a vector at this store's precision.</summary>
+    private byte[] Encode(float[] vector)
+        => Precision == VectorPrecision.Float16 ? EncodeFloat16(vector) : MemoryMarshal.AsBytes(vector.AsSpan()).ToArray();
+
+    /// <summary>A stored vector as float32.</summary>
+    private float[] Decode(byte[] blob, string path)
+    {
+        if (Precision == VectorPrecision.Float16)
+        {
+            if (blob.Length % 2 != 0)
+            {
+                throw new ClipSharpException(ClipErrorKind.InvalidInput, $"the vector of {path} has {blob.Length} bytes, not a float16 vector", Folder);
+            }
+
+            float[] vector = new float[blob.Length / 2];
+            TensorPrimitives.ConvertToSingle(MemoryMarshal.Cast<byte, Half>(blob.AsSpan()), vector);
+            return vector;
+        }
+
+        if (blob.Length % sizeof(float) != 0)
+        {
+            throw new ClipSharpException(ClipErrorKind.InvalidInput, $"the vector of {path} has {blob.Length} bytes, not a float32 vector", Folder);
+        }
+
+        return MemoryMarshal.Cast<byte, float>(blob).ToArray();
     }
 
     /// <inheritdoc/>
@@ -277,7 +423,7 @@ public sealed class SqliteIndexStore : IIndexStore
                     pH.Value = f.Height;
                     pTaken.Value = f.TakenAt is { } t ? t.Ticks : DBNull.Value;
                     pKey.Value = f.VectorKey;
-                    pEmb.Value = MemoryMarshal.AsBytes(f.Embedding.AsSpan()).ToArray();
+                    pEmb.Value = Encode(f.Embedding);
                     upsert.ExecuteNonQuery();
                     pClear.Value = f.Path;
                     clearFailure.ExecuteNonQuery();
@@ -362,7 +508,7 @@ public sealed class SqliteIndexStore : IIndexStore
         count.CommandText = "SELECT COUNT(*) FROM files WHERE vector_key = $k";
         count.Parameters.AddWithValue("$k", key);
         int n = Convert.ToInt32(count.ExecuteScalar(), CultureInfo.InvariantCulture);
-        var snapshot = new VectorSnapshot(generation, key, dim, n);
+        var snapshot = new VectorSnapshot(generation, key, dim, n, Precision);
         using var cmd = _connection.CreateCommand();
         cmd.CommandText = "SELECT id, path, sha256, taken_at, embedding, gen FROM files WHERE vector_key = $k ORDER BY path";
         cmd.Parameters.AddWithValue("$k", key);
@@ -376,12 +522,12 @@ public sealed class SqliteIndexStore : IIndexStore
             snapshot.Sha256[row] = reader.GetString(2);
             snapshot.TakenAt[row] = reader.IsDBNull(3) ? null : new DateTime(reader.GetInt64(3), DateTimeKind.Unspecified);
             byte[] blob = (byte[])reader.GetValue(4);
-            if (blob.Length != dim * sizeof(float))
+            if (!snapshot.SetRow(row, blob))
             {
-                throw new ClipSharpException(ClipErrorKind.InvalidInput, $"the vector of {snapshot.Paths[row]} has {blob.Length} bytes, expected {dim * sizeof(float)}", Folder);
+                int expected = dim * VectorSnapshot.StoredBytesPerValue(Precision);
+                throw new ClipSharpException(ClipErrorKind.InvalidInput, $"the vector of {snapshot.Paths[row]} has {blob.Length} bytes, expected {expected}", Folder);
             }
 
-            MemoryMarshal.Cast<byte, float>(blob).CopyTo(snapshot.Row(row));
             snapshot.RowGeneration[row] = reader.GetInt64(5);
             row++;
         }
@@ -390,7 +536,7 @@ public sealed class SqliteIndexStore : IIndexStore
         return snapshot;
     }, cancellationToken);
 
-    private static IndexedFile ReadFile(SqliteDataReader reader, bool withEmbedding) => new()
+    private IndexedFile ReadFile(SqliteDataReader reader, bool withEmbedding) => new()
     {
         Id = reader.GetInt64(0),
         Path = reader.GetString(1),
@@ -401,7 +547,7 @@ public sealed class SqliteIndexStore : IIndexStore
         Height = reader.GetInt32(6),
         TakenAt = reader.IsDBNull(7) ? null : new DateTime(reader.GetInt64(7), DateTimeKind.Unspecified),
         VectorKey = reader.GetString(8),
-        Embedding = withEmbedding ? MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(9)).ToArray() : null,
+        Embedding = withEmbedding ? Decode((byte[])reader.GetValue(9), reader.GetString(1)) : null,
     };
 
     private async Task<T> Locked<T>(Func<T> action, CancellationToken cancellationToken)

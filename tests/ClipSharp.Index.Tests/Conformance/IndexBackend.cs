@@ -21,22 +21,50 @@ public abstract class IndexBackend : IAsyncDisposable
     /// <summary>Backend-specific soundness check after crashes; "ok" when sound.</summary>
     public abstract Task<string> CheckIntegrityAsync(IPhotoIndex index);
 
+    /// <summary>A vector as the backend stores it (rounded, for half-precision storage); what reads and scores see.</summary>
+    public virtual float[] AsStored(float[] vector) => vector;
+
+    /// <summary>
+    /// The most the storage's rounding can move the cosine of unit vectors: 0, or 2⁻¹¹ for float16 (each value moves by at
+    /// most that share of itself, and Σ|qᵢvᵢ| ≤ 1).
+    /// </summary>
+    public virtual double StorageScoreError => 0;
+
     /// <summary>Deletes every index this backend opened.</summary>
     public abstract ValueTask DisposeAsync();
+
+    /// <summary>Rounds every value to float16 and back.</summary>
+    public static float[] RoundToHalf(float[] vector)
+    {
+        var half = new Half[vector.Length];
+        var result = new float[vector.Length];
+        System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(vector, half);
+        System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(half, result);
+        return result;
+    }
 }
 
-/// <summary>The embedded backend: each index a folder under one temporary folder.</summary>
-public sealed class SqliteBackend : IndexBackend
+/// <summary>The embedded backend: each index a folder under one temporary folder, its vectors stored at <paramref name="vectors"/>.</summary>
+public sealed class SqliteBackend(VectorPrecision vectors = VectorPrecision.Float32) : IndexBackend
 {
     private readonly TempFolder _temp = new();
 
     /// <inheritdoc/>
-    public override string Name => "sqlite";
+    public override string Name => vectors == VectorPrecision.Float16 ? "sqlite-float16" : "sqlite";
 
     /// <inheritdoc/>
     public override Task<IPhotoIndex> OpenAsync(string name = "index", int? hnswThreshold = null)
-        => Task.FromResult<IPhotoIndex>(PhotoIndex.Open(StoreString(name),
-            hnswThreshold is { } t ? new PhotoIndexOptions { Hnsw = new HnswOptions { Threshold = t } } : null));
+        => Task.FromResult<IPhotoIndex>(PhotoIndex.Open(StoreString(name), new PhotoIndexOptions
+        {
+            Hnsw = hnswThreshold is { } t ? new HnswOptions { Threshold = t } : new HnswOptions(),
+            Vectors = vectors,
+        }));
+
+    /// <inheritdoc/>
+    public override float[] AsStored(float[] vector) => vectors == VectorPrecision.Float16 ? RoundToHalf(vector) : vector;
+
+    /// <inheritdoc/>
+    public override double StorageScoreError => vectors == VectorPrecision.Float16 ? 1.0 / 2048 : 0;
 
     /// <inheritdoc/>
     public override string StoreString(string name) => _temp.Sub(name);
