@@ -6,7 +6,7 @@
 //   fidelity --model DIR --dir D [--count N]                      fast JPEG decode vs exact: pixel |Δ| and cosine
 //   preprocess --dir D [--count N] [--repeat R] [--fast] [--size S] decode + preprocess ms per photo, one thread
 //   compare  --a F.npy --b F.npy                                  cosine between two embedding matrices
-//   search   --data DIR [--hnsw]                                  top-10 over the vectors of `reference.py vectors`
+//   search   --data DIR [--hnsw] [--vectors float16]              top-10 over the vectors of `reference.py vectors`
 //   matmul   --onnx FILE                                          fp32 MatMul peak through ONNX Runtime
 using System.Diagnostics;
 using System.Globalization;
@@ -255,7 +255,8 @@ switch (mode)
     }
 
     case "search":
-        SearchBench.Run(opts["data"], opts.ContainsKey("hnsw"), result);
+        SearchBench.Run(opts["data"], opts.ContainsKey("hnsw"),
+            opts.TryGetValue("vectors", out string? vectors) && vectors == "float16" ? ClipSharp.Index.VectorPrecision.Float16 : ClipSharp.Index.VectorPrecision.Float32, result);
         break;
 
     case "matmul":

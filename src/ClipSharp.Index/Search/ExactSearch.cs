@@ -64,13 +64,11 @@ internal static class ExactSearch
         int dim = snapshot.Dimension;
         Span<float> scores = stackalloc float[Block];
 
-        // float16 rows are widened a few at a time into a buffer that stays in L1 (8 × 512 floats = 16 KB).
-        const int HalfRows = 8;
-        float[]? widened = snapshot.Precision == VectorPrecision.Float16 ? new float[HalfRows * dim] : null;
+        float[]? scaledQuery = snapshot.Precision == VectorPrecision.Float16 ? HalfDot.ScaleQuery(query) : null;
         for (int blockStart = start; blockStart < end; blockStart += Block)
         {
             int blockEnd = Math.Min(end, blockStart + Block);
-            if (widened is null)
+            if (scaledQuery is null)
             {
                 float[] matrix = snapshot.Matrix;
                 for (int r = blockStart; r < blockEnd; r++)
@@ -81,14 +79,9 @@ internal static class ExactSearch
             else
             {
                 Half[] matrix = snapshot.HalfMatrix;
-                for (int r = blockStart; r < blockEnd; r += HalfRows)
+                for (int r = blockStart; r < blockEnd; r++)
                 {
-                    int rows = Math.Min(HalfRows, blockEnd - r);
-                    TensorPrimitives.ConvertToSingle(matrix.AsSpan(r * dim, rows * dim), widened.AsSpan(0, rows * dim));
-                    for (int i = 0; i < rows; i++)
-                    {
-                        scores[r + i - blockStart] = TensorPrimitives.Dot(widened.AsSpan(i * dim, dim), query);
-                    }
+                    scores[r - blockStart] = HalfDot.Dot(matrix.AsSpan(r * dim, dim), query, scaledQuery);
                 }
             }
 

@@ -139,8 +139,7 @@ internal sealed class VectorSnapshot
             return TensorPrimitives.Dot(_single.AsSpan(row * Dimension, Dimension), query);
         }
 
-        Span<float> widened = Dimension <= 1024 ? stackalloc float[Dimension] : new float[Dimension];
-        return TensorPrimitives.Dot(ReadRow(row, widened), query);
+        return HalfDot.Dot(_half.AsSpan(row * Dimension, Dimension), query, HalfDot.ScaleQuery(query));
     }
 
     /// <summary>Shrinks to <paramref name="count"/> rows (when fewer rows were read than counted).</summary>
