@@ -153,6 +153,7 @@ for n in 100000 1000000; do
   hnsw=(); [ "$n" = 100000 ] && hnsw=(--hnsw)
   measure "search_$n" ref "${ref[@]}" search --data "$vectors" "${hnsw[@]}"
   measure "search_$n" cs "${bench[@]}" search --data "$vectors" "${hnsw[@]}"
+  measure "search_${n}_f16" cs "${bench[@]}" search --data "$vectors" --vectors float16 "${hnsw[@]}"
 done
 
 machine=$("$py" - <<'EOF'

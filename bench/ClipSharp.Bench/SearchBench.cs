@@ -119,7 +119,7 @@ internal static class SearchBench
     /// <summary>The float32 exact top-10 rows of every query, streaming the matrix through one reused slice.</summary>
     private static int[][] Float32TopK(string path, int n, int dim, float[] qs, int queries)
     {
-        const int Rows = 65536;
+        const int Rows = 8192;
         var best = new List<(int Row, float Score)>[queries];
         for (int q = 0; q < queries; q++)
         {

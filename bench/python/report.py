@@ -116,6 +116,19 @@ for n in (100000, 1000000):
         rows.append((f"HNSW top-10 over {n:,} × 512 (M 16, ef 128), vs faiss IndexHNSWFlat", f"{f(hr, 3)} ms (recall@10 {f(rr, 3)})",
                      f"{f(hc, 3)} ms (recall@10 {f(rc, 3)})", "ms/query", f"{hc / hr:.2f}×" if hr and hc else "–", "", ld, "", ""))
         rows.append((f"HNSW build over {n:,} × 512", f"{f(br, 1)} s", f"{f(bc, 1)} s", "s", f"{bc / br:.2f}×" if br and bc else "–", "", ld, "", ""))
+    k16 = f"search_{n}_f16"
+    c16 = get(k16, "cs", "exact_ms")
+    if c16:
+        ld16 = lds((k, "ref"), (k16, "cs"))
+        rows.append((f"exact top-10 over {n:,} × 512, float16 index vectors (recall@10 vs float32 {f(get(k16, 'cs', 'exact_recall_vs_f32'), 4)}), vs faiss IndexFlatIP",
+                     f"{f(fai, 2)} ms", f"{f(c16, 2)} ms", "ms/query", f"{c16 / fai:.2f}×" if fai else "–", "", ld16, "", mem(k16, "cs")))
+        h16 = get(k16, "cs", "hnsw_ms")
+        if h16 and hr:
+            rows.append((f"HNSW top-10 over {n:,} × 512, float16 graph and vectors (recall@10 vs float32 exact), vs faiss IndexHNSWFlat",
+                         f"{f(hr, 3)} ms (recall@10 {f(rr, 3)})", f"{f(h16, 3)} ms (recall@10 {f(get(k16, 'cs', 'hnsw_recall'), 3)})", "ms/query",
+                         f"{h16 / hr:.2f}×", "", ld16, "", ""))
+            b16 = get(k16, "cs", "hnsw_build_s")
+            rows.append((f"HNSW build over {n:,} × 512, float16 graph", f"{f(br, 1)} s", f"{f(b16, 1)} s", "s", f"{b16 / br:.2f}×" if br and b16 else "–", "", ld16, "", ""))
 
 fid = R.get(("fidelity_fast", "cs"), {})
 notes = []
