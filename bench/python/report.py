@@ -64,12 +64,14 @@ for b in (1, 32):
     n = f"image_b{b}"
     row(f"image embeddings/s, batch {b} (fp32)", get(n, "ref"), get(n, "cs"), "img/s", "≥ 1.6× at batch 32" if b == 32 else "",
         ld=lds((n, "ref"), (n, "cs")), mref=mem(n, "ref"), mcs=mem(n, "cs"))
-peak = max(filter(None, [get("sgemm", "ref", "gflops_best"), get("matmul", "cs", "gflops_best")]), default=None)
+# The best of the peak measurements spread over the run (bench/run.sh measures it three times).
+peaks = [(get(f"{n}{i}", side, "gflops_best"), f"{n}{i}", side) for n, side in (("sgemm", "ref"), ("matmul", "cs")) for i in ("", "_2", "_3")]
+peak, peak_name, peak_side = max((p for p in peaks if p[0]), default=(None, None, None))
 cs32 = get("image_b32", "cs")
 if peak and cs32:
     # ClipSharp's rate is counted at the full GFLOP per image, although its class-token pruning skips part of the last block.
     rows.append((f"fp32 image inference vs fastest fp32 matmul (GFLOP/s at {gflop:.2f} per image)", f"{peak / gflop:.1f} img/s ({peak:.0f} GFLOP/s)",
-                 f"{cs32:.1f} img/s ({cs32 * gflop:.0f} GFLOP/s)", "", f"{cs32 * gflop / peak:.0%}", "≥ 85 %", lds(("sgemm", "ref"), ("matmul", "cs")), "", ""))
+                 f"{cs32:.1f} img/s ({cs32 * gflop:.0f} GFLOP/s)", "", f"{cs32 * gflop / peak:.0%}", "≥ 85 %", lds((peak_name, peak_side), ("image_b32", "cs")), "", ""))
 for v in ("quantized", "fp16"):
     n = f"image_b32_{v}"
     row(f"image embeddings/s, batch 32 ({'int8' if v == 'quantized' else v}, HF `_{v}`)", get("image_b32", "ref"), get(n, "cs"), "img/s", "",

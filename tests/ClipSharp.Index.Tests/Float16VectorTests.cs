@@ -133,6 +133,28 @@ public sealed class Float16VectorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_store_opened_before_another_converted_the_index_reads_and_writes_float16_from_then_on()
+    {
+        string folder = _temp.Sub("idx");
+        var files = Records(TestVectors.RandomUnitMatrix(4, Dim, seed: 6), Dim);
+        await using var early = PhotoIndex.Open(folder);
+        await FillAsync(early.Store, files[..3], Dim);
+        Assert.Equal(3, (await early.SearchAsync(files[0].Embedding!, new SearchOptions())).Count);
+
+        await (SqliteIndexStore.Open(folder, VectorPrecision.Float16)).DisposeAsync();
+        var batch = new IndexBatch();
+        batch.Upserts.Add(files[3]);
+        await early.Store.CommitAsync(batch);
+
+        Assert.Equal(VectorPrecision.Float16, early.Store.Precision);
+        Assert.Equal((Dim * 2).ToString(System.Globalization.CultureInfo.InvariantCulture), Scalar(folder, "SELECT DISTINCT length(embedding) FROM files"));
+        Assert.Equal(IndexBackend.RoundToHalf(files[1].Embedding!), (await early.Store.GetByPathAsync(files[1].Path, true))!.Embedding);
+        var hits = await early.SearchAsync(files[3].Embedding!, new SearchOptions());
+        Assert.Equal(4, hits.Count);
+        Assert.Equal(files[3].Path, hits[0].Path);
+    }
+
+    [Fact]
     public async Task An_unknown_vector_format_is_refused_with_its_name()
     {
         string folder = _temp.Sub("idx");

@@ -26,6 +26,12 @@ public sealed class SqliteIndexStore : IIndexStore
     public const string DatabaseFileName = "index.db";
 
     private const string FileColumns = "id, path, size, mtime, sha256, width, height, taken_at, vector_key";
+
+    /// <summary>
+    /// The embedding with the precision it is stored at, read in the same statement (one consistent state, even while
+    /// another process converts the index).
+    /// </summary>
+    private const string EmbeddingColumns = ", embedding, (SELECT value FROM meta WHERE key = 'vector_precision')";
     private readonly SqliteConnection _connection;
     private readonly SemaphoreSlim _lock = new(1, 1);
 
@@ -42,8 +48,11 @@ public sealed class SqliteIndexStore : IIndexStore
     /// <summary>The database file.</summary>
     public string DatabasePath => Path.Combine(Folder, DatabaseFileName);
 
-    /// <summary>How the vectors are stored.</summary>
-    public VectorPrecision Precision { get; }
+    /// <summary>
+    /// How the vectors are stored, as of the last call (another process may convert the index to float16 meanwhile:
+    /// every call reads it again, and a commit reads it inside its write transaction).
+    /// </summary>
+    public VectorPrecision Precision { get; private set; }
 
     /// <summary>Opens (creating when needed) the index in <paramref name="folder"/>.</summary>
     /// <param name="folder">The index folder.</param>
@@ -144,13 +153,16 @@ public sealed class SqliteIndexStore : IIndexStore
                 $"the index has schema version {version}; this ClipSharp reads versions up to {SchemaVersion} (upgrade ClipSharp)", folder);
         }
 
-        return ReadMeta(connection, "vector_precision") switch
+        return ReadPrecision(connection, folder);
+    }
+
+    private static VectorPrecision ReadPrecision(SqliteConnection connection, string folder, SqliteTransaction? tx = null)
+        => ReadMeta(connection, "vector_precision", tx) switch
         {
             null or "float32" => VectorPrecision.Float32,
             "float16" => VectorPrecision.Float16,
             var other => throw new ClipSharpException(ClipErrorKind.InvalidInput, $"the index stores vectors as \"{other}\", which this ClipSharp does not know", folder),
         };
-    }
 
     private static void WritePrecision(SqliteConnection connection, SqliteTransaction tx, VectorPrecision precision)
     {
@@ -220,8 +232,15 @@ public sealed class SqliteIndexStore : IIndexStore
             tx.Commit();
         }
 
-        // The rewritten pages are free space until the file is rebuilt.
-        Execute(connection, "VACUUM");
+        // The rewritten pages are free space until the file is rebuilt. Best effort: another process reading the index
+        // at this moment makes VACUUM fail, and then later writes reuse the free pages instead.
+        try
+        {
+            Execute(connection, "VACUUM");
+        }
+        catch (SqliteException)
+        {
+        }
     }
 
     private static byte[] EncodeFloat16(ReadOnlySpan<float> vector)
@@ -231,14 +250,14 @@ public sealed class SqliteIndexStore : IIndexStore
         return blob;
     }
 
-    /// <summary>The stored bytes of a vector at this store's precision.</summary>
-    private byte[] Encode(float[] vector)
-        => Precision == VectorPrecision.Float16 ? EncodeFloat16(vector) : MemoryMarshal.AsBytes(vector.AsSpan()).ToArray();
+    /// <summary>The stored bytes of a vector at <paramref name="precision"/>.</summary>
+    private static byte[] Encode(float[] vector, VectorPrecision precision)
+        => precision == VectorPrecision.Float16 ? EncodeFloat16(vector) : MemoryMarshal.AsBytes(vector.AsSpan()).ToArray();
 
-    /// <summary>A stored vector as float32.</summary>
-    private float[] Decode(byte[] blob, string path)
+    /// <summary>A stored vector as float32; <paramref name="precision"/> is the meta value read with it.</summary>
+    private float[] Decode(byte[] blob, string? precision, string path)
     {
-        if (Precision == VectorPrecision.Float16)
+        if (precision == "float16")
         {
             if (blob.Length % 2 != 0)
             {
@@ -298,7 +317,7 @@ public sealed class SqliteIndexStore : IIndexStore
     public Task<IndexedFile?> GetByPathAsync(string path, bool withEmbedding, CancellationToken cancellationToken = default) => Locked(() =>
     {
         using var cmd = _connection.CreateCommand();
-        cmd.CommandText = $"SELECT {FileColumns}{(withEmbedding ? ", embedding" : "")} FROM files WHERE path = $p";
+        cmd.CommandText = $"SELECT {FileColumns}{(withEmbedding ? EmbeddingColumns : "")} FROM files WHERE path = $p";
         cmd.Parameters.AddWithValue("$p", path);
         using var reader = cmd.ExecuteReader();
         return reader.Read() ? ReadFile(reader, withEmbedding) : null;
@@ -308,7 +327,7 @@ public sealed class SqliteIndexStore : IIndexStore
     public Task<IndexedFile?> GetByIdAsync(long id, bool withEmbedding, CancellationToken cancellationToken = default) => Locked(() =>
     {
         using var cmd = _connection.CreateCommand();
-        cmd.CommandText = $"SELECT {FileColumns}{(withEmbedding ? ", embedding" : "")} FROM files WHERE id = $id";
+        cmd.CommandText = $"SELECT {FileColumns}{(withEmbedding ? EmbeddingColumns : "")} FROM files WHERE id = $id";
         cmd.Parameters.AddWithValue("$id", id);
         using var reader = cmd.ExecuteReader();
         return reader.Read() ? ReadFile(reader, withEmbedding) : null;
@@ -318,7 +337,7 @@ public sealed class SqliteIndexStore : IIndexStore
     public Task<IReadOnlyList<IndexedFile>> GetBySha256Async(string sha256, CancellationToken cancellationToken = default) => Locked(() =>
     {
         using var cmd = _connection.CreateCommand();
-        cmd.CommandText = $"SELECT {FileColumns}, embedding FROM files WHERE sha256 = $s ORDER BY path";
+        cmd.CommandText = $"SELECT {FileColumns}{EmbeddingColumns} FROM files WHERE sha256 = $s ORDER BY path";
         cmd.Parameters.AddWithValue("$s", sha256);
         using var reader = cmd.ExecuteReader();
         var result = new List<IndexedFile>();
@@ -336,7 +355,7 @@ public sealed class SqliteIndexStore : IIndexStore
         => KeysetPages.ReadAllAsync(after => Locked(() =>
         {
             using var cmd = _connection.CreateCommand();
-            cmd.CommandText = $"SELECT {FileColumns}{(withEmbeddings ? ", embedding" : "")} FROM files WHERE path > $a ORDER BY path LIMIT {KeysetPages.PageSize}";
+            cmd.CommandText = $"SELECT {FileColumns}{(withEmbeddings ? EmbeddingColumns : "")} FROM files WHERE path > $a ORDER BY path LIMIT {KeysetPages.PageSize}";
             cmd.Parameters.AddWithValue("$a", after);
             using var reader = cmd.ExecuteReader();
             var list = new List<IndexedFile>(KeysetPages.PageSize);
@@ -384,6 +403,9 @@ public sealed class SqliteIndexStore : IIndexStore
         {
             using var tx = _connection.BeginTransaction();
             long generation = BumpGeneration(tx);
+
+            // Read under the write lock the bump took: a conversion by another process cannot slip in between.
+            var precision = ReadPrecision(_connection, Folder, tx);
             using (var upsert = _connection.CreateCommand())
             using (var clearFailure = _connection.CreateCommand())
             {
@@ -423,7 +445,7 @@ public sealed class SqliteIndexStore : IIndexStore
                     pH.Value = f.Height;
                     pTaken.Value = f.TakenAt is { } t ? t.Ticks : DBNull.Value;
                     pKey.Value = f.VectorKey;
-                    pEmb.Value = Encode(f.Embedding);
+                    pEmb.Value = Encode(f.Embedding, precision);
                     upsert.ExecuteNonQuery();
                     pClear.Value = f.Path;
                     clearFailure.ExecuteNonQuery();
@@ -501,15 +523,21 @@ public sealed class SqliteIndexStore : IIndexStore
     /// </summary>
     internal Task<VectorSnapshot> LoadSnapshotAsync(CancellationToken cancellationToken = default) => Locked(() =>
     {
-        long generation = long.Parse(ReadMeta(_connection, "generation") ?? "0", CultureInfo.InvariantCulture);
-        string key = (ReadMeta(_connection, "model_id") ?? "") + "|" + (ReadMeta(_connection, "preprocess_fingerprint") ?? "");
-        int dim = int.Parse(ReadMeta(_connection, "dimension") ?? "0", CultureInfo.InvariantCulture);
+        // One read transaction: generation, precision and rows from the same state of the database, even while another
+        // process commits or converts the vectors.
+        using var tx = _connection.BeginTransaction(deferred: true);
+        long generation = long.Parse(ReadMeta(_connection, "generation", tx) ?? "0", CultureInfo.InvariantCulture);
+        Precision = ReadPrecision(_connection, Folder, tx);
+        string key = (ReadMeta(_connection, "model_id", tx) ?? "") + "|" + (ReadMeta(_connection, "preprocess_fingerprint", tx) ?? "");
+        int dim = int.Parse(ReadMeta(_connection, "dimension", tx) ?? "0", CultureInfo.InvariantCulture);
         using var count = _connection.CreateCommand();
+        count.Transaction = tx;
         count.CommandText = "SELECT COUNT(*) FROM files WHERE vector_key = $k";
         count.Parameters.AddWithValue("$k", key);
         int n = Convert.ToInt32(count.ExecuteScalar(), CultureInfo.InvariantCulture);
         var snapshot = new VectorSnapshot(generation, key, dim, n, Precision);
         using var cmd = _connection.CreateCommand();
+        cmd.Transaction = tx;
         cmd.CommandText = "SELECT id, path, sha256, taken_at, embedding, gen FROM files WHERE vector_key = $k ORDER BY path";
         cmd.Parameters.AddWithValue("$k", key);
         using var reader = cmd.ExecuteReader();
@@ -547,7 +575,9 @@ public sealed class SqliteIndexStore : IIndexStore
         Height = reader.GetInt32(6),
         TakenAt = reader.IsDBNull(7) ? null : new DateTime(reader.GetInt64(7), DateTimeKind.Unspecified),
         VectorKey = reader.GetString(8),
-        Embedding = withEmbedding ? Decode((byte[])reader.GetValue(9), reader.GetString(1)) : null,
+        Embedding = withEmbedding
+            ? Decode((byte[])reader.GetValue(9), reader.IsDBNull(10) ? null : reader.GetString(10), reader.GetString(1))
+            : null,
     };
 
     private async Task<T> Locked<T>(Func<T> action, CancellationToken cancellationToken)
@@ -555,6 +585,7 @@ public sealed class SqliteIndexStore : IIndexStore
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            Precision = ReadPrecision(_connection, Folder);
             return action();
         }
         catch (SqliteException ex)
@@ -576,9 +607,10 @@ public sealed class SqliteIndexStore : IIndexStore
         return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
-    private static string? ReadMeta(SqliteConnection connection, string key)
+    private static string? ReadMeta(SqliteConnection connection, string key, SqliteTransaction? tx = null)
     {
         using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
         cmd.CommandText = "SELECT value FROM meta WHERE key = $k";
         cmd.Parameters.AddWithValue("$k", key);
         return cmd.ExecuteScalar() as string;
