@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
-using System.Numerics.Tensors;
 using ClipSharp;
 using ClipSharp.Index;
 using ClipSharp.Index.Tests;
@@ -59,7 +58,7 @@ void Search(int n)
         foreach (long id in keys)
         {
             int row = snapshot.RowOfId(id);
-            scored.Add((row, TensorPrimitives.Dot(snapshot.ReadRow(row), query)));
+            scored.Add((row, snapshot.Dot(row, query)));
         }
 
         var rescored = scored.OrderByDescending(x => x.Score).Take(K).Select(x => x.Row).ToList();

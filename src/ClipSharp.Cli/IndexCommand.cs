@@ -26,7 +26,7 @@ internal static class IndexCommand
         };
         var vectors = new Option<string?>("--vectors")
         {
-            Description = "How an index folder stores vectors: float32, or float16 (half the disk and memory, exact search about as fast; scores move by at most 5e-4, 1e-5 typically). Float16 on a float32 index converts it in place, nothing re-embedded. Default: what the index has, float32 for a new one. A PostgreSQL store takes vector=halfvec in its URL instead.",
+            Description = "How an index folder stores vectors: float32, or float16 (half the disk and memory, exact search about as fast; scores move by at most 5e-4, 1e-5 on average). Float16 on a float32 index converts it in place, nothing re-embedded. Default: what the index has, float32 for a new one. A PostgreSQL store takes vector=halfvec in its URL instead.",
             HelpName = "float32|float16",
         };
         vectors.CompletionSources.Add("float32", "float16");

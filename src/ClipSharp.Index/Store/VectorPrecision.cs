@@ -7,8 +7,9 @@ public enum VectorPrecision
     Float32,
 
     /// <summary>
-    /// 2 bytes per value: half the disk, memory and memory traffic of a search. Each value is rounded to float16
-    /// (relative error ≤ 2⁻¹¹), which moves a cosine by about 1e-4; rankings change only between near ties.
+    /// 2 bytes per value: half the disk and memory. Each value is rounded to float16 (relative error ≤ 2⁻¹¹), which
+    /// moves the cosine of unit vectors by at most 2⁻¹¹ and by about 1e-5 on average; rankings change only between
+    /// near ties.
     /// </summary>
     Float16,
 }
