@@ -71,6 +71,12 @@ internal static class IndexCommand
             var embedder = new ClipModelEmbedder(clip, fastJpegDecode: !parse.GetValue(exact));
             await using var photoIndex = await IndexStoreFactory.OpenAsync(target, new PhotoIndexOptions { Vectors = precision }, cancel).ConfigureAwait(false);
             string indexFolder = photoIndex.Location;
+            long converted = photoIndex is PhotoIndex { Store.VectorsConvertedOnOpen: > 0 and var count } ? count : 0;
+            if (converted > 0 && !parse.GetValue(json))
+            {
+                ctx.Console.Out.WriteLine($"{indexFolder}: converted {converted} stored vectors to float16 (nothing re-embedded)");
+            }
+
             var indexer = new Indexer(photoIndex.Store, embedder, new IndexerOptions
             {
                 Include = parse.GetValue(include) ?? [],
@@ -117,6 +123,7 @@ internal static class IndexCommand
                     w.WriteBoolean("modelChanged", result.ModelChanged);
                     w.WriteString("jpegDecode", embedder.FastJpegDecode ? "fast" : "exact");
                     w.WriteString("vectors", VectorsName(photoIndex));
+                    w.WriteNumber("converted", converted);
                     w.WriteNumber("seconds", Math.Round(result.Elapsed.TotalSeconds, 3));
                     WriteFailures(w, failures);
                 });

@@ -198,7 +198,8 @@ public sealed class IndexCommandsTests : IDisposable
 
         Assert.True(converted.ExitCode == 0, converted.Error);
         var run = Assert.Single(converted.Json);
-        Assert.Equal(("float16", 0, 28), (run.GetProperty("vectors").GetString(), run.GetProperty("embedded").GetInt32(), run.GetProperty("unchanged").GetInt32()));
+        Assert.Equal(("float16", 28, 0, 28), (run.GetProperty("vectors").GetString(), run.GetProperty("converted").GetInt32(), run.GetProperty("embedded").GetInt32(), run.GetProperty("unchanged").GetInt32()));
+        Assert.Equal(0, Assert.Single(Cli.Run(["index", TestData.Path("golden", "images"), "--vectors", "float16", .. common]).Json).GetProperty("converted").GetInt32());
         var status = Assert.Single(Cli.Run("index", "status", "--index", IndexDir, "--json").Json);
         Assert.Equal(("float16", 2), (status.GetProperty("vectors").GetString(), status.GetProperty("schemaVersion").GetInt32()));
 

@@ -90,6 +90,7 @@ public sealed class Float16VectorTests : IDisposable
         await using (var index = PhotoIndex.Open(folder, options with { Vectors = VectorPrecision.Float16 }))
         {
             Assert.Equal(VectorPrecision.Float16, index.Store.Precision);
+            Assert.Equal(N, index.Store.VectorsConvertedOnOpen);
             Assert.Equal(new IndexCounts(N, N, 0, 0), await index.Store.GetCountsAsync());
             Assert.True(await index.Store.GetGenerationAsync() > generation);
             foreach (int i in new[] { 0, 1234, N - 1 })
@@ -107,8 +108,9 @@ public sealed class Float16VectorTests : IDisposable
 
         long float16Bytes = long.Parse(Scalar(folder, PageBytes), System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(float16Bytes < 0.75 * float32Bytes, $"{float16Bytes} bytes after, {float32Bytes} before");
-        await using (var index = PhotoIndex.Open(folder, options))
+        await using (var index = PhotoIndex.Open(folder, options with { Vectors = VectorPrecision.Float16 }))
         {
+            Assert.Equal(0, index.Store.VectorsConvertedOnOpen);
             await index.PrepareAsync();
             Assert.Equal(HnswOrigin.Loaded, index.HnswOrigin);
         }

@@ -35,11 +35,12 @@ public sealed class SqliteIndexStore : IIndexStore
     private readonly SqliteConnection _connection;
     private readonly SemaphoreSlim _lock = new(1, 1);
 
-    private SqliteIndexStore(SqliteConnection connection, string folder, VectorPrecision precision)
+    private SqliteIndexStore(SqliteConnection connection, string folder, VectorPrecision precision, long converted)
     {
         _connection = connection;
         Folder = folder;
         Precision = precision;
+        VectorsConvertedOnOpen = converted;
     }
 
     /// <summary>The index folder.</summary>
@@ -53,6 +54,9 @@ public sealed class SqliteIndexStore : IIndexStore
     /// every call reads it again, and a commit reads it inside its write transaction).
     /// </summary>
     public VectorPrecision Precision { get; private set; }
+
+    /// <summary>How many stored vectors <see cref="Open"/> converted to float16 (0 unless it converted the index).</summary>
+    public long VectorsConvertedOnOpen { get; }
 
     /// <summary>Opens (creating when needed) the index in <paramref name="folder"/>.</summary>
     /// <param name="folder">The index folder.</param>
@@ -81,6 +85,7 @@ public sealed class SqliteIndexStore : IIndexStore
             connection.Open();
             Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;");
             var stored = Migrate(connection, folder, precision ?? VectorPrecision.Float32);
+            long converted = 0;
             if (precision is { } wanted && wanted != stored)
             {
                 if (wanted == VectorPrecision.Float32)
@@ -89,11 +94,11 @@ public sealed class SqliteIndexStore : IIndexStore
                         "the index stores float16 vectors, which cannot be widened back to float32 without embedding every photo again: index into a new folder for float32", folder);
                 }
 
-                ConvertToFloat16(connection, folder);
+                converted = ConvertToFloat16(connection, folder);
                 stored = VectorPrecision.Float16;
             }
 
-            return new SqliteIndexStore(connection, folder, stored);
+            return new SqliteIndexStore(connection, folder, stored, converted);
         }
         catch (SqliteException ex)
         {
@@ -173,10 +178,12 @@ public sealed class SqliteIndexStore : IIndexStore
 
     /// <summary>
     /// Rounds every stored vector to float16 in one transaction (a crash leaves the float32 index as it was), marks
-    /// every row as rewritten so derived search structures are rebuilt, then compacts the file.
+    /// every row as rewritten so derived search structures are rebuilt, then compacts the file. Returns how many
+    /// vectors it converted.
     /// </summary>
-    private static void ConvertToFloat16(SqliteConnection connection, string folder)
+    private static long ConvertToFloat16(SqliteConnection connection, string folder)
     {
+        long converted = 0;
         using (var tx = connection.BeginTransaction())
         {
             long generation;
@@ -224,6 +231,7 @@ public sealed class SqliteIndexStore : IIndexStore
                     pEmb.Value = blob;
                     write.ExecuteNonQuery();
                     after = id;
+                    converted++;
                 }
             }
             while (page.Count > 0);
@@ -241,6 +249,8 @@ public sealed class SqliteIndexStore : IIndexStore
         catch (SqliteException)
         {
         }
+
+        return converted;
     }
 
     private static byte[] EncodeFloat16(ReadOnlySpan<float> vector)
