@@ -55,10 +55,11 @@ void Search(int n)
         clock.Restart();
         var keys = hnsw.Search(query, 128);
         var scored = new List<(int Row, float Score)>(keys.Length);
+        var scorer = snapshot.Scorer(query);
         foreach (long id in keys)
         {
             int row = snapshot.RowOfId(id);
-            scored.Add((row, snapshot.Dot(row, query)));
+            scored.Add((row, scorer.Score(row)));
         }
 
         var rescored = scored.OrderByDescending(x => x.Score).Take(K).Select(x => x.Row).ToList();

@@ -144,6 +144,7 @@ public sealed class PhotoIndex : IPhotoIndex
         }
 
         var result = new List<(int Row, float Score)>();
+        var scorer = snapshot.Scorer(query);
         foreach (long id in hnsw.Search(query, fetch))
         {
             int row = snapshot.RowOfId(id);
@@ -152,7 +153,7 @@ public sealed class PhotoIndex : IPhotoIndex
                 continue;
             }
 
-            float score = snapshot.Dot(row, query);
+            float score = scorer.Score(row);
             if (score >= minScore && (filter is null || filter(row)))
             {
                 result.Add((row, score));

@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-
 namespace ClipSharp.Index;
 
 /// <summary>The kind of a duplicate group.</summary>
@@ -161,12 +159,13 @@ internal static class DuplicateFinder
         {
             int row = representatives[i];
             ReadOnlySpan<float> v = s.ReadRow(row, new float[s.Dimension]);
+            var scorer = s.Scorer(v);
             var local = new List<(int, int, float)>();
             if (hnsw is null)
             {
                 for (int j = i + 1; j < representatives.Count; j++)
                 {
-                    float score = s.Dot(representatives[j], v);
+                    float score = scorer.Score(representatives[j]);
                     if (score >= threshold)
                     {
                         local.Add((i, j, score));
@@ -181,7 +180,7 @@ internal static class DuplicateFinder
                     int j = other < 0 ? -1 : node[other];
                     if (j > i)
                     {
-                        float score = s.Dot(other, v);
+                        float score = scorer.Score(other);
                         if (score >= threshold)
                         {
                             local.Add((i, j, score));

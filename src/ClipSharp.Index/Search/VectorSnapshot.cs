@@ -131,15 +131,34 @@ internal sealed class VectorSnapshot
         }
     }
 
-    /// <summary>The dot product of one row with <paramref name="query"/> (the cosine, both being normalised).</summary>
-    public float Dot(int row, ReadOnlySpan<float> query)
+    /// <summary>
+    /// Scores rows against <paramref name="query"/>: dot products, the cosine for normalised vectors. Make one per query
+    /// and reuse it: for float16 rows it holds the query pre-scaled for <see cref="HalfDot"/>.
+    /// </summary>
+    public QueryScorer Scorer(ReadOnlySpan<float> query) => new(this, query.ToArray());
+
+    /// <summary>Scores rows of one snapshot against one query.</summary>
+    public readonly struct QueryScorer
     {
-        if (_half is null)
+        private readonly VectorSnapshot _snapshot;
+        private readonly float[] _query;
+        private readonly float[]? _scaledQuery;
+
+        internal QueryScorer(VectorSnapshot snapshot, float[] query)
         {
-            return TensorPrimitives.Dot(_single.AsSpan(row * Dimension, Dimension), query);
+            _snapshot = snapshot;
+            _query = query;
+            _scaledQuery = snapshot._half is null ? null : HalfDot.ScaleQuery(query);
         }
 
-        return HalfDot.Dot(_half.AsSpan(row * Dimension, Dimension), query, HalfDot.ScaleQuery(query));
+        /// <summary>The dot product of row <paramref name="row"/> with the query.</summary>
+        public float Score(int row)
+        {
+            int dim = _snapshot.Dimension;
+            return _scaledQuery is null
+                ? TensorPrimitives.Dot(_snapshot._single.AsSpan(row * dim, dim), _query)
+                : HalfDot.Dot(_snapshot._half.AsSpan(row * dim, dim), _query, _scaledQuery);
+        }
     }
 
     /// <summary>Shrinks to <paramref name="count"/> rows (when fewer rows were read than counted).</summary>
