@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-
 namespace ClipSharp.Index;
 
 /// <summary>
@@ -61,28 +59,14 @@ internal static class ExactSearch
         // Min-heap of the k best so far: the root is the worst kept (lowest score, then highest row).
         var heap = new PriorityQueue<int, (float Score, int Row)>(k + 1, WorstFirst.Instance);
         const int Block = 256;
-        int dim = snapshot.Dimension;
         Span<float> scores = stackalloc float[Block];
-
-        float[]? scaledQuery = snapshot.Precision == VectorPrecision.Float16 ? HalfDot.ScaleQuery(query) : null;
+        var scorer = snapshot.Scorer(query);
         for (int blockStart = start; blockStart < end; blockStart += Block)
         {
             int blockEnd = Math.Min(end, blockStart + Block);
-            if (scaledQuery is null)
+            for (int r = blockStart; r < blockEnd; r++)
             {
-                float[] matrix = snapshot.Matrix;
-                for (int r = blockStart; r < blockEnd; r++)
-                {
-                    scores[r - blockStart] = TensorPrimitives.Dot(matrix.AsSpan(r * dim, dim), query);
-                }
-            }
-            else
-            {
-                Half[] matrix = snapshot.HalfMatrix;
-                for (int r = blockStart; r < blockEnd; r++)
-                {
-                    scores[r - blockStart] = HalfDot.Dot(matrix.AsSpan(r * dim, dim), query, scaledQuery);
-                }
+                scores[r - blockStart] = scorer.Score(r);
             }
 
             for (int r = blockStart; r < blockEnd; r++)

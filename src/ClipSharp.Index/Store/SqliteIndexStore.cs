@@ -50,8 +50,9 @@ public sealed class SqliteIndexStore : IIndexStore
     public string DatabasePath => Path.Combine(Folder, DatabaseFileName);
 
     /// <summary>
-    /// How the vectors are stored, as of the last call (another process may convert the index to float16 meanwhile:
-    /// every call reads it again, and a commit reads it inside its write transaction).
+    /// How the vectors are stored, as of the last metadata read, commit or snapshot load (another process may convert
+    /// the index to float16 meanwhile: commits and snapshots read it inside their transaction, embeddings are decoded
+    /// with the value read in the same statement).
     /// </summary>
     public VectorPrecision Precision { get; private set; }
 
@@ -290,6 +291,7 @@ public sealed class SqliteIndexStore : IIndexStore
     /// <inheritdoc/>
     public Task<IndexMetadata?> GetMetadataAsync(CancellationToken cancellationToken = default) => Locked(() =>
     {
+        Precision = ReadPrecision(_connection, Folder);
         string? model = ReadMeta(_connection, "model_id");
         if (model is null)
         {
@@ -415,7 +417,7 @@ public sealed class SqliteIndexStore : IIndexStore
             long generation = BumpGeneration(tx);
 
             // Read under the write lock the bump took: a conversion by another process cannot slip in between.
-            var precision = ReadPrecision(_connection, Folder, tx);
+            var precision = Precision = ReadPrecision(_connection, Folder, tx);
             using (var upsert = _connection.CreateCommand())
             using (var clearFailure = _connection.CreateCommand())
             {
@@ -595,7 +597,6 @@ public sealed class SqliteIndexStore : IIndexStore
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            Precision = ReadPrecision(_connection, Folder);
             return action();
         }
         catch (SqliteException ex)
