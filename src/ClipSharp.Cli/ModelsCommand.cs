@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using ClipSharp.Models;
@@ -72,7 +71,9 @@ internal static class ModelsCommand
                             }
 
                             bool cached = hub.IsCached(e, variant);
-                            w.WriteNumber("bytes", cached ? hub.CachedBytes(e, variant) : e.ApproximateBytesFor(variant));
+                            var usage = hub.GetDiskUsage(e, variant);
+                            w.WriteNumber("bytes", cached ? usage.ModelBytes : e.ApproximateBytesFor(variant));
+                            w.WriteNumber("optimized_bytes", usage.OptimizedBytes);
                             w.WriteBoolean("cached", cached);
                             w.WriteNumber("embed_dim", e.EmbeddingDimension);
                             w.WriteNumber("image_size", e.ImageSize);
@@ -89,7 +90,7 @@ internal static class ModelsCommand
             }
 
             var table = new Table { Border = TableBorder.Simple };
-            foreach (string column in new[] { "name", "layout", "repository", "dim", "image", "size", "cached" })
+            foreach (string column in new[] { "name", "layout", "repository", "dim", "image", "size", "optimised", "cached" })
             {
                 table.AddColumn(column);
             }
@@ -99,13 +100,15 @@ internal static class ModelsCommand
                 foreach (string? variant in new string?[] { null }.Concat(e.Variants))
                 {
                     bool cached = hub.IsCached(e, variant);
+                    var usage = hub.GetDiskUsage(e, variant);
                     table.AddRow(
                         Markup.Escape(variant is null ? e.Name : e.Name + ":" + variant),
                         LayoutName(e.Layout),
                         Markup.Escape(e.Repository),
                         e.EmbeddingDimension.ToString(CultureInfo.InvariantCulture),
                         e.ImageSize.ToString(CultureInfo.InvariantCulture),
-                        (cached ? "" : "~") + ModelHub.FormatBytes(cached ? hub.CachedBytes(e, variant) : e.ApproximateBytesFor(variant)),
+                        (cached ? "" : "~") + ModelHub.FormatBytes(cached ? usage.ModelBytes : e.ApproximateBytesFor(variant)),
+                        usage.OptimizedBytes > 0 ? ModelHub.FormatBytes(usage.OptimizedBytes) : "",
                         cached ? "yes" : "");
                 }
             }
@@ -120,28 +123,47 @@ internal static class ModelsCommand
     private static Command CreatePull(CommandContext ctx)
     {
         var name = NameArgument("Catalog name, optionally NAME:VARIANT (e.g. clip-vit-base-patch32:quantized).");
-        var command = new Command("pull", "Download a catalog model into the cache, verified against the hub's checksums; interrupted pulls resume.") { name };
+        var revision = new Option<string?>("--revision")
+        {
+            Description = "A branch, tag or commit to pull instead of the catalog's (main); every file comes from that one commit, and a cached copy of another commit is replaced.",
+            HelpName = "REV",
+        };
+        var force = new Option<bool>("--force")
+        {
+            Description = "Download every file again, even when the model, a partial download or a copy elsewhere is on disk.",
+        };
+        var command = new Command("pull", "Download a catalog model into the cache, every file at one commit and verified against the hub's checksums; interrupted pulls resume, files already on disk (other variants, the Hugging Face cache) are reused.")
+        {
+            name, revision, force,
+        };
         command.SetAction(async (parse, cancel) =>
         {
             var (entry, variant) = Find(parse.GetValue(name)!);
             using var hub = ctx.CreateHub(offline: false);
-            if (hub.Options.Offline)
-            {
-                throw new CliUsageException("cannot pull while HF_HUB_OFFLINE is set");
-            }
-
             string label = variant is null ? entry.Name : entry.Name + ":" + variant;
-            if (hub.IsCached(entry, variant))
+            var options = new ModelPullOptions
             {
-                ctx.Console.Out.WriteLine($"{label} is already cached in {hub.ModelDirectory(entry, variant)}");
-                Prepare(ctx, label, hub.ModelDirectory(entry, variant), variant);
-                return CliApp.Ok;
+                Variant = variant,
+                Revision = parse.GetValue(revision),
+                Force = parse.GetValue(force),
+                CountOptimizedCache = new ClipModelOptions().OptimizedModelCache,
+                Progress = new DownloadReporter(ctx.Console),
+                Notice = ctx.Warn,
+            };
+            if (!hub.IsCached(entry, variant) || options.Revision is not null || options.Force)
+            {
+                ctx.Console.Error.WriteLine(hub.Options.Offline
+                    ? $"looking for {label} in the Hugging Face cache (the network is off)"
+                    : $"pulling {label} from {entry.Repository} (about {ModelHub.FormatBytes(entry.ApproximateBytesFor(variant))}) via {hub.Options.Endpoint}");
             }
 
-            ctx.Console.Error.WriteLine($"pulling {label} from {entry.Repository} (about {ModelHub.FormatBytes(entry.ApproximateBytesFor(variant))}) via {hub.Options.Endpoint}");
-            string folder = await hub.PullAsync(entry, variant, new DownloadReporter(ctx.Console), cancel).ConfigureAwait(false);
-            ctx.Console.Out.WriteLine($"{label}: {folder} ({ModelHub.FormatBytes(hub.CachedBytes(entry, variant))})");
-            Prepare(ctx, label, folder, variant);
+            var result = await hub.PullAsync(entry, options, cancel).ConfigureAwait(false);
+            string commit = result.Commit is null ? "" : $", commit {result.Commit[..7]}";
+            ctx.Console.Out.WriteLine(result.AlreadyCached
+                ? $"{label} is already cached in {result.Folder} ({ModelHub.FormatBytes(result.Bytes)}{commit})"
+                : $"{label}: {result.Folder} ({ModelHub.FormatBytes(result.Bytes)}{commit}; {ModelHub.FormatBytes(result.DownloadedBytes)} downloaded"
+                    + (result.ReusedBytes > 0 ? $", {ModelHub.FormatBytes(result.ReusedBytes)} reused from disk)" : ")"));
+            Prepare(ctx, hub, label, result, variant);
             return CliApp.Ok;
         });
         return command;
@@ -149,20 +171,28 @@ internal static class ModelsCommand
 
     /// <summary>
     /// Loads both towers once, so that the optimised-model cache is written by the pull rather than by the first
-    /// classify or search (which then starts in a fraction of a second). Nothing to do when the cache is off.
+    /// classify or search (which then starts in a fraction of a second), and says what happened: "optimised" only
+    /// when the cache holds the entries. Nothing to do when the cache is off.
     /// </summary>
-    private static void Prepare(CommandContext ctx, string label, string folder, string? variant)
+    private static void Prepare(CommandContext ctx, ModelHub hub, string label, ModelPullResult pulled, string? variant)
     {
-        var options = new ClipModelOptions { Variant = variant };
-        if (!options.OptimizedModelCache)
+        var prepared = hub.PrepareOptimizedCache(pulled.Folder, variant);
+        string apart = $"optimised copy {ModelHub.FormatBytes(prepared.OptimizedBytes)}, apart from the model's {ModelHub.FormatBytes(pulled.Bytes)}";
+        switch (prepared.Outcome)
         {
-            return;
+            case OptimizedCacheOutcome.Written:
+                ctx.Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label} is optimised for this processor ({prepared.Elapsed.TotalSeconds:F1} s; {apart})"));
+                break;
+            case OptimizedCacheOutcome.AlreadyPresent:
+                ctx.Console.Error.WriteLine($"{label} is already optimised for this processor ({apart})");
+                break;
+            case OptimizedCacheOutcome.NotWritten:
+                ctx.Warn($"the optimised copy of {label} could not be written (no writable cache folder, see CLIPSHARP_OPTIMIZED_MODELS); each load optimises the model in memory instead");
+                break;
+            case OptimizedCacheOutcome.NoSpace:
+                ctx.Warn($"the optimised copy of {label} was not written: it needs about {ModelHub.FormatBytes(prepared.NeededBytes)} and the disk has less free; each load optimises the model in memory instead");
+                break;
         }
-
-        var clock = Stopwatch.StartNew();
-        using var model = ClipModel.Load(folder, options);
-        model.Warm();
-        ctx.Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label} is optimised for this processor ({clock.Elapsed.TotalSeconds:F1} s)"));
     }
 
     private static Command CreateInfo(CommandContext ctx)
@@ -251,12 +281,12 @@ internal static class ModelsCommand
     {
         var name = NameArgument("Catalog name (NAME or NAME:VARIANT).");
         var command = new Command("rm", "Remove a model from the cache.") { name };
-        command.SetAction(parse =>
+        command.SetAction(async (parse, cancel) =>
         {
             var (entry, variant) = Find(parse.GetValue(name)!);
             using var hub = ctx.CreateHub(offline: true);
             string label = variant is null ? entry.Name : entry.Name + ":" + variant;
-            bool removed = hub.Remove(entry, variant);
+            bool removed = await hub.RemoveAsync(entry, variant, ctx.Warn, cancel).ConfigureAwait(false);
             ctx.Console.Out.WriteLine(removed ? $"removed {label} from {hub.ModelsDirectory}" : $"{label} was not cached");
             return CliApp.Ok;
         });

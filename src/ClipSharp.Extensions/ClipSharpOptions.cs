@@ -18,6 +18,9 @@ public sealed class ClipSharpOptions
     /// <summary>The model cache folder; null uses CLIPSHARP_HOME / the XDG cache.</summary>
     public string? CacheDirectory { get; set; }
 
+    /// <summary>The hub (or mirror) catalog models are downloaded from; null uses HF_ENDPOINT, else https://huggingface.co.</summary>
+    public string? HubEndpoint { get; set; }
+
     /// <summary>ONNX Runtime intra-op threads; 0 = one per core.</summary>
     public int IntraOpThreads { get; set; }
 

@@ -13,7 +13,8 @@ namespace ClipSharp.Extensions;
 public static class ClipSharpServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the CLIP model (a singleton that owns the ONNX sessions and is disposed with the container), a text
+    /// Registers the CLIP model (a singleton that owns the ONNX sessions and is disposed with the container; a catalog
+    /// model that is not cached is downloaded by a hosted service when the host starts, asynchronously), a text
     /// generator (<c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c>) and an image generator
     /// (<c>IEmbeddingGenerator&lt;DataContent, Embedding&lt;float&gt;&gt;</c>), and, when <see cref="ClipSharpOptions.Index"/>
     /// is set, the photo index as <c>IPhotoIndex</c> (an index folder or a PostgreSQL store). Options are validated when the host
@@ -45,32 +46,11 @@ public static class ClipSharpServiceCollectionExtensions
             .Validate(o => o.IntraOpThreads >= 0, "ClipSharp:IntraOpThreads must be 0 (one per core) or more.")
             .Validate(o => o.MaxImagePixels >= 1, "ClipSharp:MaxImagePixels must be positive.")
             .ValidateOnStart();
-        services.AddSingleton(sp =>
-        {
-            var o = sp.GetRequiredService<IOptions<ClipSharpOptions>>().Value;
-            var hubOptions = ModelHubOptions.FromEnvironment();
-            hubOptions.Offline |= o.Offline;
-            if (o.CacheDirectory is not null)
-            {
-                hubOptions.CacheDirectory = o.CacheDirectory;
-            }
-
-            using var hub = ModelHub.Create(hubOptions);
-            var resolved = hub.ResolveAsync(o.Model).GetAwaiter().GetResult();
-            var model = ClipModel.Load(resolved.Folder, new ClipModelOptions
-            {
-                Variant = o.Variant ?? resolved.Variant,
-                IntraOpThreads = o.IntraOpThreads,
-                MaxBatchSize = o.MaxBatchSize,
-                Decode = new ImageDecodeOptions { MaxPixels = o.MaxImagePixels },
-            });
-            if (o.Warm)
-            {
-                model.Warm();
-            }
-
-            return model;
-        });
+        // The model is found (and downloaded when needed) by the loader: when the host starts, asynchronously; without a
+        // host, from disk when first resolved. The container owns (and disposes) the model it hands out.
+        services.AddSingleton<ClipModelLoader>();
+        services.AddHostedService(sp => sp.GetRequiredService<ClipModelLoader>());
+        services.AddSingleton(sp => sp.GetRequiredService<ClipModelLoader>().Model);
         // The photo index (embedded folder or PostgreSQL), when configured; disposed with the container.
         services.AddSingleton<IPhotoIndex>(sp =>
         {

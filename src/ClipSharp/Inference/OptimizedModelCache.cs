@@ -148,6 +148,52 @@ internal sealed class OptimizedModelCache
     /// <summary>Removes an entry that ONNX Runtime refused to load (best effort; it is rewritten afterwards).</summary>
     public static void Discard(string graphPath) => Remove(Path.GetDirectoryName(graphPath)!);
 
+    /// <summary>What an entry is expected to take for a model file of <paramref name="modelFileBytes"/>: about twice its size (graph, weights and packed weights).</summary>
+    public static long EstimatedEntryBytes(long modelFileBytes) => 2 * modelFileBytes;
+
+    /// <summary>
+    /// Bytes of the entries made from the model files under <paramref name="modelFolder"/>: the <see cref="BesideFolderName"/>
+    /// folders inside it, and the entries in <paramref name="sharedDirectories"/> whose manifest names a source inside it.
+    /// </summary>
+    public static long BytesFor(string modelFolder, IEnumerable<string?> sharedDirectories)
+    {
+        string root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelFolder)) + Path.DirectorySeparatorChar;
+        long total = 0;
+        try
+        {
+            foreach (string beside in Directory.EnumerateDirectories(root, BesideFolderName, SearchOption.AllDirectories))
+            {
+                total += FolderBytes(beside);
+            }
+
+            foreach (string shared in sharedDirectories.OfType<string>().Select(Path.GetFullPath).Distinct(StringComparer.Ordinal))
+            {
+                if (!Directory.Exists(shared) || shared.StartsWith(root, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                foreach (string entry in Directory.EnumerateDirectories(shared))
+                {
+                    if (!Path.GetFileName(entry).StartsWith(TempPrefix, StringComparison.Ordinal)
+                        && ReadManifest(entry) is { } manifest && manifest.Source.StartsWith(root, StringComparison.Ordinal))
+                    {
+                        total += FolderBytes(entry);
+                    }
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A folder that cannot be listed counts for what was seen; sizes are informative.
+        }
+
+        return total;
+    }
+
+    private static long FolderBytes(string folder)
+        => new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+
     /// <summary>
     /// Starts a new entry in a temporary folder of the first writable location, or returns null when there is none.
     /// The caller points ONNX Runtime's optimised-model output at <see cref="PendingEntry.GraphPath"/>, then commits.

@@ -4,140 +4,100 @@ using Xunit;
 namespace ClipSharp.Tests.Models;
 
 /// <summary>The downloader against a fake hub on 127.0.0.1 serving the micro model under real catalog names.</summary>
-public sealed class ModelHubTests : IAsyncLifetime
+public sealed class ModelHubTests : FakeHubTestBase
 {
-    private FakeHub _hub = null!;
-    private string _cache = null!;
-
-    public async Task InitializeAsync()
-    {
-        TestData.Require();
-        _hub = await FakeHub.StartAsync(new Dictionary<string, string>
-        {
-            ["immich-app/ViT-B-32__openai"] = Golden.ModelDir("openclip"),
-            ["Xenova/clip-vit-base-patch32"] = Golden.ModelDir("hf"),
-        });
-        _cache = Directory.CreateTempSubdirectory("clipsharp-hub-").FullName;
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_hub is not null)
-        {
-            await _hub.DisposeAsync();
-        }
-
-        if (_cache is not null && Directory.Exists(_cache))
-        {
-            Directory.Delete(_cache, recursive: true);
-        }
-    }
-
-    private ModelHub CreateHub(bool offline = false, string? token = null, string? endpoint = null)
-        => ModelHub.Create(new ModelHubOptions { Endpoint = endpoint ?? _hub.Endpoint, CacheDirectory = _cache, Offline = offline, Token = token, ReadTimeout = TimeSpan.FromSeconds(20) });
-
-    private static CatalogEntry ViTB32 => ModelCatalog.Find("ViT-B-32")!;
-
-    private static CatalogEntry HfB32 => ModelCatalog.Find("clip-vit-base-patch32")!;
-
-    private string[] LeftoverFiles() => Directory.Exists(Path.Combine(_cache, "models"))
-        ? Directory.EnumerateFiles(Path.Combine(_cache, "models"), "*", SearchOption.AllDirectories).Where(f => !f.EndsWith(".lock", StringComparison.Ordinal)).ToArray()
-        : [];
-
     [SkippableFact]
     public async Task Pull_Fresh_DownloadsEveryFileVerifiedAndTheModelLoads()
     {
         using var hub = CreateHub();
         var progress = new List<DownloadProgress>();
 
-        string folder = await hub.PullAsync(ViTB32, progress: new SyncProgress(progress.Add));
+        var result = await Guarded(hub.PullAsync(ViTB32, new ModelPullOptions { Progress = new SyncProgress(progress.Add) }));
 
         Assert.True(hub.IsCached(ViTB32));
-        foreach (string file in ViTB32.Files)
-        {
-            Assert.Equal(File.ReadAllBytes(Path.Combine(Golden.ModelDir("openclip"), file)), File.ReadAllBytes(Path.Combine(folder, file)));
-        }
-
+        AssertCachedFilesAre(hub, ViTB32, OpenClipRepo);
         var manifest = hub.ReadManifest(ViTB32)!;
         Assert.Equal(FakeHub.Commit, manifest.Commit);
+        Assert.Equal(FakeHub.Commit, result.Commit);
+        long size = ViTB32.Files.Sum(f => new FileInfo(Path.Combine(Golden.ModelDir("openclip"), f)).Length);
+        Assert.Equal(size, result.Bytes);
+        Assert.Equal(size, result.DownloadedBytes);
+        Assert.Equal(size, hub.GetDiskUsage(ViTB32).ModelBytes);
         Assert.Equal(progress[^1].TotalBytes, progress[^1].BytesDone);
-        Assert.Empty(Directory.EnumerateFiles(_cache, "*.part", SearchOption.AllDirectories));
-        using var model = ClipModel.Load(folder);
+        Assert.Equal(string.Empty, progress[^1].File);
+        Assert.DoesNotContain(CacheFiles(), f => f.Contains(".staging", StringComparison.Ordinal));
+        using var model = ClipModel.Load(result.Folder);
         Assert.Equal(32, model.EmbeddingDimension);
     }
 
     [SkippableFact]
-    public async Task Pull_InterruptedHalfWay_ResumesWithoutDownloadingTheSameBytesAgain()
+    public async Task Pull_CorruptedContent_IsRefusedNamingTheCdnUrlAndNothingIsCached()
     {
-        const string big = "textual/model.onnx";
-        long size = new FileInfo(Path.Combine(Golden.ModelDir("openclip"), big)).Length;
-        _hub.CutOnce[big] = size / 2;
+        Hub.Corrupt["visual/model.onnx"] = true;
         using var hub = CreateHub();
 
-        var first = await Assert.ThrowsAsync<ClipSharpException>(() => hub.PullAsync(ViTB32));
-        Assert.Equal(ClipErrorKind.Network, first.Kind);
-        Assert.Contains("resume", first.Message, StringComparison.Ordinal);
-        Assert.False(hub.IsCached(ViTB32));
-        Assert.False(Directory.Exists(hub.ModelDirectory(ViTB32)));
-
-        await hub.PullAsync(ViTB32);
-
-        var gets = _hub.Log.Where(r => r.Method == "GET" && r.Path.EndsWith(big, StringComparison.Ordinal) && r.Path.StartsWith("/cdn-lfs", StringComparison.Ordinal)).ToArray();
-        Assert.Equal(2, gets.Length);
-        Assert.Null(gets[0].Range);
-        Assert.Equal(206, gets[1].Status);
-
-        // The resume asks only for what the client does not have: bytes the first response wrote to the
-        // socket but that died with the connection are the only ones that travel twice.
-        long resumedAt = long.Parse(gets[1].Range!["bytes=".Length..^1], System.Globalization.CultureInfo.InvariantCulture);
-        Assert.InRange(resumedAt, 1, gets[0].BytesSent);
-        Assert.Equal(size - resumedAt, gets[1].BytesSent);
-        Assert.Equal(File.ReadAllBytes(Path.Combine(Golden.ModelDir("openclip"), big)), File.ReadAllBytes(Path.Combine(hub.ModelDirectory(ViTB32), big)));
-    }
-
-    [SkippableFact]
-    public async Task Pull_CorruptedContent_IsRefusedAndNothingIsCached()
-    {
-        _hub.Corrupt["visual/model.onnx"] = true;
-        using var hub = CreateHub();
-
-        var ex = await Assert.ThrowsAsync<ClipSharpException>(() => hub.PullAsync(ViTB32));
+        var ex = await FailsWith(hub.PullAsync(ViTB32));
 
         Assert.Equal(ClipErrorKind.ChecksumMismatch, ex.Kind);
         Assert.Contains("visual/model.onnx", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"http://127.0.0.1:{Hub.CdnPort}/cdn-lfs/", ex.Message, StringComparison.Ordinal);
         Assert.False(hub.IsCached(ViTB32));
         Assert.False(Directory.Exists(hub.ModelDirectory(ViTB32)));
-        Assert.DoesNotContain(LeftoverFiles(), f => f.EndsWith("visual/model.onnx.part", StringComparison.Ordinal) || f.EndsWith(Path.Combine("visual", "model.onnx"), StringComparison.Ordinal));
+        Assert.DoesNotContain(CacheFiles(), f => f.EndsWith(Hub.Checksums(OpenClipRepo, "visual/model.onnx").Sha256 + ".incomplete", StringComparison.Ordinal));
     }
 
     [SkippableFact]
-    public async Task Pull_MissingFile_Is404WithTheFileNamed()
+    public async Task Pull_MissingFile_Is404EntryNotFoundWithTheFileNamed()
     {
         using var hub = CreateHub();
 
-        var ex = await Assert.ThrowsAsync<ClipSharpException>(() => hub.PullAsync(HfB32, "quantized"));
+        var ex = await FailsWith(hub.PullAsync(HfB32, Pull("quantized")));
 
         Assert.Equal(ClipErrorKind.Download, ex.Kind);
-        Assert.Contains("404", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("HTTP 404 EntryNotFound", ex.Message, StringComparison.Ordinal);
         Assert.Contains("onnx/vision_model_quantized.onnx", ex.Message, StringComparison.Ordinal);
         Assert.False(hub.IsCached(HfB32, "quantized"));
     }
 
     [SkippableFact]
+    public async Task Pull_UnknownRevision_IsRevisionNotFoundNamingIt()
+    {
+        using var hub = CreateHub();
+
+        var ex = await FailsWith(hub.PullAsync(ViTB32, Pull(revision: "v9")));
+
+        Assert.Contains("HTTP 404 RevisionNotFound", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("revision 'v9' does not exist in immich-app/ViT-B-32__openai", ex.Message, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
     public async Task Pull_GatedRepo_Is401AskingForATokenAndWorksWithIt()
     {
-        _hub.GatedRepos["Xenova/clip-vit-base-patch32"] = "secret-token";
+        Hub.GatedRepos[HfRepo] = "secret-token";
         using (var anonymous = CreateHub())
         {
-            var ex = await Assert.ThrowsAsync<ClipSharpException>(() => anonymous.PullAsync(HfB32));
-            Assert.Contains("401", ex.Message, StringComparison.Ordinal);
+            var ex = await FailsWith(anonymous.PullAsync(HfB32));
+            Assert.Contains("HTTP 401 GatedRepo", ex.Message, StringComparison.Ordinal);
             Assert.Contains("HF_TOKEN", ex.Message, StringComparison.Ordinal);
         }
 
         using var authorised = CreateHub(token: "secret-token");
-        string folder = await authorised.PullAsync(HfB32);
-        using var model = ClipModel.Load(folder);
+        var result = await Guarded(authorised.PullAsync(HfB32));
+        using var model = ClipModel.Load(result.Folder);
         Assert.Equal(ModelLayout.HuggingFace, model.Layout);
+    }
+
+    [SkippableFact]
+    public async Task Forbidden_WithoutAToken_SaysToSetOneRatherThanBlamingAToken()
+    {
+        Hub.FailNext[(HubStage.Resolve, "config.json")] = new([(403, null)]);
+        using var hub = CreateHub();
+
+        var ex = await FailsWith(hub.PullAsync(ViTB32));
+
+        Assert.Contains("HTTP 403", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("set HF_TOKEN", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("token has no access", ex.Message, StringComparison.Ordinal);
     }
 
     [SkippableFact]
@@ -145,12 +105,12 @@ public sealed class ModelHubTests : IAsyncLifetime
     {
         using var hub = CreateHub(offline: true);
 
-        var ex = await Assert.ThrowsAsync<ClipSharpException>(() => hub.ResolveAsync("ViT-B-32"));
+        var ex = await FailsWith(hub.ResolveAsync("ViT-B-32"));
 
         Assert.Equal(ClipErrorKind.NotCached, ex.Kind);
         Assert.Contains("ViT-B-32", ex.Message, StringComparison.Ordinal);
         Assert.Contains("clipsharp models pull ViT-B-32", ex.Message, StringComparison.Ordinal);
-        Assert.Empty(_hub.Log);
+        Assert.Empty(Hub.Log);
     }
 
     [SkippableFact]
@@ -158,34 +118,34 @@ public sealed class ModelHubTests : IAsyncLifetime
     {
         using (var online = CreateHub())
         {
-            await online.PullAsync(ViTB32);
+            await Guarded(online.PullAsync(ViTB32));
         }
 
-        int before = _hub.Log.Count;
+        int before = Hub.Log.Count;
         using var offline = CreateHub(offline: true);
         var resolved = await offline.ResolveAsync("vit-b-32");
 
         Assert.Equal(offline.ModelDirectory(ViTB32), resolved.Folder);
-        Assert.Equal(before, _hub.Log.Count);
+        Assert.Equal(before, Hub.Log.Count);
     }
 
     [SkippableFact]
     public async Task Pull_TwoConcurrentPulls_BothSucceedAndEachFileIsFetchedOnce()
     {
-        _hub.CdnDelay = TimeSpan.FromMilliseconds(200);
+        Hub.CdnDelay = TimeSpan.FromMilliseconds(200);
         using var a = CreateHub();
         using var b = CreateHub();
 
-        string[] folders = await Task.WhenAll(Task.Run(() => a.PullAsync(ViTB32)), Task.Run(() => b.PullAsync(ViTB32)));
+        var results = await Guarded(Task.WhenAll(Task.Run(() => a.PullAsync(ViTB32)), Task.Run(() => b.PullAsync(ViTB32))));
 
-        Assert.Equal(folders[0], folders[1]);
+        Assert.Equal(results[0].Folder, results[1].Folder);
         Assert.True(a.IsCached(ViTB32));
         foreach (string file in ViTB32.Files)
         {
-            Assert.Single(_hub.Log, r => r.Method == "GET" && r.Status is 200 or 206 && r.Path.EndsWith("/" + file, StringComparison.Ordinal));
+            Assert.Single(Hub.Log, r => r.Method == "GET" && r.Status is 200 or 206 && r.Path.EndsWith("/" + file, StringComparison.Ordinal));
         }
 
-        using var model = ClipModel.Load(folders[0]);
+        using var model = ClipModel.Load(results[0].Folder);
         Assert.Equal(ModelLayout.OpenClip, model.Layout);
     }
 
@@ -196,9 +156,9 @@ public sealed class ModelHubTests : IAsyncLifetime
         listener.Start();
         int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop(); // nothing listens on this port now
-        using var hub = CreateHub(endpoint: $"http://127.0.0.1:{port}");
+        using var hub = CreateHub(endpoint: $"http://127.0.0.1:{port}", configure: o => o.MaxRetries = 1);
 
-        var ex = await Assert.ThrowsAsync<ClipSharpException>(() => hub.PullAsync(ViTB32));
+        var ex = await FailsWith(hub.PullAsync(ViTB32));
 
         Assert.Equal(ClipErrorKind.Network, ex.Kind);
         Assert.Contains($"127.0.0.1:{port}", ex.Message, StringComparison.Ordinal);
@@ -209,31 +169,28 @@ public sealed class ModelHubTests : IAsyncLifetime
     public async Task Remove_CachedModel_DeletesItsFolder()
     {
         using var hub = CreateHub();
-        await hub.PullAsync(ViTB32);
+        await Guarded(hub.PullAsync(ViTB32));
 
-        Assert.True(hub.Remove(ViTB32));
+        Assert.True(await hub.RemoveAsync(ViTB32));
         Assert.False(hub.IsCached(ViTB32));
-        Assert.False(hub.Remove(ViTB32));
+        Assert.False(await hub.RemoveAsync(ViTB32));
     }
 
-    [Fact]
-    public void Options_FromEnvironment_ReadTheHubVariables()
+    [SkippableFact]
+    public async Task DiskUsage_ModelFilesAndOptimisedCacheApart_AndOptimisedOnlyWhenWritten()
     {
-        var env = new Dictionary<string, string>
-        {
-            ["HF_ENDPOINT"] = "https://mirror.example/",
-            ["HF_TOKEN"] = "tok",
-            ["CLIPSHARP_HOME"] = "/tmp/clipsharp-home",
-            ["HF_HUB_OFFLINE"] = "1",
-        };
+        using var hub = CreateHub();
+        var pulled = await Guarded(hub.PullAsync(ViTB32));
 
-        var options = ModelHubOptions.FromEnvironment(k => env.GetValueOrDefault(k));
+        var prepared = hub.PrepareOptimizedCache(pulled.Folder);
+        var again = hub.PrepareOptimizedCache(pulled.Folder);
+        var usage = hub.GetDiskUsage(ViTB32);
 
-        Assert.Equal("https://mirror.example", options.Endpoint);
-        Assert.Equal("tok", options.Token);
-        Assert.Equal("/tmp/clipsharp-home", options.CacheDirectory);
-        Assert.True(options.Offline);
-        Assert.Equal(Path.Combine("/xdg", "clipsharp"), ModelHubOptions.FromEnvironment(k => k == "XDG_CACHE_HOME" ? "/xdg" : null).CacheDirectory);
+        Assert.Equal(OptimizedCacheOutcome.Written, prepared.Outcome);
+        Assert.Equal(OptimizedCacheOutcome.AlreadyPresent, again.Outcome);
+        Assert.Equal(pulled.Bytes, usage.ModelBytes);
+        Assert.True(usage.OptimizedBytes > 0);
+        Assert.Equal(prepared.OptimizedBytes, usage.OptimizedBytes);
     }
 
     [Fact]
