@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using ClipSharp.Models;
 using ClipSharp.Tests;
 using Xunit;
 
@@ -33,12 +35,19 @@ public sealed class ModelsCommandTests : IAsyncLifetime
         }
     }
 
+    /// <summary>The child's environment: the fake hub, a scratch cache, and no Hugging Face settings of the machine (token, cache).</summary>
     private Dictionary<string, string?> Env(bool offline = false) => new()
     {
         ["HF_ENDPOINT"] = _hub.Endpoint,
         ["CLIPSHARP_HOME"] = _home,
         ["HF_HUB_OFFLINE"] = offline ? "1" : null,
+        ["TRANSFORMERS_OFFLINE"] = null,
         ["HF_TOKEN"] = null,
+        ["HUGGING_FACE_HUB_TOKEN"] = null,
+        ["HF_TOKEN_PATH"] = null,
+        ["HF_HUB_CACHE"] = null,
+        ["HUGGINGFACE_HUB_CACHE"] = null,
+        ["HF_HOME"] = Path.Combine(_home, "hf-home"),
     };
 
     [SkippableFact]
@@ -145,5 +154,191 @@ public sealed class ModelsCommandTests : IAsyncLifetime
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("ViT-B-32", result.Error, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public void PullAndList_ReportTheSameModelSize_WithTheOptimisedCopyApart()
+    {
+        string optimized = Path.Combine(_home, "optimized-models");
+        var env = Env();
+        env["CLIPSHARP_OPTIMIZED_MODELS"] = optimized;
+
+        var pull = Cli.RunProcess(env, "models", "pull", "ViT-B-32");
+        var list = Cli.RunProcess(env, "models", "list", "--json");
+
+        Assert.True(pull.ExitCode == 0, pull.Error);
+        long bytes = new DirectoryInfo(Golden.ModelDir("openclip")).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+        var row = list.Json.Single(r => r.GetProperty("name").GetString() == "ViT-B-32");
+        Assert.Equal(bytes, row.GetProperty("bytes").GetInt64());
+        long optimizedBytes = row.GetProperty("optimized_bytes").GetInt64();
+        Assert.True(optimizedBytes > 0);
+        Assert.Contains($"({ModelHub.FormatBytes(bytes)}, commit {FakeHub.Commit[..7]}; {ModelHub.FormatBytes(bytes)} downloaded)", pull.Out, StringComparison.Ordinal);
+        Assert.Contains($"optimised copy {ModelHub.FormatBytes(optimizedBytes)}, apart from the model's {ModelHub.FormatBytes(bytes)}", pull.Error, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public void Pull_WhenTheOptimisedCopyCannotBeWritten_DoesNotSayOptimised()
+    {
+        string notAFolder = Path.Combine(_home, "a-file");
+        File.WriteAllText(notAFolder, "");
+        var env = Env();
+        env["CLIPSHARP_OPTIMIZED_MODELS"] = Path.Combine(notAFolder, "optimized");
+
+        var pull = Cli.RunProcess(env, "models", "pull", "ViT-B-32");
+
+        Assert.True(pull.ExitCode == 0, pull.Error);
+        Assert.DoesNotContain("is optimised", pull.Error, StringComparison.Ordinal);
+        Assert.Contains("the optimised copy of ViT-B-32 could not be written", pull.Error, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public void Pull_WithATokenEndingInANewline_Works_TokenOnlyAtTheHub_AndNeverPrinted()
+    {
+        const string Token = "hf_secret_from_a_secret_file";
+        _hub.GatedRepos["Xenova/clip-vit-base-patch32"] = Token;
+        var env = Env();
+        env["HF_TOKEN"] = Token + "\n";
+
+        var pull = Cli.RunProcess(env, "models", "pull", "clip-vit-base-patch32");
+
+        Assert.True(pull.ExitCode == 0, pull.Error);
+        Assert.DoesNotContain(Token, pull.Out + pull.Error, StringComparison.Ordinal);
+        Assert.All(_hub.Log.Where(r => r.Port == _hub.HubPort), r => Assert.Equal("Bearer " + Token, r.Authorization));
+        Assert.All(_hub.Log.Where(r => r.Port == _hub.CdnPort), r => Assert.Null(r.Authorization));
+    }
+
+    [SkippableFact]
+    public void Pull_WithTheTokenInTheLoginFile_UsesIt()
+    {
+        const string Token = "hf_from_huggingface_cli_login";
+        _hub.GatedRepos["Xenova/clip-vit-base-patch32"] = Token;
+        var env = Env();
+        Directory.CreateDirectory(env["HF_HOME"]!);
+        File.WriteAllText(Path.Combine(env["HF_HOME"]!, "token"), Token + "\n");
+
+        var pull = Cli.RunProcess(env, "models", "pull", "clip-vit-base-patch32");
+
+        Assert.True(pull.ExitCode == 0, pull.Error);
+        Assert.Contains(_hub.Log, r => r.Authorization == "Bearer " + Token);
+    }
+
+    [SkippableFact]
+    public void Pull_RedirectToAFileUrl_IsAOneLineErrorWithExitCode1()
+    {
+        _hub.RedirectResolve["config.json"] = "file:///etc/passwd";
+
+        var pull = Cli.RunProcess(Env(), "models", "pull", "ViT-B-32");
+
+        Assert.Equal(1, pull.ExitCode);
+        string error = Assert.Single(pull.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("error:", StringComparison.Ordinal));
+        Assert.Contains("file:///etc/passwd", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", pull.Error, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public void ReadOnlyCache_PullAndRemoveFailAtOnceNamingTheFolder_AndCachedModelsStillWork()
+    {
+        Assert.Equal(0, Cli.RunProcess(Env(), "models", "pull", "ViT-B-32").ExitCode);
+        string models = Path.Combine(_home, "models");
+
+        var pull = Cli.RunProcessOnReadOnlyMount(_home, Env(), "models", "pull", "clip-vit-base-patch32");
+        var rm = Cli.RunProcessOnReadOnlyMount(_home, Env(), "models", "rm", "ViT-B-32");
+        var embed = Cli.RunProcessOnReadOnlyMount(_home, Env(offline: true), "embed", "text", "a cat", "--model", "ViT-B-32");
+
+        foreach (var failed in new[] { pull, rm })
+        {
+            Assert.Equal(1, failed.ExitCode);
+            Assert.Equal($"error: {models}: the model cache cannot be written (read-only file system); set CLIPSHARP_HOME to a writable folder, or use --offline with models already in it",
+                failed.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last());
+        }
+
+        Assert.True(embed.ExitCode == 0, embed.Error);
+        Assert.True(Directory.Exists(Path.Combine(models, "ViT-B-32")));
+    }
+
+    [SkippableFact]
+    public async Task Pull_WhileAnotherPullHoldsTheLock_SaysSoOnceAndStopsOnCtrlC()
+    {
+        string locks = Path.Combine(_home, "models", ".locks");
+        Directory.CreateDirectory(locks);
+        File.WriteAllText(Path.Combine(locks, "ViT-B-32.holder"), "pull of ViT-B-32 (pid 4242)");
+        using var held = new FileStream(Path.Combine(locks, "ViT-B-32.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        using var process = Cli.StartProcess(Env(), [], "models", "pull", "ViT-B-32");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var lines = new List<string>();
+        var waiting = new TaskCompletionSource();
+        var stderr = Task.Run(async () =>
+        {
+            while (await process.StandardError.ReadLineAsync() is { } line)
+            {
+                lock (lines)
+                {
+                    lines.Add(line);
+                }
+
+                if (line.Contains("waiting for another pull", StringComparison.Ordinal))
+                {
+                    waiting.TrySetResult();
+                }
+            }
+        });
+
+        await waiting.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        await Task.Delay(1000); // it keeps waiting, quietly
+        using (var interrupt = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await interrupt.WaitForExitAsync();
+        }
+
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await stderr;
+        await stdout;
+        Assert.Equal(130, process.ExitCode);
+        Assert.Single(lines, l => l == "warning: waiting for another pull of ViT-B-32 (pid 4242)");
+        Assert.Empty(_hub.Log);
+    }
+
+    [SkippableTheory]
+    [InlineData("HF_HUB_OFFLINE", "On")]
+    [InlineData("HF_HUB_OFFLINE", "YES")]
+    [InlineData("TRANSFORMERS_OFFLINE", "true")]
+    public void Offline_Variables_AreHonouredWithTheirUsualValues(string variable, string value)
+    {
+        var env = Env();
+        env[variable] = value;
+
+        var result = Cli.RunProcess(env, "embed", "text", "x", "--model", "ViT-B-32");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("not in the cache", result.Error, StringComparison.Ordinal);
+        Assert.Empty(_hub.Log);
+    }
+
+    [SkippableFact]
+    public void Pull_ModelInTheHuggingFaceCache_DownloadsNothing()
+    {
+        var env = Env();
+        env["HF_HUB_CACHE"] = Path.Combine(_home, "hf-hub");
+        HuggingFaceCacheLayout.Write(env["HF_HUB_CACHE"]!, "immich-app/ViT-B-32__openai", FakeHub.Commit, Golden.ModelDir("openclip"),
+            ModelCatalog.Find("ViT-B-32")!.Files);
+
+        var pull = Cli.RunProcess(env, "models", "pull", "ViT-B-32");
+
+        Assert.True(pull.ExitCode == 0, pull.Error);
+        Assert.Contains("; 0 B downloaded, ", pull.Out, StringComparison.Ordinal);
+        Assert.Equal(0, _hub.BytesDownloaded);
+    }
+
+    [SkippableFact]
+    public void Pull_RevisionThenForce_FetchesThatCommitAndThenEverythingAgain()
+    {
+        var revision = Cli.RunProcess(Env(), "models", "pull", "ViT-B-32", "--revision", FakeHub.Commit);
+        var byRevision = _hub.Log.ToArray();
+        var force = Cli.RunProcess(Env(), "models", "pull", "ViT-B-32", "--force");
+
+        Assert.True(revision.ExitCode == 0, revision.Error);
+        Assert.True(force.ExitCode == 0, force.Error);
+        Assert.All(byRevision.Where(r => r.Path.Contains("/resolve/", StringComparison.Ordinal)), r => Assert.Contains($"/resolve/{FakeHub.Commit}/", r.Path, StringComparison.Ordinal));
+        Assert.Equal(byRevision.Count(r => r.Method == "GET") * 2, _hub.Log.Count(r => r.Method == "GET"));
     }
 }
