@@ -16,21 +16,6 @@ internal sealed class HubRequestFailure : Exception
         RetryAfter = retryAfter;
     }
 
-    public HubRequestFailure()
-        : this(ClipErrorKind.Network, "hub request failed", transient: false)
-    {
-    }
-
-    public HubRequestFailure(string message)
-        : this(ClipErrorKind.Network, message, transient: false)
-    {
-    }
-
-    public HubRequestFailure(string message, Exception innerException)
-        : this(ClipErrorKind.Network, message, transient: false, null, innerException)
-    {
-    }
-
     public ClipErrorKind Kind { get; }
 
     public bool Transient { get; }

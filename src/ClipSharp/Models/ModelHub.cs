@@ -381,7 +381,7 @@ public sealed class ModelHub : IDisposable
         _store.EnsureFreeSpace(toDownload, optimized, label, options.Notice);
 
         var progress = new PullProgress(label, remote.Sum(r => r.Size ?? 0), options.Progress);
-        var downloader = new FileDownloader(Client, _retry, Options);
+        FileDownloader? downloader = null; // created on the first download: an offline import never touches HTTP
         long reusedFromHf = 0;
         var verified = new List<RemoteFile>(remote.Count);
         foreach (var file in remote)
@@ -401,6 +401,7 @@ public sealed class ModelHub : IDisposable
             }
             else
             {
+                downloader ??= new FileDownloader(Client, _retry, Options);
                 await DownloadVerifiedAsync(downloader, entry.Repository, file.Commit ?? revision, file, blob, progress, options, cancellationToken).ConfigureAwait(false);
             }
 
@@ -427,7 +428,11 @@ public sealed class ModelHub : IDisposable
         return new ModelPullResult(_store.ModelDirectory(key), verified[0].Commit, _store.Usage(key).ModelBytes, progress.Downloaded, progress.ReusedElsewhere, AlreadyCached: false);
     }
 
-    /// <summary>Downloads a file into its <c>.incomplete</c> staging file, verifies it, and names it by its checksum; a mismatch is discarded.</summary>
+    /// <summary>
+    /// Downloads a file into its <c>.incomplete</c> staging file, verifies it, and names it by its checksum. A mismatch is
+    /// discarded; when part of the file came from an earlier pull (damaged on disk since, say) it is fetched once more
+    /// from the start, otherwise the mismatch is the error.
+    /// </summary>
     private static async Task DownloadVerifiedAsync(FileDownloader downloader, string repository, string revision, RemoteFile file, string blob, PullProgress progress,
         ModelPullOptions options, CancellationToken cancellationToken)
     {
@@ -437,19 +442,29 @@ public sealed class ModelHub : IDisposable
             File.Delete(incomplete);
         }
 
-        progress.Resumed(file.Path, Length(incomplete));
-        var from = await downloader.DownloadAsync(new FileDownloader.Request(repository, revision, file), incomplete, bytes => progress.Downloading(file.Path, bytes),
-            options.Notice, cancellationToken).ConfigureAwait(false);
-        string actual = await FileVerifier.HashAsync(incomplete, file.Hash, cancellationToken).ConfigureAwait(false);
-        if (actual != file.Hash)
+        while (true)
         {
+            long resumed = Length(incomplete);
+            progress.Resumed(file.Path, resumed);
+            var from = await downloader.DownloadAsync(new FileDownloader.Request(repository, revision, file), incomplete, bytes => progress.Downloading(file.Path, bytes),
+                options.Notice, cancellationToken).ConfigureAwait(false);
+            string actual = await FileVerifier.HashAsync(incomplete, file.Hash, cancellationToken).ConfigureAwait(false);
+            if (actual == file.Hash)
+            {
+                File.Move(incomplete, blob, overwrite: true);
+                return;
+            }
+
             progress.Downloading(file.Path, -Length(incomplete));
             File.Delete(incomplete);
-            throw new ClipSharpException(ClipErrorKind.ChecksumMismatch,
-                $"checksum mismatch for {file.Path} from {HubClient.Display(from)}: the hub publishes {file.Hash}, the download has {actual}; the file was discarded and nothing was cached", repository);
-        }
+            if (resumed == 0)
+            {
+                throw new ClipSharpException(ClipErrorKind.ChecksumMismatch,
+                    $"checksum mismatch for {file.Path} from {HubClient.Display(from)}: the hub publishes {file.Hash}, the download has {actual}; the file was discarded and nothing was cached", repository);
+            }
 
-        File.Move(incomplete, blob, overwrite: true);
+            options.Notice?.Invoke($"{file.Path}, resumed from an earlier pull, does not match its checksum; downloading it again from the start");
+        }
     }
 
     private static string Incomplete(string staging, RemoteFile file) => Path.Combine(staging, file.Hash + ".incomplete");

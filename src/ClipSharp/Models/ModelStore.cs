@@ -154,6 +154,10 @@ internal sealed class ModelStore(ModelHubOptions options)
         }
 
         DeleteEntry(LegacyPartial(key));
+        foreach (string replaced in Directory.EnumerateDirectories(StagingRoot, key + ".replaced-*"))
+        {
+            DeleteEntry(replaced); // an old copy a crashed pull had moved aside
+        }
     }
 
     /// <summary>Puts an assembled folder in the model's place in one rename (an older copy is moved aside first, then deleted).</summary>

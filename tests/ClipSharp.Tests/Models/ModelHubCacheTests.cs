@@ -103,7 +103,8 @@ public sealed class ModelHubCacheTests : FakeHubTestBase
     {
         string hfCache = Path.Combine(Cache, "hf-hub");
         HuggingFaceCacheLayout.Write(hfCache, OpenClipRepo, FakeHub.Commit, Golden.ModelDir("openclip"), ViTB32.Files);
-        using var hub = CreateHub(offline: true, configure: o => o.HuggingFaceCacheDirectory = hfCache);
+        // Offline, neither the endpoint nor the token is used, so neither is checked.
+        using var hub = CreateHub(offline: true, token: "bad\u0001token", endpoint: "not an address", configure: o => o.HuggingFaceCacheDirectory = hfCache);
 
         var resolved = await hub.ResolveAsync("ViT-B-32");
 

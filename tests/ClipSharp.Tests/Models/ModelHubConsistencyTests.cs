@@ -146,6 +146,26 @@ public sealed class ModelHubConsistencyTests : FakeHubTestBase
         Assert.Equal(new FileInfo(a).Length, new FileInfo(b).Length);
     }
 
+    [SkippableFact]
+    public async Task Pull_ResumedPartialDamagedOnDisk_IsFetchedAgainFromTheStart()
+    {
+        await InterruptedPullAsync();
+        string partial = Path.Combine(Cache, "models", ".staging", "ViT-B-32", Hub.Checksums(OpenClipRepo, Big).Sha256 + ".incomplete");
+        byte[] bytes = File.ReadAllBytes(partial);
+        bytes[bytes.Length / 2] ^= 0x55;
+        File.WriteAllBytes(partial, bytes);
+        using var hub = CreateHub();
+
+        await Guarded(hub.PullAsync(ViTB32, Pull()));
+
+        var gets = CdnGets(Big);
+        Assert.Equal(3, gets.Length);
+        Assert.NotNull(gets[1].Range);
+        Assert.Null(gets[2].Range);
+        Assert.Contains(Notices, n => n.Contains("resumed from an earlier pull, does not match its checksum", StringComparison.Ordinal));
+        AssertCachedFilesAre(hub, ViTB32, OpenClipRepo);
+    }
+
     /// <summary>A pull that stops at textual/model.onnx (the connection drops, no retries), having staged the files before it.</summary>
     private async Task InterruptedPullAsync()
     {
