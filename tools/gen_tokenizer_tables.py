@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Generates src/ClipSharp/Text/Generated/*.g.cs: the Unicode, HTML and code-page tables that the
-CLIP text cleaner needs to behave exactly like OpenAI's reference (Python 3.11 + `regex` + ftfy 6.3).
+CLIP text cleaner needs to behave exactly like OpenAI's reference (Python 3.11 + `regex` + ftfy 6.3),
+and the Unicode normalization forms (NFC, NFD, NFKC, NFKD) of the tokenizer.json normalizers.
 
 Run it with Debian 12's interpreter and its `python3-regex` package (apt-get install python3-regex),
 the environment the golden files were made in:
@@ -189,6 +190,20 @@ def gen_unicode():
     parts.append(int_array("DecompositionSecond", d2))
     parts.append("    /// <summary>Primary composites as (first, second, composite) triples.</summary>")
     parts.append(int_array("Compositions", flat(comps)))
+
+    # NFKD/NFKC data (the tokenizer.json normalizers): compatibility decompositions, one level, tag dropped.
+    ck, cv = [], []
+    for cp in range(MAXCP):
+        if is_surrogate(cp):
+            continue
+        d = unicodedata.decomposition(chr(cp))
+        if d.startswith("<"):
+            ck.append(cp)
+            cv.append("".join(chr(int(x, 16)) for x in d.split()[1:]))
+    parts.append("    /// <summary>Code points with a compatibility decomposition (one level), sorted.</summary>")
+    parts.append(int_array("CompatibilityKeys", ck))
+    parts.append("    /// <summary>The compatibility decomposition of each key (its characters may decompose further).</summary>")
+    parts.append(string_array("CompatibilityValues", cv))
 
     # ftfy fix_character_width: NFKC of U+FF01..U+FFEF where it differs, plus U+3000 -> space.
     wk, wv = [0x3000], [" "]

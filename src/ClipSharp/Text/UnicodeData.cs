@@ -191,10 +191,19 @@ internal static partial class UnicodeData
     }
 
     /// <summary>Unicode NFC with CPython 3.11's data (Unicode 14).</summary>
-    internal static string Nfc(string s)
+    internal static string Nfc(string s) => Normalize(s, compose: true, compatibility: false);
+
+    /// <summary>
+    /// Unicode normalization with CPython 3.11's data (Unicode 14): NFC (compose), NFD, NFKC (compose,
+    /// compatibility) or NFKD (compatibility). Works in globalization-invariant mode, where
+    /// <see cref="string.Normalize()"/> does not.
+    /// </summary>
+    internal static string Normalize(string s, bool compose, bool compatibility)
     {
+        // Below these code points every character is its own normal form.
+        int unchangedBelow = compatibility ? 0xA0 : compose ? 0x300 : 0xC0;
         int i = 0;
-        while (i < s.Length && s[i] < 0x300)
+        while (i < s.Length && s[i] < unchangedBelow)
         {
             i++;
         }
@@ -209,7 +218,7 @@ internal static partial class UnicodeData
         for (int k = 0; k < s.Length;)
         {
             int cp = CodePointAt(s, k, out int len);
-            Decompose(t, cp, cps);
+            Decompose(t, cp, compatibility, cps);
             k += len;
         }
 
@@ -230,7 +239,26 @@ internal static partial class UnicodeData
             }
         }
 
-        // Canonical composition.
+        List<int> outCps = compose ? Compose(t, cps) : cps;
+        var sb = new StringBuilder(outCps.Count + 4);
+        foreach (int cp in outCps)
+        {
+            if (cp >= 0xD800 && cp <= 0xDFFF)
+            {
+                sb.Append((char)cp);
+            }
+            else
+            {
+                sb.Append(new Rune(cp).ToString());
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>Canonical composition of a canonically ordered decomposition.</summary>
+    private static List<int> Compose(NfcTables t, List<int> cps)
+    {
         var outCps = new List<int>(cps.Count);
         int starter = -1;
         int lastCc = 0;
@@ -257,23 +285,10 @@ internal static partial class UnicodeData
             outCps.Add(cp);
         }
 
-        var sb = new StringBuilder(outCps.Count + 4);
-        foreach (int cp in outCps)
-        {
-            if (cp >= 0xD800 && cp <= 0xDFFF)
-            {
-                sb.Append((char)cp);
-            }
-            else
-            {
-                sb.Append(new Rune(cp).ToString());
-            }
-        }
-
-        return sb.ToString();
+        return outCps;
     }
 
-    private static void Decompose(NfcTables t, int cp, List<int> output)
+    private static void Decompose(NfcTables t, int cp, bool compatibility, List<int> output)
     {
         if (cp >= SBase && cp < SBase + SCount)
         {
@@ -291,10 +306,21 @@ internal static partial class UnicodeData
 
         if (t.Decomposition.TryGetValue(cp, out (int First, int Second) d))
         {
-            Decompose(t, d.First, output);
+            Decompose(t, d.First, compatibility, output);
             if (d.Second >= 0)
             {
-                Decompose(t, d.Second, output);
+                Decompose(t, d.Second, compatibility, output);
+            }
+
+            return;
+        }
+
+        if (compatibility && t.Compatibility.TryGetValue(cp, out string? k))
+        {
+            for (int i = 0; i < k.Length;)
+            {
+                Decompose(t, CodePointAt(k, i, out int len), compatibility, output);
+                i += len;
             }
 
             return;
@@ -323,7 +349,13 @@ internal static partial class UnicodeData
             comp[((long)Compositions[i] << 21) | (uint)Compositions[i + 1]] = Compositions[i + 2];
         }
 
-        return new NfcTables(ccc.ToFrozenDictionary(), dec.ToFrozenDictionary(), comp.ToFrozenDictionary());
+        var compat = new Dictionary<int, string>(CompatibilityKeys.Length);
+        for (int i = 0; i < CompatibilityKeys.Length; i++)
+        {
+            compat[CompatibilityKeys[i]] = CompatibilityValues[i];
+        }
+
+        return new NfcTables(ccc.ToFrozenDictionary(), dec.ToFrozenDictionary(), comp.ToFrozenDictionary(), compat.ToFrozenDictionary());
     }
 
     private static FrozenDictionary<int, string> BuildLower()
@@ -351,9 +383,12 @@ internal static partial class UnicodeData
     private sealed class NfcTables(
         FrozenDictionary<int, int> ccc,
         FrozenDictionary<int, (int First, int Second)> decomposition,
-        FrozenDictionary<long, int> compositions)
+        FrozenDictionary<long, int> compositions,
+        FrozenDictionary<int, string> compatibility)
     {
         public FrozenDictionary<int, (int First, int Second)> Decomposition { get; } = decomposition;
+
+        public FrozenDictionary<int, string> Compatibility { get; } = compatibility;
 
         public int Ccc(int cp) => cp < 0x300 ? 0 : ccc.GetValueOrDefault(cp);
 

@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Text;
+
+namespace ClipSharp.Text;
+
+/// <summary>
+/// Finds added tokens in a text as the Rust library does (an Aho-Corasick automaton, leftmost-longest): at the
+/// leftmost position where any token starts the longest one wins, the search resumes after it; a match that fails
+/// its single-word test, or a special token while special tokens are not parsed, is skipped (its span consumed).
+/// </summary>
+internal sealed class AddedTokenMatcher
+{
+    // The tokens as a trie over UTF-16 code units: edge (node << 16 | char) → child; a node's token or null.
+    private readonly Dictionary<long, int> _edges = [];
+    private readonly List<AddedToken?> _nodeToken = [null];
+
+    public AddedTokenMatcher(IEnumerable<(string Pattern, AddedToken Token)> tokens)
+    {
+        foreach ((string pattern, AddedToken token) in tokens)
+        {
+            if (pattern.Length == 0)
+            {
+                continue;
+            }
+
+            Count++;
+            int node = 0;
+            foreach (char c in pattern)
+            {
+                long key = ((long)node << 16) | c;
+                if (!_edges.TryGetValue(key, out int child))
+                {
+                    child = _nodeToken.Count;
+                    _nodeToken.Add(null);
+                    _edges[key] = child;
+                }
+
+                node = child;
+            }
+
+            // A content listed twice keeps its last entry.
+            _nodeToken[node] = token;
+        }
+    }
+
+    public int Count { get; }
+
+    /// <summary>
+    /// The text cut into pieces covering it: (start, end, token) where token is the added token of that span, or
+    /// null for text between tokens.
+    /// </summary>
+    public List<(int Start, int End, AddedToken? Token)> Split(string text, bool parseSpecial)
+    {
+        var result = new List<(int, int, AddedToken?)>();
+        int consumed = 0;
+        for (int i = 0; i < text.Length;)
+        {
+            (int end, AddedToken? token) = LongestAt(text, i);
+            if (token is null)
+            {
+                i++;
+                continue;
+            }
+
+            int start = i;
+            i = end;
+            if ((token.Special && !parseSpecial) || (token.SingleWord && !IsSingleWord(text, start, end)))
+            {
+                continue;
+            }
+
+            if (token.LStrip)
+            {
+                int s = start;
+                while (s > consumed && TextRunes.IsWhiteSpace(text[s - 1]))
+                {
+                    s--;
+                }
+
+                start = s;
+            }
+
+            if (token.RStrip)
+            {
+                while (end < text.Length && TextRunes.IsWhiteSpace(text[end]))
+                {
+                    end++;
+                }
+
+                i = end;
+            }
+
+            if (consumed < start)
+            {
+                result.Add((consumed, start, null));
+            }
+
+            result.Add((start, end, token));
+            consumed = end;
+        }
+
+        if (consumed < text.Length)
+        {
+            result.Add((consumed, text.Length, null));
+        }
+
+        return result;
+    }
+
+    private (int End, AddedToken? Token) LongestAt(string text, int start)
+    {
+        int node = 0;
+        (int, AddedToken?) best = (start, null);
+        for (int k = start; k < text.Length; k++)
+        {
+            if (!_edges.TryGetValue(((long)node << 16) | text[k], out node))
+            {
+                break;
+            }
+
+            if (_nodeToken[node] is AddedToken t)
+            {
+                best = (k + 1, t);
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>No word character (the regex crate's Unicode <c>\w</c>) right before or right after the match.</summary>
+    private static bool IsSingleWord(string text, int start, int end)
+    {
+        if (start > 0 && Rune.DecodeLastFromUtf16(text.AsSpan(0, start), out Rune before, out _) == System.Buffers.OperationStatus.Done && IsWordChar(before))
+        {
+            return false;
+        }
+
+        return !(end < text.Length && Rune.DecodeFromUtf16(text.AsSpan(end), out Rune after, out _) == System.Buffers.OperationStatus.Done && IsWordChar(after));
+    }
+
+    private static bool IsWordChar(Rune r) => r.Value is 0x200C or 0x200D || Rune.GetUnicodeCategory(r) is UnicodeCategory.UppercaseLetter
+        or UnicodeCategory.LowercaseLetter or UnicodeCategory.TitlecaseLetter or UnicodeCategory.ModifierLetter or UnicodeCategory.OtherLetter
+        or UnicodeCategory.LetterNumber or UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark
+        or UnicodeCategory.EnclosingMark or UnicodeCategory.DecimalDigitNumber or UnicodeCategory.ConnectorPunctuation;
+}
