@@ -9,7 +9,7 @@
 // use this variant only to explain the texts where the two differ.
 import { readFileSync } from 'node:fs';
 import {
-  Tokenizer, LowercaseNormalizer, PrependNormalizer, StripNormalizer, ByteLevelPreTokenizer,
+  Tokenizer, LowercaseNormalizer, BertNormalizer, PrependNormalizer, StripNormalizer, ByteLevelPreTokenizer,
 } from '@huggingface/tokenizers';
 
 const [tokenizerPath, corpusPath, ...flags] = process.argv.slice(2);
@@ -17,7 +17,16 @@ const rust = flags.includes('--rust');
 
 if (rust) {
   // NormalizedString::lowercase maps each character on its own (char::to_lowercase): no final-sigma rule.
-  LowercaseNormalizer.prototype.normalize = (text) => Array.from(text, (c) => c.toLowerCase()).join('');
+  const lower = (text) => Array.from(text, (c) => c.toLowerCase()).join('');
+  LowercaseNormalizer.prototype.normalize = lower;
+  // normalizers/bert.rs lowercases the same way (after stripping accents, which commutes with it).
+  const bert = BertNormalizer.prototype.normalize;
+  BertNormalizer.prototype.normalize = function (text) {
+    const { lowercase, strip_accents } = this.config;
+    if (!lowercase) return bert.call(this, text);
+    const accentless = bert.call(Object.assign(Object.create(this), { config: { ...this.config, lowercase: false, strip_accents: strip_accents !== false } }), text);
+    return lower(accentless);
+  };
   // normalizers/prepend.rs: an empty string stays empty.
   PrependNormalizer.prototype.normalize = function (text) { return text.length === 0 ? text : this.config.prepend + text; };
   // normalizers/strip.rs trims char::is_whitespace (Unicode White_Space: U+0085 yes, U+FEFF no); String.trim differs.

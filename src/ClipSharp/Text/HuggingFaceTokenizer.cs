@@ -92,7 +92,7 @@ public sealed class HuggingFaceTokenizer
 
         if (full.EndsWith(".model", StringComparison.OrdinalIgnoreCase))
         {
-            return Create(SentencePieceModelFile.Load(full), null, null, null, new Dictionary<string, int>(), options, full);
+            return Create(SentencePiece.SentencePieceTokenizerFile.Load(full), null, null, null, new Dictionary<string, int>(), options, full);
         }
 
         return LoadJson(full, options);

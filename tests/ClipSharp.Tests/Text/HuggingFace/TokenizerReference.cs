@@ -52,8 +52,8 @@ internal static class TokenizerReference
         })];
     }
 
-    /// <summary>sentencepiece's ids of each corpus text for a .model file.</summary>
-    public static IReadOnlyList<int[]> SentencePiece(string model)
+    /// <summary>sentencepiece's ids of each corpus text (or of each of <paramref name="texts"/>) for a .model file.</summary>
+    public static IReadOnlyList<int[]> SentencePiece(string model, IReadOnlyList<string>? texts = null)
     {
         string? python = s_python.Value;
         if (python is null && InCi)
@@ -62,7 +62,21 @@ internal static class TokenizerReference
         }
 
         Skip.If(python is null, "python3 with sentencepiece (Debian's python3-sentencepiece) is needed for the sentencepiece reference; not found.");
-        return [.. Run(python!, DataDir, ["spm_reference.py", model, CorpusPath]).Select(l => JsonSerializer.Deserialize<int[]>(l)!)];
+        if (texts is null)
+        {
+            return [.. Run(python!, DataDir, ["spm_reference.py", model, CorpusPath]).Select(l => JsonSerializer.Deserialize<int[]>(l)!)];
+        }
+
+        string file = Path.Combine(Path.GetTempPath(), $"clipsharp-spm-{Environment.ProcessId}-{Guid.NewGuid():N}.jsonl");
+        try
+        {
+            File.WriteAllLines(file, texts.Select(t => JsonSerializer.Serialize(t)));
+            return [.. Run(python!, DataDir, ["spm_reference.py", model, file]).Select(l => JsonSerializer.Deserialize<int[]>(l)!)];
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     private static List<string> Run(string fileName, string workingDirectory, IEnumerable<string> args)
