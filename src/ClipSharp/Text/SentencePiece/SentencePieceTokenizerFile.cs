@@ -338,13 +338,16 @@ internal sealed class SentencePieceTokenizerFile : ITokenIdEncoder
 
                 int end = k + 1;
                 int length = end - start;
-                // User-defined symbols get a bonus that makes them win (computed in double, as in C++).
-                float candidate = _model.Pieces[id].Type == SentencePieceModel.PieceType.UserDefined
-                    ? (float)((length * _maxScore) - 0.1 + till)
-                    : _model.Pieces[id].Score + till;
+                // As in the C++: the piece score is a double (the user-defined branch of its conditional makes it one;
+                // user-defined symbols get a bonus that makes them win), the path score is added in double, compared
+                // with the stored float, and stored as a float. Exact ties break differently in any other precision.
+                double pieceScore = _model.Pieces[id].Type == SentencePieceModel.PieceType.UserDefined
+                    ? (float)(length * _maxScore) - 0.1
+                    : _model.Pieces[id].Score;
+                double candidate = pieceScore + till;
                 if (startsAt[end] < 0 || candidate > score[end])
                 {
-                    score[end] = candidate;
+                    score[end] = (float)candidate;
                     startsAt[end] = start;
                     ids[end] = id;
                 }
