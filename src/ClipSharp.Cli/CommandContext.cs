@@ -103,9 +103,9 @@ internal sealed class CommandContext
         return model.Preprocessor.Config;
     }
 
-    public async Task<ClipTokenizer> ResolveTokenizerAsync(string? modelOption, string? vocab, int? padId, bool offline, CancellationToken cancellationToken)
+    public async Task<ClipTokenizer> ResolveTokenizerAsync(string? modelOption, string? vocab, int? padId, int? contextLength, bool offline, CancellationToken cancellationToken)
     {
-        var options = new ClipTokenizerOptions { PadId = padId };
+        var options = new ClipTokenizerOptions { PadId = padId, ContextLength = contextLength };
         if (!string.IsNullOrWhiteSpace(vocab))
         {
             return ClipTokenizer.Load(vocab, options);

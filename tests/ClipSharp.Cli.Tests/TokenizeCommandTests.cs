@@ -67,4 +67,70 @@ public class TokenizeCommandTests
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.StartsWith("49406 320 1125 539 320 2368 49407 49407", result.OutLines[0], StringComparison.Ordinal);
     }
+
+    private static string Fixture(params string[] parts) => Path.Combine([TestData.RepoRoot, "tests", "data", "tokenizers", .. parts]);
+
+    [Fact]
+    public void Tokenize_Json_with_a_tokenizer_json_prints_its_post_processor_ids_unpadded()
+    {
+        string vocab = Fixture("xlmr", "tokenizer.json");
+        var expected = ClipSharp.Text.HuggingFaceTokenizer.Load(vocab).Encode("a photo of a cat");
+
+        var result = Cli.Run("tokenize", "--vocab", vocab, "--json", "a photo of a cat");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var line = Assert.Single(result.Json);
+        int[] ids = [.. line.GetProperty("ids").EnumerateArray().Select(v => v.GetInt32())];
+        Assert.Equal(expected.Ids, ids);
+        Assert.Equal(0, ids[0]);
+        Assert.Equal(2, ids[^1]);
+        Assert.Equal(ids.Length, line.GetProperty("length").GetInt32());
+    }
+
+    [Fact]
+    public void Tokenize_with_a_tokenizer_json_and_length_truncates_and_pads_with_its_pad_token()
+    {
+        var result = Cli.Run("tokenize", "--vocab", Fixture("xlmr", "tokenizer.json"), "--length", "12", "--json", "a cat", "a photo of a cat sleeping on the sofa in the sun");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        int[][] ids = [.. result.Json.Select(l => l.GetProperty("ids").EnumerateArray().Select(v => v.GetInt32()).ToArray())];
+        Assert.All(ids, row => Assert.Equal(12, row.Length));
+        int length = result.Json[0].GetProperty("length").GetInt32();
+        Assert.All(ids[0][length..], id => Assert.Equal(1, id)); // <pad> = 1 in XLM-R's ids
+        Assert.Equal(2, ids[1][^1]); // </s> kept at the end of a truncated text
+        Assert.Contains("warning: text 2 was truncated to 12 ids", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Tokenize_with_a_sentencepiece_model_prints_its_ids()
+    {
+        string model = Fixture("bpe", "spm.model");
+        var expected = ClipSharp.Text.HuggingFaceTokenizer.Load(model).Encode("Ein Foto von einem Hund");
+
+        var result = Cli.RunWithInput("Ein Foto von einem Hund\n", "tokenize", "--vocab", model);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal(string.Join(' ', expected.Ids), Assert.Single(result.OutLines));
+    }
+
+    [Fact]
+    public void Tokenize_with_an_unsupported_tokenizer_json_names_the_component_and_the_file()
+    {
+        string dir = Directory.CreateTempSubdirectory("clipsharp-cli-tokenizer-").FullName;
+        try
+        {
+            string path = Path.Combine(dir, "tokenizer.json");
+            File.WriteAllText(path, """{"version": "1.0", "pre_tokenizer": {"type": "UnicodeScripts"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}""");
+
+            var result = Cli.Run("tokenize", "--vocab", path, "a");
+
+            Assert.NotEqual(0, result.ExitCode);
+            Assert.Contains(path, result.Error, StringComparison.Ordinal);
+            Assert.Contains("unsupported pre_tokenizer \"UnicodeScripts\"", result.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

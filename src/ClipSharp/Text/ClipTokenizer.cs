@@ -151,7 +151,7 @@ public sealed class ClipTokenizer
 
         if (name.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
         {
-            if (LooksLikeTokenizerJson(full))
+            if (TokenizerFiles.LooksLikeTokenizerJson(full))
             {
                 return (BpeVocabulary.LoadTokenizerJson(full), folder);
             }
@@ -163,35 +163,6 @@ public sealed class ClipTokenizer
         }
 
         throw new ClipSharpException(ClipErrorKind.InvalidTokenizer, $"unrecognised tokenizer file: expected tokenizer.json, vocab.json, merges.txt or {GzName}", full);
-    }
-
-    private static bool LooksLikeTokenizerJson(string path)
-    {
-        if (string.Equals(System.IO.Path.GetFileName(path), "tokenizer.json", StringComparison.OrdinalIgnoreCase))
-        {
-            return true;
-        }
-
-        // A vocab.json maps tokens to numbers; a tokenizers file starts with "version": "1.0" (or at
-        // least has a non-number first value). Only the start of the file is read.
-        try
-        {
-            byte[] head = new byte[4096];
-            int n;
-            using (FileStream fs = File.OpenRead(path))
-            {
-                n = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-            }
-
-            var reader = new Utf8JsonReader(head.AsSpan(0, n), isFinalBlock: false, state: default);
-            return reader.Read() && reader.TokenType == JsonTokenType.StartObject
-                && reader.Read() && reader.TokenType == JsonTokenType.PropertyName
-                && reader.Read() && reader.TokenType != JsonTokenType.Number;
-        }
-        catch (Exception e) when (e is IOException or JsonException)
-        {
-            return false;
-        }
     }
 
     private static void ReadConfig(string configPath, BpeVocabulary vocab, ref int contextLength, ref int padId)

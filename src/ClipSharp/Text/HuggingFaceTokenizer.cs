@@ -65,6 +65,18 @@ public sealed class HuggingFaceTokenizer
     public string? IdToToken(int id) => _encoder.IdToToken(id);
 
     /// <summary>
+    /// Whether <paramref name="path"/> is a file this class reads rather than one of the CLIP vocabulary formats
+    /// <see cref="ClipTokenizer"/> reads: a SentencePiece <c>.model</c>, or a <c>tokenizer.json</c> (any JSON file that
+    /// is not a <c>vocab.json</c> token → id map).
+    /// </summary>
+    public static bool IsTokenizerFile(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return File.Exists(path) && (path.EndsWith(".model", StringComparison.OrdinalIgnoreCase)
+            || (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) && TokenizerFiles.LooksLikeTokenizerJson(path)));
+    }
+
+    /// <summary>
     /// Loads a <c>tokenizer.json</c> or a SentencePiece <c>.model</c> file, or the <c>tokenizer.json</c> of a folder
     /// (or of its <c>textual</c> subfolder).
     /// </summary>
