@@ -10,9 +10,7 @@ namespace ClipSharp.Text;
 /// </summary>
 internal sealed class AddedTokenMatcher
 {
-    // The tokens as a trie over UTF-16 code units: edge (node << 16 | char) → child; a node's token or null.
-    private readonly Dictionary<long, int> _edges = [];
-    private readonly List<AddedToken?> _nodeToken = [null];
+    private readonly CharTrie<AddedToken> _trie = new();
 
     public AddedTokenMatcher(IEnumerable<(string Pattern, AddedToken Token)> tokens)
     {
@@ -23,27 +21,9 @@ internal sealed class AddedTokenMatcher
                 continue;
             }
 
-            Count++;
-            int node = 0;
-            foreach (char c in pattern)
-            {
-                long key = ((long)node << 16) | c;
-                if (!_edges.TryGetValue(key, out int child))
-                {
-                    child = _nodeToken.Count;
-                    _nodeToken.Add(null);
-                    _edges[key] = child;
-                }
-
-                node = child;
-            }
-
-            // A content listed twice keeps its last entry.
-            _nodeToken[node] = token;
+            _trie.Add(pattern, token); // a content listed twice keeps its last entry
         }
     }
-
-    public int Count { get; }
 
     /// <summary>
     /// The text cut into pieces covering it: (start, end, token) where token is the added token of that span, or
@@ -109,16 +89,16 @@ internal sealed class AddedTokenMatcher
 
     private (int End, AddedToken? Token) LongestAt(string text, int start)
     {
-        int node = 0;
+        int node = CharTrie<AddedToken>.Root;
         (int, AddedToken?) best = (start, null);
         for (int k = start; k < text.Length; k++)
         {
-            if (!_edges.TryGetValue(((long)node << 16) | text[k], out node))
+            if (!_trie.Step(ref node, text[k]))
             {
                 break;
             }
 
-            if (_nodeToken[node] is AddedToken t)
+            if (_trie.TryGetValue(node, out AddedToken? t))
             {
                 best = (k + 1, t);
             }

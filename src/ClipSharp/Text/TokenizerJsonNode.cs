@@ -84,16 +84,6 @@ internal readonly struct TokenizerJsonNode
             : throw Error($"\"{name}\" must be a non-negative integer");
     }
 
-    public double? OptionalDouble(string name)
-    {
-        if (!TryGet(name, out JsonElement v))
-        {
-            return null;
-        }
-
-        return v.ValueKind == JsonValueKind.Number ? v.GetDouble() : throw Error($"\"{name}\" must be a number");
-    }
-
     public TokenizerJsonNode Object(string name)
         => TryObject(name, out TokenizerJsonNode node) ? node : throw Error($"has no \"{name}\" object");
 

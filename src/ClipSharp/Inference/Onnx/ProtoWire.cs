@@ -75,6 +75,14 @@ internal ref struct ProtoReader
         return (start, Position);
     }
 
+    /// <summary>Reads a fixed32 payload (wire type 5) as a little-endian float.</summary>
+    public float ReadFloat()
+    {
+        int start = Position;
+        Advance(4);
+        return System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(_data[start..]);
+    }
+
     public string ReadString()
     {
         var (start, end) = ReadLengthDelimited();

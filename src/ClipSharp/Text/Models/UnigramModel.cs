@@ -19,9 +19,7 @@ internal sealed class UnigramModel : TokenizerModel
     private readonly bool _byteFallback;
     private readonly double _unkScore;
 
-    // The pieces as a trie over UTF-16 code units: edge (node << 16 | char) → child node; a node's token id or -1.
-    private readonly Dictionary<long, int> _edges = [];
-    private readonly List<int> _nodeToken = [-1];
+    private readonly CharTrie<int> _trie = new();
 
     private UnigramModel(string[] pieces, double[] scores, int? unkId, bool byteFallback)
     {
@@ -40,21 +38,7 @@ internal sealed class UnigramModel : TokenizerModel
         _unkScore = min - UnknownPenalty;
         foreach ((string piece, int id) in _ids)
         {
-            int node = 0;
-            foreach (char c in piece)
-            {
-                long key = ((long)node << 16) | c;
-                if (!_edges.TryGetValue(key, out int child))
-                {
-                    child = _nodeToken.Count;
-                    _nodeToken.Add(-1);
-                    _edges[key] = child;
-                }
-
-                node = child;
-            }
-
-            _nodeToken[node] = id;
+            _trie.Add(piece, id);
         }
     }
 
@@ -106,16 +90,15 @@ internal sealed class UnigramModel : TokenizerModel
             double till = score[start];
             int charLen = char.IsHighSurrogate(piece[start]) && start + 1 < size && char.IsLowSurrogate(piece[start + 1]) ? 2 : 1;
             bool hasSingle = false;
-            int node = 0;
+            int node = CharTrie<int>.Root;
             for (int k = start; k < size; k++)
             {
-                if (!_edges.TryGetValue(((long)node << 16) | piece[k], out node))
+                if (!_trie.Step(ref node, piece[k]))
                 {
                     break;
                 }
 
-                int id = _nodeToken[node];
-                if (id < 0)
+                if (!_trie.TryGetValue(node, out int id))
                 {
                     continue;
                 }

@@ -1,4 +1,4 @@
-using System.Text;
+using ClipSharp.Inference.Onnx;
 
 namespace ClipSharp.Text.SentencePiece;
 
@@ -33,26 +33,30 @@ internal sealed class SentencePieceModel
 
     public bool EscapeWhitespaces { get; private set; } = true;
 
-    /// <exception cref="FormatException">The bytes are not a ModelProto.</exception>
+    /// <exception cref="InvalidDataException">The bytes are not a ModelProto.</exception>
     public static SentencePieceModel Parse(ReadOnlySpan<byte> data)
     {
         var m = new SentencePieceModel();
-        var r = new ProtoReader(data);
-        while (r.Next())
+        var r = new ProtoReader(data, 0, data.Length);
+        while (!r.AtEnd)
         {
-            switch (r.Field)
+            (int field, int wireType) = r.ReadTag();
+            switch (field, wireType)
             {
-                case 1 when r.WireType == 2:
-                    m.Pieces.Add(ParsePiece(r.ReadBytes()));
+                case (1, 2):
+                    (int s, int e) = r.ReadLengthDelimited();
+                    m.Pieces.Add(ParsePiece(data, s, e));
                     break;
-                case 2 when r.WireType == 2:
-                    m.ParseTrainerSpec(r.ReadBytes());
+                case (2, 2):
+                    (int ts, int te) = r.ReadLengthDelimited();
+                    m.ParseTrainerSpec(data, ts, te);
                     break;
-                case 3 when r.WireType == 2:
-                    m.ParseNormalizerSpec(r.ReadBytes());
+                case (3, 2):
+                    (int ns, int ne) = r.ReadLengthDelimited();
+                    m.ParseNormalizerSpec(data, ns, ne);
                     break;
                 default:
-                    r.Skip();
+                    r.Skip(wireType);
                     break;
             }
         }
@@ -60,28 +64,29 @@ internal sealed class SentencePieceModel
         return m;
     }
 
-    private static (string, float, PieceType) ParsePiece(ReadOnlySpan<byte> data)
+    private static (string, float, PieceType) ParsePiece(ReadOnlySpan<byte> data, int start, int end)
     {
         string piece = "";
         float score = 0;
         var type = PieceType.Normal;
-        var r = new ProtoReader(data);
-        while (r.Next())
+        var r = new ProtoReader(data, start, end);
+        while (!r.AtEnd)
         {
-            switch (r.Field)
+            (int field, int wireType) = r.ReadTag();
+            switch (field, wireType)
             {
-                case 1 when r.WireType == 2:
-                    piece = Encoding.UTF8.GetString(r.ReadBytes());
+                case (1, 2):
+                    piece = r.ReadString();
                     break;
-                case 2 when r.WireType == 5:
+                case (2, 5):
                     score = r.ReadFloat();
                     break;
-                case 3 when r.WireType == 0:
+                case (3, 0):
                     ulong t = r.ReadVarint();
-                    type = t is >= 1 and <= 6 ? (PieceType)(int)t : throw new FormatException($"piece type {t}");
+                    type = t is >= 1 and <= 6 ? (PieceType)(int)t : throw new InvalidDataException($"piece type {t}");
                     break;
                 default:
-                    r.Skip();
+                    r.Skip(wireType);
                     break;
             }
         }
@@ -89,50 +94,53 @@ internal sealed class SentencePieceModel
         return (piece, score, type);
     }
 
-    private void ParseTrainerSpec(ReadOnlySpan<byte> data)
+    private void ParseTrainerSpec(ReadOnlySpan<byte> data, int start, int end)
     {
-        var r = new ProtoReader(data);
-        while (r.Next())
+        var r = new ProtoReader(data, start, end);
+        while (!r.AtEnd)
         {
-            switch (r.Field)
+            (int field, int wireType) = r.ReadTag();
+            switch (field, wireType)
             {
-                case 3 when r.WireType == 0:
+                case (3, 0):
                     ModelType = (int)r.ReadVarint();
                     break;
-                case 24 when r.WireType == 0:
+                case (24, 0):
                     TreatWhitespaceAsSuffix = r.ReadVarint() != 0;
                     break;
-                case 35 when r.WireType == 0:
+                case (35, 0):
                     ByteFallback = r.ReadVarint() != 0;
                     break;
                 default:
-                    r.Skip();
+                    r.Skip(wireType);
                     break;
             }
         }
     }
 
-    private void ParseNormalizerSpec(ReadOnlySpan<byte> data)
+    private void ParseNormalizerSpec(ReadOnlySpan<byte> data, int start, int end)
     {
-        var r = new ProtoReader(data);
-        while (r.Next())
+        var r = new ProtoReader(data, start, end);
+        while (!r.AtEnd)
         {
-            switch (r.Field)
+            (int field, int wireType) = r.ReadTag();
+            switch (field, wireType)
             {
-                case 2 when r.WireType == 2:
-                    PrecompiledCharsMap = r.ReadBytes().ToArray();
+                case (2, 2):
+                    (int s, int e) = r.ReadLengthDelimited();
+                    PrecompiledCharsMap = data[s..e].ToArray();
                     break;
-                case 3 when r.WireType == 0:
+                case (3, 0):
                     AddDummyPrefix = r.ReadVarint() != 0;
                     break;
-                case 4 when r.WireType == 0:
+                case (4, 0):
                     RemoveExtraWhitespaces = r.ReadVarint() != 0;
                     break;
-                case 5 when r.WireType == 0:
+                case (5, 0):
                     EscapeWhitespaces = r.ReadVarint() != 0;
                     break;
                 default:
-                    r.Skip();
+                    r.Skip(wireType);
                     break;
             }
         }

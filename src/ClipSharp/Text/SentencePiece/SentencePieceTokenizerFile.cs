@@ -33,9 +33,8 @@ internal sealed class SentencePieceTokenizerFile : ITokenIdEncoder
     private readonly HashSet<string> _userDefined = new(StringComparer.Ordinal);
     private readonly int _maxUserDefinedLength;
 
-    // Unigram: the pieces as a byte trie: edge (node << 8 | byte) → child; a node's piece id or -1.
-    private readonly Dictionary<long, int> _edges = [];
-    private readonly List<int> _nodeId = [-1];
+    // Unigram: the pieces as a trie over their bytes.
+    private readonly CharTrie<int> _trie = new();
 
     private SentencePieceTokenizerFile(SentencePieceModel model, string file)
     {
@@ -90,21 +89,7 @@ internal sealed class SentencePieceTokenizerFile : ITokenIdEncoder
         {
             foreach ((string key, int id) in _pieces)
             {
-                int node = 0;
-                foreach (char b in key)
-                {
-                    long edge = ((long)node << 8) | b;
-                    if (!_edges.TryGetValue(edge, out int child))
-                    {
-                        child = _nodeId.Count;
-                        _nodeId.Add(-1);
-                        _edges[edge] = child;
-                    }
-
-                    node = child;
-                }
-
-                _nodeId[node] = id;
+                _trie.Add(key, id);
             }
         }
     }
@@ -135,7 +120,7 @@ internal sealed class SentencePieceTokenizerFile : ITokenIdEncoder
         {
             model = SentencePieceModel.Parse(data);
         }
-        catch (FormatException e)
+        catch (InvalidDataException e)
         {
             throw new ClipSharpException(ClipErrorKind.InvalidTokenizer, $"not a SentencePiece model (protobuf ModelProto): {e.Message}", path, e);
         }
@@ -322,16 +307,15 @@ internal sealed class SentencePieceTokenizerFile : ITokenIdEncoder
             float till = score[start];
             bool hasSingle = false;
             int charLength = Math.Min(OneCharLength(normalized[start]), size - start);
-            int node = 0;
+            int node = CharTrie<int>.Root;
             for (int k = start; k < size; k++)
             {
-                if (!_edges.TryGetValue(((long)node << 8) | normalized[k], out node))
+                if (!_trie.Step(ref node, normalized[k]))
                 {
                     break;
                 }
 
-                int id = _nodeId[node];
-                if (id < 0 || _model.Pieces[id].Type == SentencePieceModel.PieceType.Unused)
+                if (!_trie.TryGetValue(node, out int id) || _model.Pieces[id].Type == SentencePieceModel.PieceType.Unused)
                 {
                     continue;
                 }
