@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import {
   Tokenizer, LowercaseNormalizer, BertNormalizer, PrependNormalizer, StripNormalizer, ByteLevelPreTokenizer,
+  WhitespaceSplitPreTokenizer, PunctuationPreTokenizer, DigitsPreTokenizer,
 } from '@huggingface/tokenizers';
 
 const [tokenizerPath, corpusPath, ...flags] = process.argv.slice(2);
@@ -35,6 +36,18 @@ if (rust) {
     if (this.config.strip_left) text = text.replace(new RegExp(`^${ws}+`, 'u'), '');
     if (this.config.strip_right) text = text.replace(new RegExp(`${ws}+$`, 'u'), '');
     return text;
+  };
+  // pre_tokenizers/whitespace.rs (WhitespaceSplit) splits at char::is_whitespace, not at JavaScript's \s.
+  WhitespaceSplitPreTokenizer.prototype.pre_tokenize_text = (text) => text.match(/\P{White_Space}+/gu) || [];
+  // pre_tokenizers/punctuation.rs: with its default behaviour, Isolated, each punctuation character is a piece.
+  const punctuation = '\\p{P}\\u0021-\\u002F\\u003A-\\u0040\\u005B-\\u0060\\u007B-\\u007E';
+  PunctuationPreTokenizer.prototype.pre_tokenize_text = function (text) {
+    if ((this.config.behavior ?? 'Isolated') !== 'Isolated') throw new Error('only the Isolated behaviour is corrected');
+    return text.match(new RegExp(`[^${punctuation}]+|[${punctuation}]`, 'gu')) || [];
+  };
+  // pre_tokenizers/digits.rs splits at char::is_numeric (Nd, Nl, No), not at ASCII digits.
+  DigitsPreTokenizer.prototype.pre_tokenize_text = function (text) {
+    return text.match(new RegExp(`\\P{N}+|\\p{N}${this.config.individual_digits ? '' : '+'}`, 'gu')) || [];
   };
   // pre_tokenizers/byte_level.rs: the GPT-2 pattern under Oniguruma, whose \s is White_Space (U+0085 yes, U+FEFF no).
   const original = ByteLevelPreTokenizer.prototype.pre_tokenize_text;

@@ -10,10 +10,12 @@ Needs Debian's python3-sentencepiece (run with /usr/bin/python3). Writes, next t
   xlmr/spm.model, xlmr/tokenizer.json           Unigram with XLM-R's fairseq ids (<s>=0 <pad>=1 </s>=2 <unk>=3,
                                                 every piece one id higher than in spm.model), <mask> (lstrip), RobertaProcessing
   wordpiece/tokenizer.json                      BERT-style: BertNormalizer, BertPreTokenizer, WordPiece, BertProcessing
-  bytelevel/tokenizer.json                      Llama-3-style byte-level BPE: Split (regex, Isolated) + ByteLevel,
+  steps/tokenizer.json                          the same vocabulary behind NFD, StripAccents, Lowercase, Replace (regex),
+                                                Strip, WhitespaceSplit, Punctuation, Digits and a TemplateProcessing
+  bytelevel/tokenizer.json                      Llama-3-style byte-level BPE: NFKD, Split (regex, Isolated) + ByteLevel,
                                                 ignore_merges, TemplateProcessing with <|begin_of_text|>
-  gpt2/tokenizer.json                           the same vocabulary behind GPT-2's ByteLevel(add_prefix_space, use_regex)
-                                                pre-tokenizer and a RobertaProcessing post-processor
+  gpt2/tokenizer.json                           the same vocabulary behind NFKC, GPT-2's ByteLevel(add_prefix_space,
+                                                use_regex) pre-tokenizer and a RobertaProcessing post-processor
 The conversion of each spm.model is checked against sentencepiece itself by the tests (same ids on the corpus).
 """
 import collections
@@ -163,6 +165,22 @@ def wordpiece():
                   "max_input_chars_per_word": 100, "vocab": {t: i for i, t in enumerate(vocab)}},
     }
     write_json(os.path.join(HERE, "wordpiece", "tokenizer.json"), tok)
+    # The same vocabulary behind the other generic components: NFD, StripAccents, Lowercase, a regex Replace, Strip;
+    # WhitespaceSplit, Punctuation, Digits; a TemplateProcessing.
+    steps = dict(tok)
+    steps["normalizer"] = {"type": "Sequence", "normalizers": [
+        {"type": "NFD"}, {"type": "StripAccents"}, {"type": "Lowercase"},
+        {"type": "Replace", "pattern": {"Regex": "[\\u2000-\\u200a]+"}, "content": " "},
+        {"type": "Strip", "strip_left": True, "strip_right": True}]}
+    steps["pre_tokenizer"] = {"type": "Sequence", "pretokenizers": [
+        {"type": "WhitespaceSplit"}, {"type": "Punctuation", "behavior": "Isolated"}, {"type": "Digits", "individual_digits": True}]}
+    steps["post_processor"] = {"type": "TemplateProcessing",
+                               "single": [{"SpecialToken": {"id": "[CLS]", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
+                                          {"SpecialToken": {"id": "[SEP]", "type_id": 0}}],
+                               "pair": [{"Sequence": {"id": "A", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}}],
+                               "special_tokens": {"[CLS]": {"id": "[CLS]", "ids": [2], "tokens": ["[CLS]"]},
+                                                  "[SEP]": {"id": "[SEP]", "ids": [3], "tokens": ["[SEP]"]}}}
+    write_json(os.path.join(HERE, "steps", "tokenizer.json"), steps)
 
 
 def bytes_to_unicode():
@@ -226,7 +244,7 @@ def bytelevel():
     llama3 = {
         "version": "1.0", "truncation": None, "padding": None,
         "added_tokens": [added(bot, "<|begin_of_text|>"), added(eot, "<|end_of_text|>")],
-        "normalizer": None,
+        "normalizer": {"type": "NFKD"},  # not Llama 3's; here to compare NFKD too
         "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
             {"type": "Split", "pattern": {"Regex": LLAMA3_PATTERN}, "behavior": "Isolated", "invert": False},
             {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False}]},
@@ -244,7 +262,7 @@ def bytelevel():
     gpt2 = {
         "version": "1.0", "truncation": None, "padding": None,
         "added_tokens": [added(bot, "<|begin_of_text|>"), added(eot, "<|end_of_text|>")],
-        "normalizer": None,
+        "normalizer": {"type": "NFKC"},  # not GPT-2's; here to compare NFKC too
         "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True},
         "post_processor": {"type": "RobertaProcessing", "sep": ["<|end_of_text|>", eot], "cls": ["<|begin_of_text|>", bot],
                            "trim_offsets": True, "add_prefix_space": True},

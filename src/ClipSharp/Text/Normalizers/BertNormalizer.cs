@@ -47,7 +47,7 @@ internal sealed class BertNormalizer(bool cleanText, bool handleChineseChars, bo
 
         if (stripAccents ?? lowercase)
         {
-            text = StripAccentsNormalizer.RemoveNonspacingMarks(UnicodeData.Normalize(text, compose: false, compatibility: false));
+            text = StripAccentsNormalizer.RemoveMarks(UnicodeData.Normalize(text, compose: false, compatibility: false), nonspacingOnly: true);
         }
 
         return lowercase ? TextRunes.Lowercase(text) : text;

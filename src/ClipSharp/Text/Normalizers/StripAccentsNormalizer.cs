@@ -3,17 +3,24 @@ using System.Text;
 
 namespace ClipSharp.Text.Normalizers;
 
-/// <summary><c>StripAccents</c>: removes nonspacing marks (Mn); meant to follow NFD, as in the Rust library.</summary>
+/// <summary>
+/// <c>StripAccents</c>: removes every combining mark (Mn, Mc, Me: the Rust library's <c>is_combining_mark</c>); meant
+/// to follow NFD. (BertNormalizer's accent stripping removes only nonspacing marks.)
+/// </summary>
 internal sealed class StripAccentsNormalizer : Normalizer
 {
-    public override string Normalize(string text) => RemoveNonspacingMarks(text);
+    public override string Normalize(string text) => RemoveMarks(text, nonspacingOnly: false);
 
-    internal static string RemoveNonspacingMarks(string text)
+    /// <summary>The text without its marks (all of them, or only the nonspacing ones).</summary>
+    internal static string RemoveMarks(string text, bool nonspacingOnly)
     {
         var sb = new StringBuilder(text.Length);
         foreach (Rune r in text.EnumerateRunes())
         {
-            if (Rune.GetUnicodeCategory(r) != UnicodeCategory.NonSpacingMark)
+            UnicodeCategory c = Rune.GetUnicodeCategory(r);
+            bool mark = c == UnicodeCategory.NonSpacingMark
+                || (!nonspacingOnly && c is UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark);
+            if (!mark)
             {
                 sb.Append(r.ToString());
             }

@@ -19,7 +19,7 @@ namespace ClipSharp.Tests.Text.HuggingFace;
 /// </remarks>
 public class JavaScriptParityTests(ITestOutputHelper output)
 {
-    public static TheoryData<string> Fixtures => ["unigram", "xlmr", "wordpiece", "bytelevel", "gpt2", "clip", "llama2", "gemma3"];
+    public static TheoryData<string> Fixtures => ["unigram", "xlmr", "wordpiece", "steps", "bytelevel", "gpt2", "clip", "llama2", "gemma3"];
 
     internal static string FixturePath(string name) => name switch
     {
