@@ -58,23 +58,31 @@ internal sealed class TextPattern
             return result;
         }
 
-        if (!HasSurrogates(text))
+        try
         {
-            for (Match m = _regex!.Match(text); m.Success; m = m.NextMatch())
+            if (!HasSurrogates(text))
             {
-                result.Add((m.Index, m.Index + m.Length));
+                for (Match m = _regex!.Match(text); m.Success; m = m.NextMatch())
+                {
+                    result.Add((m.Index, m.Index + m.Length));
+                }
+
+                return result;
+            }
+
+            (string proxy, int[] offsets) = Proxy(text);
+            for (Match m = _regex!.Match(proxy); m.Success; m = m.NextMatch())
+            {
+                result.Add((offsets[m.Index], offsets[m.Index + m.Length]));
             }
 
             return result;
         }
-
-        (string proxy, int[] offsets) = Proxy(text);
-        for (Match m = _regex!.Match(proxy); m.Success; m = m.NextMatch())
+        catch (RegexMatchTimeoutException e)
         {
-            result.Add((offsets[m.Index], offsets[m.Index + m.Length]));
+            throw new ClipSharpException(ClipErrorKind.InvalidInput,
+                $"the tokenizer's pattern {_regex!} took longer than {s_timeout.TotalSeconds} s on a {text.Length}-character text", null, e);
         }
-
-        return result;
     }
 
     /// <summary>Every match replaced by <paramref name="content"/>.</summary>
