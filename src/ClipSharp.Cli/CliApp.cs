@@ -29,7 +29,8 @@ internal static class CliApp
         root.Add(SearchCommand.Create(ctx));
         root.Add(SearchCommand.CreateSimilar(ctx));
         root.Add(DupesCommand.Create(ctx));
-        root.Add(ServeCommand.Create(ctx));
+        var serve = ServeCommand.Create(ctx);
+        root.Add(serve);
 
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -50,6 +51,10 @@ internal static class CliApp
                 Output = console.Out,
                 Error = console.Error,
                 EnableDefaultExceptionHandler = false,
+
+                // System.CommandLine ends the process 2 s after Ctrl-C/SIGTERM (exit 130/143); serve handles the
+                // signals itself, draining running requests for up to --shutdown-timeout first.
+                ProcessTerminationTimeout = ReferenceEquals(parse.CommandResult.Command, serve) ? null : TimeSpan.FromSeconds(2),
             }, cancellationToken).ConfigureAwait(false);
         }
         catch (CliUsageException ex)

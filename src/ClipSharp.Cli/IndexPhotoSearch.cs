@@ -7,15 +7,17 @@ namespace ClipSharp.Cli;
 /// <summary>The server's view of a photo index (embedded folder or PostgreSQL store): search, files and vectors by id.</summary>
 internal sealed class IndexPhotoSearch : IPhotoSearch, IAsyncDisposable
 {
+    /// <summary>
+    /// Prefixed to the vector key of a record whose file changed on disk (seen by the server): the key is no longer
+    /// the current one, so the record leaves searches and the next indexing run embeds the file again.
+    /// </summary>
+    internal const string ChangedOnDisk = "changed-on-disk|";
+
     private readonly IPhotoIndex _index;
 
-    private IndexPhotoSearch(IPhotoIndex index, string description)
-    {
-        _index = index;
-        Description = description;
-    }
+    private IndexPhotoSearch(IPhotoIndex index) => _index = index;
 
-    public string Description { get; }
+    public string Location => _index.Location;
 
     /// <summary>Opens the index and checks that it was built with <paramref name="model"/>'s image pipeline.</summary>
     public static async Task<IndexPhotoSearch> OpenAsync(string storeOrIndexPath, ClipModel model, CancellationToken cancellationToken)
@@ -32,8 +34,7 @@ internal sealed class IndexPhotoSearch : IPhotoSearch, IAsyncDisposable
             }
 
             await index.PrepareAsync(cancellationToken).ConfigureAwait(false);
-            var counts = await index.Store.GetCountsAsync(cancellationToken).ConfigureAwait(false);
-            return new IndexPhotoSearch(index, $"{index.Location} ({counts.Files} files)");
+            return new IndexPhotoSearch(index);
         }
         catch
         {
@@ -80,6 +81,39 @@ internal sealed class IndexPhotoSearch : IPhotoSearch, IAsyncDisposable
 
     public async Task<float[]?> GetEmbeddingAsync(long id, CancellationToken cancellationToken)
         => (await _index.Store.GetByIdAsync(id, withEmbedding: true, cancellationToken).ConfigureAwait(false))?.Embedding;
+
+    public async Task<long> CountAsync(CancellationToken cancellationToken)
+        => (await _index.Store.GetCountsAsync(cancellationToken).ConfigureAwait(false)).Files;
+
+    public async Task<IReadOnlyCollection<string>> GetFoldersAsync(CancellationToken cancellationToken)
+    {
+        var folders = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var file in _index.Store.ListFilesAsync(withEmbeddings: false, cancellationToken).ConfigureAwait(false))
+        {
+            if (Path.GetDirectoryName(file.Path) is { Length: > 0 } folder)
+            {
+                folders.Add(folder);
+            }
+        }
+
+        return folders;
+    }
+
+    public Task<long> GetGenerationAsync(CancellationToken cancellationToken) => _index.Store.GetGenerationAsync(cancellationToken);
+
+    public async Task<bool> MarkChangedAsync(long id, CancellationToken cancellationToken)
+    {
+        var file = await _index.Store.GetByIdAsync(id, withEmbedding: true, cancellationToken).ConfigureAwait(false);
+        if (file is null || file.VectorKey.StartsWith(ChangedOnDisk, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var batch = new IndexBatch();
+        batch.Upserts.Add(file with { VectorKey = ChangedOnDisk + file.VectorKey });
+        await _index.Store.CommitAsync(batch, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
 
     public ValueTask DisposeAsync() => _index.DisposeAsync();
 }

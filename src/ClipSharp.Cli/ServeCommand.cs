@@ -28,12 +28,17 @@ internal static class ServeCommand
         var maxBody = new Option<int>("--max-request-mb") { Description = "The largest request body in MiB (default 32).", DefaultValueFactory = _ => 32, HelpName = "MB" };
         var maxPixels = new Option<double>("--max-megapixels") { Description = "The largest image in megapixels (default 50).", DefaultValueFactory = _ => 50, HelpName = "MP" };
         var timeout = new Option<double>("--timeout") { Description = "Seconds before a request is answered 504 (default 30).", DefaultValueFactory = _ => 30, HelpName = "SECONDS" };
+        var maxPrompts = new Option<int>("--max-prompts") { Description = "The most prompts (labels × templates) one classify request may embed (default 4096).", DefaultValueFactory = _ => 4096, HelpName = "N" };
+        var shutdownTimeout = new Option<double>("--shutdown-timeout") { Description = "On SIGTERM or Ctrl-C, seconds running requests may take to finish before they are cut (default 30); a second signal stops at once.", DefaultValueFactory = _ => 30, HelpName = "SECONDS" };
         var command = new Command("serve", "Serve the HTTP API (embeddings, classification, caption ranking, photo search) and the web page.")
         {
-            index, model, variant, offline, urls, apiKey, cors, noBatching, window, maxBatch, queue, maxBody, maxPixels, timeout,
+            index, model, variant, offline, urls, apiKey, cors, noBatching, window, maxBatch, queue, maxBody, maxPixels, timeout, maxPrompts, shutdownTimeout,
         };
         command.SetAction(async (parse, cancel) =>
         {
+            // Ctrl-C/SIGTERM are handled here, not by System.CommandLine (CliApp turns its 2 s limit off for serve):
+            // the first drains running requests, a second stops at once.
+            using var signals = new ShutdownSignals(cancel);
             string? key = parse.GetValue(apiKey);
             key = string.IsNullOrEmpty(key) ? Environment.GetEnvironmentVariable(ApiKeyEnvironmentVariable) : key;
             var options = new ClipServerOptions
@@ -43,6 +48,8 @@ internal static class ServeCommand
                 MaxRequestBytes = Positive(parse.GetValue(maxBody), "--max-request-mb") * 1024L * 1024,
                 MaxImagePixels = (long)(Positive(parse.GetValue(maxPixels), "--max-megapixels") * 1_000_000),
                 RequestTimeout = TimeSpan.FromSeconds(Positive(parse.GetValue(timeout), "--timeout")),
+                MaxPromptsPerRequest = Positive(parse.GetValue(maxPrompts), "--max-prompts"),
+                ShutdownTimeout = TimeSpan.FromSeconds(NotNegative(parse.GetValue(shutdownTimeout), "--shutdown-timeout")),
                 Batching = new BatchingOptions
                 {
                     Enabled = !parse.GetValue(noBatching),
@@ -78,17 +85,17 @@ internal static class ServeCommand
             string? modelReference = parse.GetValue(model);
             if (modelReference is null && indexPath is not null && Environment.GetEnvironmentVariable(CommandContext.ModelEnvironmentVariable) is null)
             {
-                modelReference = await IndexPhotoSearch.RecordedModelFolderAsync(indexPath, cancel).ConfigureAwait(false);
+                modelReference = await IndexPhotoSearch.RecordedModelFolderAsync(indexPath, signals.Token).ConfigureAwait(false);
             }
 
-            var clip = await ctx.LoadModelAsync(modelReference, parse.GetValue(variant), parse.GetValue(offline), cancel).ConfigureAwait(false);
+            var clip = await ctx.LoadModelAsync(modelReference, parse.GetValue(variant), parse.GetValue(offline), signals.Token).ConfigureAwait(false);
             Func<CancellationToken, Task<IPhotoSearch?>>? search = indexPath is null
                 ? null
                 : async token => await IndexPhotoSearch.OpenAsync(indexPath, clip, token).ConfigureAwait(false);
             await using var server = ClipServer.Create(options, _ => Task.FromResult<IClipBackend>(new ClipModelBackend(clip)), search);
             try
             {
-                await server.StartAsync(cancel).ConfigureAwait(false);
+                await server.StartAsync(signals.Token).ConfigureAwait(false);
             }
             catch (IOException ex)
             {
@@ -101,10 +108,10 @@ internal static class ServeCommand
                 await ctx.Console.Out.WriteLineAsync("listening on " + address).ConfigureAwait(false);
             }
 
-            await ctx.Console.Out.FlushAsync(cancel).ConfigureAwait(false);
+            await ctx.Console.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             try
             {
-                await server.Ready.WaitAsync(cancel).ConfigureAwait(false);
+                await server.Ready.WaitAsync(signals.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -113,18 +120,20 @@ internal static class ServeCommand
             }
 
             await ctx.Console.Out.WriteLineAsync("ready").ConfigureAwait(false);
-            await ctx.Console.Out.FlushAsync(cancel).ConfigureAwait(false);
+            await ctx.Console.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             try
             {
-                await Task.Delay(Timeout.Infinite, cancel).ConfigureAwait(false);
+                await Task.Delay(Timeout.Infinite, signals.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
-                // Ctrl-C or SIGTERM: stop cleanly.
+                // Ctrl-C or SIGTERM: stop gracefully.
             }
 
-            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await server.StopAsync(grace.Token).ConfigureAwait(false);
+            ctx.Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"stopping{(signals.First is { } signal ? " on " + signal : "")}: letting running requests finish (up to {options.ShutdownTimeout.TotalSeconds:0.#} s; a second signal stops at once)"));
+            bool drained = await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            ctx.Console.Error.WriteLine(drained ? "stopped" : "stopped: requests still running after the shutdown timeout were cut");
             return CliApp.Ok;
         });
         return command;
@@ -132,6 +141,9 @@ internal static class ServeCommand
 
     private static int Positive(int value, string name)
         => value > 0 ? value : throw new CliUsageException($"{name} must be positive");
+
+    private static double NotNegative(double value, string name)
+        => value >= 0 && double.IsFinite(value) ? value : throw new CliUsageException(string.Create(CultureInfo.InvariantCulture, $"{name} must not be negative"));
 
     private static double Positive(double value, string name)
         => value > 0 && double.IsFinite(value) ? value : throw new CliUsageException(string.Create(CultureInfo.InvariantCulture, $"{name} must be positive"));

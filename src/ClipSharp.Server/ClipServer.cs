@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace ClipSharp.Server;
@@ -20,6 +21,9 @@ namespace ClipSharp.Server;
 /// </summary>
 public sealed class ClipServer : IAsyncDisposable
 {
+    /// <summary>The longest request line Kestrel reads (method, URL, version): 128 KiB.</summary>
+    internal const int MaxRequestLineBytes = 128 * 1024;
+
     private readonly WebApplication _app;
     private readonly ServerState _state;
     private readonly Func<CancellationToken, Task<IClipBackend>> _backend;
@@ -48,10 +52,18 @@ public sealed class ClipServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(ClipServer).Assembly.GetName().Name });
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls([.. options.Urls]);
+        // The server is a library: the process's signals belong to its host (clipsharp serve drains on SIGTERM itself).
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.ShutdownTimeout);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = options.MaxRequestBytes;
+
+            // Requests Kestrel refuses itself (request line or headers too large, a malformed request line) get a bare
+            // status without a problem document; a line this long lets GET /v1/search reach the text length limit
+            // (10,000 characters of any script, percent-encoded) and be answered by the API.
+            k.Limits.MaxRequestLineSize = MaxRequestLineBytes;
             k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(15);
             k.Limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(240, TimeSpan.FromSeconds(10));
         });
@@ -62,14 +74,9 @@ public sealed class ClipServer : IAsyncDisposable
             f.ValueCountLimit = 4096;
         });
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteOptions>(o => o.SetParameterPolicy<Microsoft.AspNetCore.Routing.Constraints.RegexInlineRouteConstraint>("regex"));
         builder.Services.ConfigureHttpJsonOptions(j => j.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
-        builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
-        {
-            doc.Info.Title = "ClipSharp API";
-            doc.Info.Version = "v1";
-            doc.Info.Description = "OpenAI's CLIP as a service: embeddings, zero-shot classification, caption ranking and photo search. Errors are RFC 9457 problem documents (application/problem+json).";
-            return Task.CompletedTask;
-        }));
+        builder.Services.AddOpenApi("v1", o => ApiDocument.Configure(o, options));
         if (options.CorsOrigins.Count > 0)
         {
             builder.Services.AddCors(c => c.AddDefaultPolicy(p => p
@@ -80,17 +87,20 @@ public sealed class ClipServer : IAsyncDisposable
         }
 
         var app = builder.Build();
-        app.UseRequestMetrics(state);
+        app.UseHeadAsGet();
         app.UseProblems(state);
+        app.UseRouting();
         if (options.CorsOrigins.Count > 0)
         {
             app.UseCors();
         }
 
         app.UseApiKey(state);
-        app.UseRouting();
+        app.UseRequestMetrics(state);
         MapOperational(app, state);
-        app.MapOpenApi("/openapi/{documentName}.json");
+
+        // Only the one document there is: any other name is a plain 404 (a problem document like every other).
+        app.MapOpenApi("/openapi/{documentName:regex(^v1$)}.json");
         StaticFiles.Map(app);
         ApiEndpoints.Map(app, state);
         return new ClipServer(app, state, backend, search);
@@ -110,24 +120,36 @@ public sealed class ClipServer : IAsyncDisposable
         _loading = Task.Run(LoadAsync, CancellationToken.None);
     }
 
-    /// <summary>Stops listening, letting running requests finish (up to a few seconds).</summary>
-    public async Task StopAsync(CancellationToken cancellationToken = default)
+    /// <summary>True once <see cref="StopAsync"/> has begun: <c>/readyz</c> answers 503 from then on.</summary>
+    public bool IsStopping => _state.IsStopping;
+
+    /// <summary>
+    /// Stops gracefully: <c>/readyz</c> turns 503 at once, no new connections are accepted, and running requests
+    /// finish — for at most <see cref="ClipServerOptions.ShutdownTimeout"/> or until <paramref name="cancellationToken"/>
+    /// fires, after which they are cut.
+    /// </summary>
+    /// <returns>True when every running request finished; false when some were cut.</returns>
+    public async Task<bool> StopAsync(CancellationToken cancellationToken = default)
     {
+        _state.SetStopping();
         await _stopping.CancelAsync().ConfigureAwait(false);
-        await _app.StopAsync(cancellationToken).ConfigureAwait(false);
+        using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        grace.CancelAfter(_state.Options.ShutdownTimeout);
+        await _app.StopAsync(grace.Token).ConfigureAwait(false);
         if (_loading is not null)
         {
             await _loading.ConfigureAwait(false);
         }
+
+        return !grace.IsCancellationRequested;
     }
 
-    /// <summary>Stops the server and releases the model.</summary>
+    /// <summary>Stops the server (as <see cref="StopAsync"/>, when not done yet) and releases the model.</summary>
     public async ValueTask DisposeAsync()
     {
         if (!_stopping.IsCancellationRequested)
         {
-            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await StopAsync(stop.Token).ConfigureAwait(false);
+            await StopAsync().ConfigureAwait(false);
         }
 
         await _app.DisposeAsync().ConfigureAwait(false);
@@ -156,7 +178,7 @@ public sealed class ClipServer : IAsyncDisposable
             IPhotoSearch? search = _search is null ? null : await _search(token).ConfigureAwait(false);
             var inference = new InferenceService(backend, _state.Options.Batching, _state.Metrics);
             _state.SetReady(inference, search);
-            _state.Options.Log?.Invoke($"ready: model {backend.ModelName} ({backend.Dimension}-d){(search is null ? "" : ", index " + search.Description)}");
+            _state.Options.Log?.Invoke($"ready: model {backend.ModelName} ({backend.Dimension}-d){(search is null ? "" : ", index " + search.Location)}");
         }
 #pragma warning disable CA1031 // A failed load is reported by /readyz and by the Ready task.
         catch (Exception ex)
@@ -170,24 +192,50 @@ public sealed class ClipServer : IAsyncDisposable
     private static void MapOperational(WebApplication app, ServerState state)
     {
         app.MapGet("/healthz", () => Results.Json(new HealthResponse("ok")))
-            .WithName("Health").WithSummary("Liveness: the process answers.").WithTags("operations").Produces<HealthResponse>();
-        app.MapGet("/readyz", () =>
-            {
-                var inference = state.InferenceOrNull;
-                if (inference is null)
-                {
-                    throw new ApiProblemException(StatusCodes.Status503ServiceUnavailable, state.Failure is null ? "not-ready" : "load-failed",
-                        state.Failure is null ? "The model is loading." : "The model failed to load: " + state.Failure,
-                        state.Failure is null ? TimeSpan.FromSeconds(1) : null);
-                }
-
-                return Results.Json(new HealthResponse("ready", inference.Backend.ModelName, inference.Dimension, state.SearchOrNull?.Description, state.Options.Batching.Enabled));
-            })
-            .WithName("Ready").WithSummary("Readiness: 200 once the model is loaded and warmed, 503 before.").WithTags("operations")
-            .Produces<HealthResponse>().ProducesProblem(503);
+            .WithName("Health").WithSummary("Liveness: the process answers.").WithTags("operations").Produces<HealthResponse>()
+            .WithMetadata(PublicEndpoint.Instance);
+        app.MapGet("/readyz", (Func<HttpContext, Task<IResult>>)(c => ReadyAsync(c, state)))
+            .WithName("Ready").WithSummary("Readiness: 200 once the model is loaded and warmed; 503 before, and from the moment shutdown begins.").WithTags("operations")
+            .Produces<HealthResponse>().ProducesProblem(503)
+            .WithMetadata(PublicEndpoint.Instance);
         app.MapGet("/metrics", () => Results.Text(state.Metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"))
             .WithName("Metrics").WithSummary("Prometheus metrics: requests, latencies, batch sizes, queue lengths, memory.").WithTags("operations")
             .Produces<string>(200, "text/plain");
+    }
+
+    private static async Task<IResult> ReadyAsync(HttpContext context, ServerState state)
+    {
+        if (state.IsStopping)
+        {
+            throw new ApiProblemException(StatusCodes.Status503ServiceUnavailable, "shutting-down", "The server is shutting down.");
+        }
+
+        var inference = state.InferenceOrNull;
+        if (inference is null)
+        {
+            throw new ApiProblemException(StatusCodes.Status503ServiceUnavailable, state.Failure is null ? "not-ready" : "load-failed",
+                state.Failure is null ? "The model is loading." : "The model failed to load: " + state.PublicFailure,
+                state.Failure is null ? TimeSpan.FromSeconds(1) : null);
+        }
+
+        var search = state.SearchOrNull;
+        long? files = null;
+        if (search is not null)
+        {
+            try
+            {
+                files = await search.CountAsync(context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                state.Options.Log?.Invoke("error: /readyz: the index cannot be read: " + ex.Message);
+                throw new ApiProblemException(StatusCodes.Status503ServiceUnavailable, "index-unavailable", "The photo index cannot be read.", TimeSpan.FromSeconds(5));
+            }
+        }
+
+        // Public: with an API key, no file system path.
+        string? location = search is null || !string.IsNullOrEmpty(state.Options.ApiKey) ? null : search.Location;
+        return Results.Json(new HealthResponse("ready", inference.Backend.ModelName, inference.Dimension, location, state.Options.Batching.Enabled, files));
     }
 
     private static void Validate(ClipServerOptions options)
@@ -197,9 +245,11 @@ public sealed class ClipServer : IAsyncDisposable
             throw new ArgumentException("At least one URL is needed.", nameof(options));
         }
 
-        if (options.MaxRequestBytes < 1024 || options.MaxImagePixels < 1 || options.RequestTimeout <= TimeSpan.Zero)
+        if (options.MaxRequestBytes < 1024 || options.MaxImagePixels < 1 || options.RequestTimeout <= TimeSpan.Zero || options.ShutdownTimeout < TimeSpan.Zero
+            || options.MaxTextsPerRequest < 1 || options.MaxImagesPerRequest < 1 || options.MaxLabels < 1 || options.MaxPromptsPerRequest < 1
+            || options.MaxTextLength < 1 || options.MaxLabelLength < 1 || options.MaxTemplateLength < 2)
         {
-            throw new ArgumentException("Limits must be positive (MaxRequestBytes at least 1024).", nameof(options));
+            throw new ArgumentException("Limits must be positive (MaxRequestBytes at least 1024, MaxTemplateLength at least 2, ShutdownTimeout not negative).", nameof(options));
         }
 
         if (options.Batching.MaxBatchSize < 1 || options.Batching.QueueCapacity < 1 || options.Batching.Window < TimeSpan.Zero)

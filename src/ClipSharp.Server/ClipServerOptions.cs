@@ -12,7 +12,10 @@ public sealed class ClipServerOptions
     /// <summary>Addresses Kestrel listens on (port 0 picks a free port). Default: <see cref="DefaultUrl"/>.</summary>
     public IReadOnlyList<string> Urls { get; set; } = [DefaultUrl];
 
-    /// <summary>When set, every request except <c>/healthz</c>, <c>/readyz</c> and the static page must carry it in <see cref="ApiKeyHeader"/>.</summary>
+    /// <summary>
+    /// When set, every request except <c>/healthz</c>, <c>/readyz</c> and the static page must carry it in
+    /// <see cref="ApiKeyHeader"/>, and those public endpoints show no file system paths.
+    /// </summary>
     public string? ApiKey { get; set; }
 
     /// <summary>Origins allowed by CORS (e.g. <c>https://app.example</c>); empty (default) means CORS is off.</summary>
@@ -33,8 +36,29 @@ public sealed class ClipServerOptions
     /// <summary>The most labels in one classification request (default 1000).</summary>
     public int MaxLabels { get; set; } = 1000;
 
+    /// <summary>
+    /// The most prompts (labels × templates) one classification request may embed (default 4096: the 80-template
+    /// ImageNet ensemble for 50 labels fits); more is refused with 400.
+    /// </summary>
+    public int MaxPromptsPerRequest { get; set; } = 4096;
+
+    /// <summary>The longest text, in characters, to embed, rank or search for (default 10,000).</summary>
+    public int MaxTextLength { get; set; } = 10_000;
+
+    /// <summary>The longest classification label, in characters (default 1,000).</summary>
+    public int MaxLabelLength { get; set; } = 1_000;
+
+    /// <summary>The longest prompt template, in characters (default 1,000).</summary>
+    public int MaxTemplateLength { get; set; } = 1_000;
+
     /// <summary>The longest a request may take before it is answered 504 (default 30 s).</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long <see cref="ClipServer.StopAsync"/> lets running requests finish before it cuts them (default 30 s,
+    /// Kubernetes' grace period).
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How concurrent inference requests are combined.</summary>
     public BatchingOptions Batching { get; set; } = new();

@@ -1,3 +1,4 @@
+using ClipSharp.Server.Files;
 using ClipSharp.Server.Http;
 using ClipSharp.Server.Inference;
 using Microsoft.AspNetCore.Http;
@@ -11,11 +12,13 @@ internal sealed class ServerState : IDisposable
     private volatile InferenceService? _inference;
     private volatile IPhotoSearch? _search;
     private volatile string? _failure;
+    private volatile bool _stopping;
 
     public ServerState(ClipServerOptions options)
     {
         Options = options;
         Thumbnails = new ThumbnailService(options.ThumbnailCacheBytes, options.MaxImagePixels);
+        Files = new IndexedFiles(options.Log);
     }
 
     public ClipServerOptions Options { get; }
@@ -23,6 +26,12 @@ internal sealed class ServerState : IDisposable
     public ServerMetrics Metrics { get; } = new();
 
     public ThumbnailService Thumbnails { get; }
+
+    /// <summary>The only way files of the index are read for a client.</summary>
+    public IndexedFiles Files { get; }
+
+    /// <summary>True once the server is shutting down: <c>/readyz</c> answers 503 from then on.</summary>
+    public bool IsStopping => _stopping;
 
     public Task Ready => _ready.Task;
 
@@ -41,6 +50,8 @@ internal sealed class ServerState : IDisposable
         _ready.TrySetResult();
     }
 
+    public void SetStopping() => _stopping = true;
+
     public void SetFailed(Exception ex)
     {
         _failure = ex.Message;
@@ -52,6 +63,9 @@ internal sealed class ServerState : IDisposable
         => _inference ?? throw new ApiProblemException(StatusCodes.Status503ServiceUnavailable, "not-ready",
             _failure is null ? "The model is still loading; try again shortly." : "The model failed to load: " + _failure,
             _failure is null ? TimeSpan.FromSeconds(1) : null);
+
+    /// <summary>Why loading failed, in words fit for a public endpoint: without details when an API key protects the server.</summary>
+    public string? PublicFailure => _failure is null ? null : string.IsNullOrEmpty(Options.ApiKey) ? _failure : "see the server's log";
 
     /// <summary>The index, or 503 when the server has none.</summary>
     public IPhotoSearch Search
@@ -68,5 +82,6 @@ internal sealed class ServerState : IDisposable
     {
         _inference?.Dispose();
         Thumbnails.Dispose();
+        Files.Dispose();
     }
 }

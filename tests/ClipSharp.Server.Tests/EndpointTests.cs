@@ -60,7 +60,7 @@ public sealed class EndpointTests(ServerFixture fixture) : IClassFixture<ServerF
         Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
         string text = await response.Content.ReadAsStringAsync();
         Assert.Contains("# TYPE clipsharp_http_requests_total counter", text, StringComparison.Ordinal);
-        Assert.Contains("clipsharp_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"}", text, StringComparison.Ordinal);
+        Assert.Contains("clipsharp_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"2xx\"}", text, StringComparison.Ordinal);
         Assert.Contains("clipsharp_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"+Inf\"}", text, StringComparison.Ordinal);
         Assert.Contains("process_resident_memory_bytes ", text, StringComparison.Ordinal);
     }
@@ -278,10 +278,11 @@ public sealed class EndpointTests(ServerFixture fixture) : IClassFixture<ServerF
             Assert.Equal(256, Math.Max(bitmap.Width, bitmap.Height));
         }
 
-        var small = await Client.GetByteArrayAsync($"/v1/images/{id}/thumbnail?size=100");
-        using (var bitmap = SKBitmap.Decode(small))
+        // Fitted into exactly size × size, as documented.
+        foreach (int size in new[] { 16, 100, 300 })
         {
-            Assert.Equal(128, Math.Max(bitmap.Width, bitmap.Height));
+            using var bitmap = SKBitmap.Decode(await Client.GetByteArrayAsync($"/v1/images/{id}/thumbnail?size={size}"));
+            Assert.Equal(size, Math.Max(bitmap.Width, bitmap.Height));
         }
 
         // Cached: the same bytes again, and a conditional request is answered 304.

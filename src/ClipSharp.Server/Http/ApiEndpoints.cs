@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Globalization;
 using System.Numerics.Tensors;
 using ClipSharp.Server.Contracts;
@@ -14,6 +15,8 @@ namespace ClipSharp.Server.Http;
 internal static class ApiEndpoints
 {
     private const int MaxSearchLimit = 200;
+    private const int MaxTerms = 16;
+    private const int MaxFolderLength = 4096;
 
     public static void Map(IEndpointRouteBuilder app, ServerState state)
     {
@@ -39,8 +42,13 @@ internal static class ApiEndpoints
             .Accepts<RankTextsRequest>("application/json", "multipart/form-data")
             .Produces<RankTextsResponse>().ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
 
-        v1.MapGet("/search", (HttpContext c, string? q, int? limit, float? minScore, string? @in, DateTime? after) =>
-                SearchGet(c, state, q, limit, minScore, @in, after))
+        // Query parameters arrive as text and are parsed here: a bad value is a 400 naming the parameter.
+        v1.MapGet("/search", (HttpContext c,
+                [Description("The text to search for (at most MaxTextLength characters, default 10,000).")] string? q,
+                [Description("At most this many results: an integer from 1 to 200 (default 20).")] string? limit,
+                [Description("Only results with at least this cosine: a number from -1 to 1.")] string? minScore,
+                [Description("Only files inside this folder.")] string? @in,
+                [Description("Only photos taken at or after this date (ISO 8601).")] string? after) => SearchGet(c, state))
             .WithName("SearchByText").WithSummary("Searches the photo index by text.")
             .Produces<SearchResponse>().ProducesProblem(400).ProducesProblem(503);
 
@@ -50,12 +58,13 @@ internal static class ApiEndpoints
             .Produces<SearchResponse>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
 
         v1.MapGet("/images/{id:long}", (HttpContext c, long id) => GetImage(c, state, id))
-            .WithName("GetImage").WithSummary("The original file of an indexed image.")
-            .Produces(200, contentType: "image/jpeg").ProducesProblem(404).ProducesProblem(503);
+            .WithName("GetImage").WithSummary("The original file of an indexed image, while it is still the file that was indexed (else 404).")
+            .Produces(200, contentType: "image/jpeg").Produces(206).Produces(304).ProducesProblem(404).ProducesProblem(412).ProducesProblem(416).ProducesProblem(503);
 
-        v1.MapGet("/images/{id:long}/thumbnail", (HttpContext c, long id, int? size) => GetThumbnail(c, state, id, size))
-            .WithName("GetThumbnail").WithSummary("A JPEG thumbnail of an indexed image, upright, fitted into size × size (default 256).")
-            .Produces(200, contentType: "image/jpeg").ProducesProblem(400).ProducesProblem(404).ProducesProblem(422).ProducesProblem(503);
+        v1.MapGet("/images/{id:long}/thumbnail", (HttpContext c, long id,
+                [Description("The thumbnail fits into size × size pixels (never enlarged): an integer from 16 to 2048 (default 256).")] string? size) => GetThumbnail(c, state, id))
+            .WithName("GetThumbnail").WithSummary("A JPEG thumbnail of an indexed image, upright, fitted into size × size (default 256), never enlarged.")
+            .Produces(200, contentType: "image/jpeg").Produces(304).ProducesProblem(400).ProducesProblem(404).ProducesProblem(412).ProducesProblem(413).ProducesProblem(422).ProducesProblem(503);
 
         // Anything else under /v1/images is not an id from the index: paths, traversal attempts, names.
         v1.MapMethods("/images/{**rest}", ["GET", "HEAD"], NotAnId).ExcludeFromDescription();
@@ -71,7 +80,7 @@ internal static class ApiEndpoints
         var request = await RequestReader.ReadJsonAsync<TextEmbeddingRequest>(c.Request, c.RequestAborted).ConfigureAwait(false);
         var inference = state.Inference;
         IReadOnlyList<string> texts = OneOrMany(request.Text, request.Texts, "text", "texts");
-        CheckTexts(texts, state.Options.MaxTextsPerRequest, "texts");
+        CheckTexts(texts, state.Options.MaxTextsPerRequest, state.Options.MaxTextLength, "texts");
         float[][] vectors = await inference.EmbedTextsAsync(texts, c.RequestAborted).ConfigureAwait(false);
         return Results.Json(new EmbeddingResponse(inference.Backend.ModelName, inference.Dimension,
             vectors.Select((v, i) => new EmbeddingItem(i, texts[i], v)).ToList()));
@@ -84,7 +93,7 @@ internal static class ApiEndpoints
         if (RequestReader.IsJson(c.Request))
         {
             var request = await RequestReader.ReadJsonAsync<ImageEmbeddingRequest>(c.Request, c.RequestAborted).ConfigureAwait(false);
-            IReadOnlyList<string> encoded = OneOrMany(request.Image, request.Images, "image", "images");
+            IReadOnlyList<string?> encoded = OneOrMany(request.Image, request.Images, "image", "images");
             for (int i = 0; i < encoded.Count; i++)
             {
                 images.Add(RequestReader.DecodeBase64(encoded[i], $"image {i}"));
@@ -115,7 +124,7 @@ internal static class ApiEndpoints
 
         if (images.Count > state.Options.MaxImagesPerRequest)
         {
-            throw ApiProblemException.BadRequest($"At most {state.Options.MaxImagesPerRequest} images per request.");
+            throw ApiProblemException.OverLimit($"{images.Count} images; this server takes at most {state.Options.MaxImagesPerRequest} per request (MaxImagesPerRequest).");
         }
 
         foreach (var image in images)
@@ -161,13 +170,24 @@ internal static class ApiEndpoints
 
         var inference = state.Inference;
         var labels = request.Labels ?? throw ApiProblemException.BadRequest("'labels' is required: a list of labels.");
-        CheckTexts(labels, state.Options.MaxLabels, "labels");
-        if (labels.Distinct(StringComparer.Ordinal).Count() != labels.Count)
+        CheckTexts(labels, state.Options.MaxLabels, state.Options.MaxLabelLength, "labels");
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < labels.Count; i++)
         {
-            throw ApiProblemException.BadRequest("Labels must be distinct.");
+            if (!seen.TryAdd(labels[i], i))
+            {
+                throw ApiProblemException.BadRequest($"Labels must be distinct: label {i} repeats label {seen[labels[i]]}.");
+            }
         }
 
-        var (templates, key) = ResolveTemplates(request);
+        var (templates, key) = ResolveTemplates(request, state.Options);
+        long prompts = (long)labels.Count * templates.Count;
+        if (prompts > state.Options.MaxPromptsPerRequest)
+        {
+            throw ApiProblemException.OverLimit(string.Create(CultureInfo.InvariantCulture,
+                $"{labels.Count} labels × {templates.Count} templates make {prompts} prompts; this server embeds at most {state.Options.MaxPromptsPerRequest} per request (MaxPromptsPerRequest, --max-prompts)."));
+        }
+
         float[] image = await ImageEmbeddingAsync(c, state, upload, request.ImageId).ConfigureAwait(false);
         float[][] classes = await inference.ClassEmbeddingsAsync(labels, templates, key, c.RequestAborted).ConfigureAwait(false);
         var (cosines, probabilities) = inference.Score(image, classes);
@@ -209,7 +229,7 @@ internal static class ApiEndpoints
 
         var inference = state.Inference;
         var texts = request.Texts ?? throw ApiProblemException.BadRequest("'texts' is required: a list of candidate captions.");
-        CheckTexts(texts, state.Options.MaxTextsPerRequest, "texts");
+        CheckTexts(texts, state.Options.MaxTextsPerRequest, state.Options.MaxTextLength, "texts");
         float[] image = await ImageEmbeddingAsync(c, state, upload, request.ImageId).ConfigureAwait(false);
         float[][] embedded = await inference.EmbedTextsAsync(texts, c.RequestAborted).ConfigureAwait(false);
         var (cosines, probabilities) = inference.Score(image, embedded);
@@ -220,14 +240,21 @@ internal static class ApiEndpoints
         return Results.Json(new RankTextsResponse(inference.Backend.ModelName, ranked));
     }
 
-    private static Task<IResult> SearchGet(HttpContext c, ServerState state, string? q, int? limit, float? minScore, string? folder, DateTime? after)
+    private static Task<IResult> SearchGet(HttpContext c, ServerState state)
     {
+        var query = c.Request.Query;
+        string? q = QueryValue(query, "q");
         if (string.IsNullOrWhiteSpace(q))
         {
             throw ApiProblemException.BadRequest("'q' is required: the text to search for.");
         }
 
-        return SearchCore(c, state, new SearchRequest(Text: q, Limit: limit, MinScore: minScore, In: folder, After: after));
+        return SearchCore(c, state, new SearchRequest(
+            Text: q,
+            Limit: QueryValue(query, "limit") is { } limit ? ParseQuery<int>(limit, "limit", "an integer from 1 to 200", s => int.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int v) ? v : null) : null,
+            MinScore: QueryValue(query, "minScore") is { } min ? ParseQuery<float>(min, "minScore", "a number from -1 to 1", s => float.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out float v) ? v : null) : null,
+            In: QueryValue(query, "in"),
+            After: QueryValue(query, "after") is { } after ? ParseQuery<DateTime>(after, "after", "a date in ISO 8601 form, such as 2024-05-01", s => DateTime.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var v) ? v : null) : null));
     }
 
     private static async Task<IResult> SearchPost(HttpContext c, ServerState state)
@@ -251,6 +278,11 @@ internal static class ApiEndpoints
             throw ApiProblemException.BadRequest("'minScore' must be a cosine between -1 and 1.");
         }
 
+        if (request.In is { Length: > MaxFolderLength })
+        {
+            throw ApiProblemException.OverLimit($"'in' is longer than {MaxFolderLength} characters.");
+        }
+
         var terms = new List<SearchTerm>();
         if (request.Text is not null)
         {
@@ -267,23 +299,29 @@ internal static class ApiEndpoints
             terms.Add(new SearchTerm(ImageId: request.ImageId));
         }
 
-        terms.AddRange(request.Terms ?? []);
+        int given = terms.Count;
+        if (request.Terms is { } more)
+        {
+            for (int i = 0; i < more.Count; i++)
+            {
+                terms.Add(more[i] ?? throw ApiProblemException.BadRequest($"Query term {given + i} is null; each term is an object with one of 'text', 'image', 'imageId'."));
+            }
+        }
+
         if (terms.Count == 0)
         {
             throw ApiProblemException.BadRequest("Give a query: 'text', 'image', 'imageId' or 'terms'.");
         }
 
-        if (terms.Count > 16)
+        if (terms.Count > MaxTerms)
         {
-            throw ApiProblemException.BadRequest("At most 16 query terms.");
+            throw ApiProblemException.OverLimit($"{terms.Count} query terms; at most {MaxTerms}.");
         }
 
-        float[] query = new float[inference.Dimension];
         for (int i = 0; i < terms.Count; i++)
         {
             var term = terms[i];
-            int given = (term.Text is null ? 0 : 1) + (term.Image is null ? 0 : 1) + (term.ImageId is null ? 0 : 1);
-            if (given != 1)
+            if ((term.Text is null ? 0 : 1) + (term.Image is null ? 0 : 1) + (term.ImageId is null ? 0 : 1) != 1)
             {
                 throw ApiProblemException.BadRequest($"Query term {i} must have exactly one of 'text', 'image', 'imageId'.");
             }
@@ -293,10 +331,21 @@ internal static class ApiEndpoints
                 throw ApiProblemException.BadRequest($"Query term {i} has a weight that is not a finite number.");
             }
 
+            if (term.Text is not null)
+            {
+                CheckTexts([term.Text], 1, state.Options.MaxTextLength, $"term {i} text");
+            }
+        }
+
+        // Only the weights' ratios matter (the sum is normalised): scaled by the largest, the sum cannot overflow.
+        float largest = terms.Max(t => Math.Abs(t.Weight));
+        float[] query = new float[inference.Dimension];
+        for (int i = 0; i < terms.Count; i++)
+        {
+            var term = terms[i];
             float[] vector;
             if (term.Text is not null)
             {
-                CheckTexts([term.Text], 1, "text");
                 vector = (await inference.EmbedTextsAsync([term.Text], c.RequestAborted).ConfigureAwait(false))[0];
             }
             else if (term.Image is not null)
@@ -305,10 +354,13 @@ internal static class ApiEndpoints
             }
             else
             {
-                vector = await StoredEmbeddingAsync(search, term.ImageId!.Value, c.RequestAborted).ConfigureAwait(false);
+                vector = await StoredEmbeddingAsync(state, term.ImageId!.Value, c.RequestAborted).ConfigureAwait(false);
             }
 
-            TensorPrimitives.MultiplyAdd(vector, term.Weight, query, query);
+            if (largest > 0)
+            {
+                TensorPrimitives.MultiplyAdd(vector, term.Weight / largest, query, query);
+            }
         }
 
         float norm = TensorPrimitives.Norm(query);
@@ -334,61 +386,38 @@ internal static class ApiEndpoints
 
     private static async Task<IResult> GetImage(HttpContext c, ServerState state, long id)
     {
-        var (record, file) = await ResolveFileAsync(state, id, c.RequestAborted).ConfigureAwait(false);
-        byte[] header = new byte[16];
-        int read;
-        await using (var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1))
+        var file = await state.Files.OpenAsync(state.Search, id, c.RequestAborted).ConfigureAwait(false);
+        try
         {
-            read = await stream.ReadAtLeastAsync(header, header.Length, throwOnEndOfStream: false, c.RequestAborted).ConfigureAwait(false);
-        }
+            c.Response.Headers.ContentDisposition = new ContentDispositionHeaderValue("inline") { FileNameStar = Path.GetFileName(file.Record.Path) }.ToString();
+            c.Response.Headers.CacheControl = "private, max-age=3600";
 
-        string type = ImageSniffer.ContentType(header.AsSpan(0, read));
-        c.Response.Headers.ContentDisposition = new ContentDispositionHeaderValue("inline") { FileNameStar = Path.GetFileName(record.Path) }.ToString();
-        c.Response.Headers.CacheControl = "private, max-age=3600";
-        var etag = new EntityTagHeaderValue("\"" + FormattableString.Invariant($"{id}-{file.LastWriteTimeUtc.Ticks:x}-{file.Length:x}") + "\"");
-        return Results.File(file.FullName, type, lastModified: file.LastWriteTimeUtc, entityTag: etag, enableRangeProcessing: true);
+            // Served from the checked handle; the result answers conditional and range requests (RFC 9110) and closes it.
+            return Results.Stream(file.OpenStream(), file.ContentType, lastModified: file.ModifiedUtc,
+                entityTag: new EntityTagHeaderValue("\"" + file.Version + "\""), enableRangeProcessing: true);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
     }
 
-    private static async Task<IResult> GetThumbnail(HttpContext c, ServerState state, long id, int? size)
+    private static async Task<IResult> GetThumbnail(HttpContext c, ServerState state, long id)
     {
-        int requested = size ?? 256;
-        if (requested is < 16 or > 2048)
+        int size = QueryValue(c.Request.Query, "size") is { } text
+            ? ParseQuery<int>(text, "size", $"an integer from {ThumbnailService.MinSize} to {ThumbnailService.MaxSize}", s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int v) ? v : null)
+            : 256;
+        if (size is < ThumbnailService.MinSize or > ThumbnailService.MaxSize)
         {
-            throw ApiProblemException.BadRequest("'size' must be between 16 and 2048 pixels.");
+            throw ApiProblemException.BadRequest($"'size' must be an integer from {ThumbnailService.MinSize} to {ThumbnailService.MaxSize}.");
         }
 
-        var (record, file) = await ResolveFileAsync(state, id, c.RequestAborted).ConfigureAwait(false);
-        int snapped = ThumbnailService.Snap(requested);
-        string etag = "\"" + ThumbnailService.Key(id, snapped, file) + "\"";
+        using var file = await state.Files.OpenAsync(state.Search, id, c.RequestAborted).ConfigureAwait(false);
+        byte[] jpeg = await Task.Run(() => state.Thumbnails.Get(file, size), c.RequestAborted).ConfigureAwait(false);
         c.Response.Headers.CacheControl = "private, max-age=3600";
-        c.Response.Headers.ETag = etag;
-        if (c.Request.Headers.IfNoneMatch.Contains(etag))
-        {
-            return Results.StatusCode(StatusCodes.Status304NotModified);
-        }
-
-        byte[] jpeg = await Task.Run(() => state.Thumbnails.Get(id, record.Path, file, snapped), c.RequestAborted).ConfigureAwait(false);
-        return Results.Bytes(jpeg, "image/jpeg");
-    }
-
-    /// <summary>The file of an indexed id: only ids the index knows, and only regular files that still exist.</summary>
-    private static async Task<(PhotoRecord Record, FileInfo File)> ResolveFileAsync(ServerState state, long id, CancellationToken cancellationToken)
-    {
-        var search = state.Search;
-        var record = await search.GetAsync(id, cancellationToken).ConfigureAwait(false)
-            ?? throw ApiProblemException.NotFound(FormattableString.Invariant($"No indexed image has id {id}."));
-        if (!Path.IsPathFullyQualified(record.Path))
-        {
-            throw ApiProblemException.NotFound(FormattableString.Invariant($"Indexed image {id} has no usable path."));
-        }
-
-        var file = new FileInfo(record.Path);
-        if (!file.Exists || file.Attributes.HasFlag(FileAttributes.Directory) || file.Attributes.HasFlag(FileAttributes.Device))
-        {
-            throw ApiProblemException.NotFound(FormattableString.Invariant($"Indexed image {id} no longer exists on disk."));
-        }
-
-        return (record, file);
+        return Results.Bytes(jpeg, "image/jpeg", lastModified: file.ModifiedUtc,
+            entityTag: new EntityTagHeaderValue("\"" + ThumbnailService.Key(file, size) + "\""));
     }
 
     private static async Task<float[]> ImageEmbeddingAsync(HttpContext c, ServerState state, ImageInput? upload, long? imageId)
@@ -400,7 +429,7 @@ internal static class ApiEndpoints
 
         if (imageId is { } id)
         {
-            return await StoredEmbeddingAsync(state.Search, id, c.RequestAborted).ConfigureAwait(false);
+            return await StoredEmbeddingAsync(state, id, c.RequestAborted).ConfigureAwait(false);
         }
 
         if (upload!.Data.IsEmpty)
@@ -411,9 +440,14 @@ internal static class ApiEndpoints
         return (await state.Inference.EmbedImagesAsync([upload], state.Options.MaxImagePixels, c.RequestAborted).ConfigureAwait(false))[0];
     }
 
-    private static async Task<float[]> StoredEmbeddingAsync(IPhotoSearch search, long id, CancellationToken cancellationToken)
-        => await search.GetEmbeddingAsync(id, cancellationToken).ConfigureAwait(false)
-           ?? throw ApiProblemException.NotFound(FormattableString.Invariant($"No indexed image has id {id}."));
+    /// <summary>The stored embedding of an indexed image, used only while its file is still the indexed one.</summary>
+    private static async Task<float[]> StoredEmbeddingAsync(ServerState state, long id, CancellationToken cancellationToken)
+    {
+        var search = state.Search;
+        await state.Files.VerifyAsync(search, id, cancellationToken).ConfigureAwait(false);
+        return await search.GetEmbeddingAsync(id, cancellationToken).ConfigureAwait(false)
+            ?? throw ApiProblemException.NotFound(FormattableString.Invariant($"No indexed image has id {id}."));
+    }
 
     private static async Task<ImageInput?> SingleFileAsync(IFormCollection form, CancellationToken cancellationToken)
     {
@@ -425,7 +459,7 @@ internal static class ApiEndpoints
         return form.Files.Count == 1 ? await RequestReader.ReadFileAsync(form.Files[0], "image", cancellationToken).ConfigureAwait(false) : null;
     }
 
-    private static (IReadOnlyList<string> Templates, string Key) ResolveTemplates(ClassifyRequest request)
+    private static (IReadOnlyList<string> Templates, string Key) ResolveTemplates(ClassifyRequest request, ClipServerOptions options)
     {
         int given = (request.Template is null ? 0 : 1) + (request.Templates is null ? 0 : 1) + (request.Ensemble is null ? 0 : 1);
         if (given > 1)
@@ -437,27 +471,40 @@ internal static class ApiEndpoints
         {
             return string.Equals(request.Ensemble, "imagenet", StringComparison.OrdinalIgnoreCase)
                 ? (PromptTemplates.ImageNet80, "ensemble:imagenet")
-                : throw ApiProblemException.BadRequest($"Unknown ensemble '{request.Ensemble}'; the known one is 'imagenet'.");
+                : throw ApiProblemException.BadRequest("Unknown 'ensemble'; the known one is 'imagenet'.");
         }
 
-        IReadOnlyList<string> templates = request.Templates ?? [request.Template ?? PromptTemplates.Default];
-        if (templates.Count is 0 or > 100)
+        IReadOnlyList<string?> templates = request.Templates ?? [request.Template ?? PromptTemplates.Default];
+        if (templates.Count == 0)
         {
-            throw ApiProblemException.BadRequest("Give between 1 and 100 templates.");
+            throw ApiProblemException.BadRequest("'templates' must not be empty.");
         }
 
-        foreach (string t in templates)
+        for (int i = 0; i < templates.Count; i++)
         {
-            if (t is null || !t.Contains("{}", StringComparison.Ordinal))
+            string name = request.Templates is null ? "'template'" : $"Template {i}";
+            string? t = templates[i];
+            if (t is null)
             {
-                throw ApiProblemException.BadRequest($"Template \"{t}\" has no {{}} placeholder for the label.");
+                throw ApiProblemException.BadRequest($"{name} is null.");
+            }
+
+            if (t.Length > options.MaxTemplateLength)
+            {
+                throw ApiProblemException.OverLimit($"{name} is longer than {options.MaxTemplateLength} characters (MaxTemplateLength).");
+            }
+
+            if (!t.Contains("{}", StringComparison.Ordinal))
+            {
+                throw ApiProblemException.BadRequest($"{name} has no {{}} placeholder for the label.");
             }
         }
 
-        return (templates, "templates:" + string.Join('\u0002', templates));
+        return ((IReadOnlyList<string>)templates!, "templates:" + string.Join('\u0002', templates));
     }
 
-    private static IReadOnlyList<string> OneOrMany(string? one, IReadOnlyList<string>? many, string oneName, string manyName)
+    private static IReadOnlyList<T> OneOrMany<T>(T? one, IReadOnlyList<T>? many, string oneName, string manyName)
+        where T : class
     {
         if ((one is null) == (many is null))
         {
@@ -467,7 +514,8 @@ internal static class ApiEndpoints
         return many ?? [one!];
     }
 
-    private static void CheckTexts(IReadOnlyList<string> texts, int max, string name)
+    /// <summary>Checks a list of texts: not empty, at most <paramref name="max"/>, none null, blank or longer than <paramref name="maxLength"/>.</summary>
+    private static void CheckTexts(IReadOnlyList<string?> texts, int max, int maxLength, string name)
     {
         if (texts.Count == 0)
         {
@@ -476,22 +524,44 @@ internal static class ApiEndpoints
 
         if (texts.Count > max)
         {
-            throw ApiProblemException.BadRequest($"At most {max} {name} per request.");
+            throw ApiProblemException.OverLimit($"{texts.Count} {name}; this server takes at most {max} per request.");
         }
 
         for (int i = 0; i < texts.Count; i++)
         {
-            if (string.IsNullOrWhiteSpace(texts[i]))
+            string item = texts.Count == 1 && max == 1 ? $"'{name}'" : $"'{name}' item {i}";
+            if (texts[i] is not { } text)
             {
-                throw ApiProblemException.BadRequest($"'{name}' item {i} is empty.");
+                throw ApiProblemException.BadRequest($"{item} is null.");
             }
 
-            if (texts[i].Length > 10_000)
+            if (string.IsNullOrWhiteSpace(text))
             {
-                throw ApiProblemException.BadRequest($"'{name}' item {i} is longer than 10000 characters.");
+                throw ApiProblemException.BadRequest($"{item} is empty.");
+            }
+
+            if (text.Length > maxLength)
+            {
+                throw ApiProblemException.OverLimit($"{item} is longer than {maxLength} characters.");
             }
         }
     }
+
+    /// <summary>The one value of a query parameter, or null when absent; 400 when it is given more than once.</summary>
+    private static string? QueryValue(IQueryCollection query, string name)
+    {
+        var values = query[name];
+        return values.Count switch
+        {
+            0 => null,
+            1 => values[0],
+            _ => throw ApiProblemException.BadRequest($"Query parameter '{name}' is given {values.Count} times; give it once."),
+        };
+    }
+
+    private static T ParseQuery<T>(string text, string name, string expected, Func<string, T?> parse)
+        where T : struct
+        => parse(text) ?? throw ApiProblemException.BadRequest($"Query parameter '{name}' must be {expected}.");
 
     private static List<string>? SplitList(StringValues values)
     {

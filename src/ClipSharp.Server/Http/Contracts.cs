@@ -115,9 +115,10 @@ public sealed record SearchResponse(string Model, IReadOnlyList<SearchResult> Re
 public sealed record SearchResult(long Id, string Path, string Name, float Score, long Size, DateTime Date, DateTime? TakenAt, string Thumbnail, string Url);
 
 /// <summary>Body of <c>/healthz</c> and <c>/readyz</c>.</summary>
-/// <param name="Status"><c>ok</c>, <c>ready</c>, <c>loading</c> or <c>failed</c>.</param>
+/// <param name="Status"><c>ok</c> (<c>/healthz</c>) or <c>ready</c> (<c>/readyz</c>).</param>
 /// <param name="Model">The model's name, once loaded.</param>
 /// <param name="Dimension">The embedding width, once loaded.</param>
-/// <param name="Index">The photo index, when one is configured.</param>
+/// <param name="Index">Where the photo index lives, when one is configured and no API key is set (public endpoints show no paths then).</param>
 /// <param name="Batching">Whether dynamic batching is on.</param>
-public sealed record HealthResponse(string Status, string? Model = null, int? Dimension = null, string? Index = null, bool? Batching = null);
+/// <param name="Files">How many files the photo index holds now, when one is configured.</param>
+public sealed record HealthResponse(string Status, string? Model = null, int? Dimension = null, string? Index = null, bool? Batching = null, long? Files = null);

@@ -49,7 +49,7 @@ internal static class RequestReader
         }
         catch (JsonException ex)
         {
-            throw new ApiProblemException(StatusCodes.Status400BadRequest, "malformed-json", "The body is not valid JSON for this endpoint: " + ex.Message);
+            throw new ApiProblemException(StatusCodes.Status400BadRequest, "malformed-json", JsonErrors.Describe(ex, Json.GetTypeInfo(typeof(T))));
         }
 
         return value ?? throw new ApiProblemException(StatusCodes.Status400BadRequest, "malformed-json", "The body is JSON null; an object is expected.");
@@ -68,6 +68,11 @@ internal static class RequestReader
         try
         {
             return await request.ReadFormAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidDataException ex) when (ex.Message.Contains("count limit", StringComparison.OrdinalIgnoreCase))
+        {
+            // Too many fields or part headers: a count, not a size.
+            throw ApiProblemException.OverLimit("Malformed multipart body: " + ex.Message);
         }
         catch (InvalidDataException ex) when (ex.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
         {
@@ -95,9 +100,14 @@ internal static class RequestReader
         return new ImageInput(buffer.ToArray(), name, name is null ? label : $"{label} ({name})");
     }
 
-    /// <summary>Decodes base64 or a <c>data:</c> URL.</summary>
-    public static ImageInput DecodeBase64(string value, string label)
+    /// <summary>Decodes base64 or a <c>data:</c> URL; <paramref name="label"/> names the item in errors.</summary>
+    public static ImageInput DecodeBase64(string? value, string label)
     {
+        if (value is null)
+        {
+            throw ApiProblemException.BadRequest($"{label} is null; give the image as base64 or a data: URL.");
+        }
+
         ReadOnlySpan<char> text = value.AsSpan().Trim();
         if (text.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
         {

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Net.Http.Headers;
 
 namespace ClipSharp.Server.Http;
 
@@ -12,13 +13,13 @@ internal static class StaticFiles
 {
     private const string Policy = "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
-    private static readonly FrozenDictionary<string, (byte[] Data, string Type, string ETag)> s_files = Load();
+    private static readonly FrozenDictionary<string, (byte[] Data, string Type, EntityTagHeaderValue ETag)> s_files = Load();
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/", (HttpContext c) => Serve(c, "index.html")).ExcludeFromDescription().WithDisplayName("static /");
-        app.MapGet("/index.html", (HttpContext c) => Serve(c, "index.html")).ExcludeFromDescription().WithDisplayName("static index");
-        app.MapGet("/static/{name}", (HttpContext c, string name) => Serve(c, name)).ExcludeFromDescription().WithDisplayName("static file");
+        app.MapGet("/", (HttpContext c) => Serve(c, "index.html")).ExcludeFromDescription().WithMetadata(PublicEndpoint.Instance);
+        app.MapGet("/index.html", (HttpContext c) => Serve(c, "index.html")).ExcludeFromDescription().WithMetadata(PublicEndpoint.Instance);
+        app.MapGet("/static/{name}", (HttpContext c, string name) => Serve(c, name)).ExcludeFromDescription().WithMetadata(PublicEndpoint.Instance);
     }
 
     private static IResult Serve(HttpContext context, string name)
@@ -33,19 +34,15 @@ internal static class StaticFiles
         headers.XFrameOptions = "DENY";
         headers["Referrer-Policy"] = "no-referrer";
         headers.CacheControl = "no-cache";
-        headers.ETag = file.ETag;
-        if (context.Request.Headers.IfNoneMatch.Contains(file.ETag))
-        {
-            return Results.StatusCode(StatusCodes.Status304NotModified);
-        }
 
-        return Results.Bytes(file.Data, file.Type);
+        // The result evaluates conditional requests (RFC 9110: lists, weak comparison, *) and ranges.
+        return Results.Bytes(file.Data, file.Type, entityTag: file.ETag, enableRangeProcessing: true);
     }
 
-    private static FrozenDictionary<string, (byte[], string, string)> Load()
+    private static FrozenDictionary<string, (byte[], string, EntityTagHeaderValue)> Load()
     {
         var assembly = Assembly.GetExecutingAssembly();
-        var files = new Dictionary<string, (byte[], string, string)>(StringComparer.Ordinal);
+        var files = new Dictionary<string, (byte[], string, EntityTagHeaderValue)>(StringComparer.Ordinal);
         foreach (string resource in assembly.GetManifestResourceNames())
         {
             if (!resource.StartsWith("wwwroot/", StringComparison.Ordinal))
@@ -67,7 +64,7 @@ internal static class StaticFiles
                 ".ico" => "image/x-icon",
                 _ => "application/octet-stream",
             };
-            string etag = "\"" + Convert.ToHexStringLower(SHA256.HashData(data))[..16] + "\"";
+            var etag = new EntityTagHeaderValue("\"" + Convert.ToHexStringLower(SHA256.HashData(data))[..16] + "\"");
             files[name] = (data, type, etag);
         }
 

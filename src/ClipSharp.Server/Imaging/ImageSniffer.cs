@@ -3,6 +3,9 @@ namespace ClipSharp.Server;
 /// <summary>Content types of image files, from their first bytes (never from the file name).</summary>
 internal static class ImageSniffer
 {
+    /// <summary>What <see cref="ContentType"/> answers for data that is not an image it knows.</summary>
+    public const string Unknown = "application/octet-stream";
+
     public static string ContentType(ReadOnlySpan<byte> header)
     {
         if (header.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]))
@@ -49,6 +52,6 @@ internal static class ImageSniffer
             }
         }
 
-        return "application/octet-stream";
+        return Unknown;
     }
 }

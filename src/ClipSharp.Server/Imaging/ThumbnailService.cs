@@ -1,3 +1,4 @@
+using ClipSharp.Server.Files;
 using ClipSharp.Server.Http;
 using Microsoft.AspNetCore.Http;
 using SkiaSharp;
@@ -5,13 +6,17 @@ using SkiaSharp;
 namespace ClipSharp.Server;
 
 /// <summary>
-/// JPEG thumbnails of indexed files, upright by their EXIF orientation, fitted into a square of one of a few
-/// sizes, and kept in a memory cache bounded in bytes (least recently used out first). A cached thumbnail is
-/// keyed by the file's id, size and modification time, so a changed file gets a new one.
+/// JPEG thumbnails of indexed files, upright by their EXIF orientation, fitted into size × size (never enlarged),
+/// and kept in a memory cache bounded in bytes (least recently used out first). A cached thumbnail is keyed by the
+/// file's id, size, length and modification time, so a changed file gets a new one.
 /// </summary>
 internal sealed class ThumbnailService : IDisposable
 {
-    public static readonly int[] Sizes = [64, 128, 192, 256, 384, 512, 768, 1024];
+    /// <summary>The smallest size that can be asked for.</summary>
+    public const int MinSize = 16;
+
+    /// <summary>The largest size that can be asked for.</summary>
+    public const int MaxSize = 2048;
 
     private readonly long _capacity;
     private readonly long _maxPixels;
@@ -30,27 +35,13 @@ internal sealed class ThumbnailService : IDisposable
 
     public long Misses { get; private set; }
 
-    /// <summary>The smallest supported size at least <paramref name="requested"/> (or the largest).</summary>
-    public static int Snap(int requested)
-    {
-        foreach (int size in Sizes)
-        {
-            if (size >= requested)
-            {
-                return size;
-            }
-        }
-
-        return Sizes[^1];
-    }
-
     /// <summary>The cache key of a thumbnail (also its ETag).</summary>
-    public static string Key(long id, int size, FileInfo file)
-        => FormattableString.Invariant($"{id}-{size}-{file.LastWriteTimeUtc.Ticks:x}-{file.Length:x}");
+    public static string Key(VerifiedFile file, int size) => FormattableString.Invariant($"{file.Version}-{size}");
 
-    public byte[] Get(long id, string path, FileInfo file, int size)
+    /// <summary>The thumbnail of <paramref name="file"/>, from the cache or rendered from its open handle.</summary>
+    public byte[] Get(VerifiedFile file, int size)
     {
-        string key = Key(id, size, file);
+        string key = Key(file, size);
         lock (_lock)
         {
             if (_map.TryGetValue(key, out var node))
@@ -64,7 +55,12 @@ internal sealed class ThumbnailService : IDisposable
             Misses++;
         }
 
-        byte[] data = Render(path, size, _maxPixels);
+        byte[] data;
+        using (var stream = file.OpenStream())
+        {
+            data = Render(stream, size, _maxPixels);
+        }
+
         lock (_lock)
         {
             if (!_map.ContainsKey(key) && data.Length <= _capacity)
@@ -84,9 +80,8 @@ internal sealed class ThumbnailService : IDisposable
     }
 
     /// <summary>Decodes (downscaled by the codec where it can), orients, fits into size × size, encodes JPEG.</summary>
-    public static byte[] Render(string path, int size, long maxPixels)
+    public static byte[] Render(Stream stream, int size, long maxPixels)
     {
-        using var stream = File.OpenRead(path);
         using var codec = SKCodec.Create(stream)
             ?? throw new ApiProblemException(StatusCodes.Status422UnprocessableEntity, "not-an-image", "The indexed file cannot be decoded for a thumbnail.");
         var info = codec.Info;

@@ -101,7 +101,8 @@ internal sealed class InferenceService : IDisposable
                 }
                 catch (ClipSharpException ex)
                 {
-                    throw ex.WithInput(image.Label);
+                    // Named as the client knows it (its index and file name), never by the decoder's "<image data>".
+                    throw new ClipSharpException(ex.Kind, ex.Detail, image.Label, ex);
                 }
             }
 

@@ -5,13 +5,19 @@ using System.Text;
 
 namespace ClipSharp.Server.Inference;
 
-/// <summary>Counters and histograms, written in the Prometheus text format by <c>/metrics</c>.</summary>
+/// <summary>
+/// Counters and histograms, written in the Prometheus text format by <c>/metrics</c>. Every label takes its value
+/// from a closed set (methods HTTP defines, else <c>other</c>; route templates; status classes; tower names), so no
+/// client can add series.
+/// </summary>
 internal sealed class ServerMetrics
 {
+    private static readonly string[] s_methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"];
+
     private static readonly double[] s_latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
     private static readonly double[] s_batchBuckets = [1, 2, 4, 8, 16, 32, 64, 128];
 
-    private readonly ConcurrentDictionary<(string Method, string Route, int Status), long[]> _requests = new();
+    private readonly ConcurrentDictionary<(string Method, string Route, string Status), long[]> _requests = new();
     private readonly ConcurrentDictionary<string, Histogram> _latency = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Histogram> _batchSizes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Histogram> _batchRequests = new(StringComparer.Ordinal);
@@ -19,15 +25,25 @@ internal sealed class ServerMetrics
     private readonly ConcurrentDictionary<string, long[]> _queue = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long[]> _rejected = new(StringComparer.Ordinal);
     private long _inFlight;
+    private long _unauthorized;
 
     public void RequestStarted() => Interlocked.Increment(ref _inFlight);
 
+    /// <param name="method">The request's method (anything; only the ones HTTP defines become labels).</param>
+    /// <param name="route">The route template of the endpoint (a closed set), or "unmatched".</param>
+    /// <param name="status">The status sent; counted by class (2xx, 4xx, …).</param>
+    /// <param name="elapsed">The time from the start of the request to its end.</param>
     public void RequestFinished(string method, string route, int status, TimeSpan elapsed)
     {
         Interlocked.Decrement(ref _inFlight);
-        Interlocked.Increment(ref _requests.GetOrAdd((method, route, status), _ => new long[1])[0]);
+        string known = Array.Find(s_methods, m => m.Equals(method, StringComparison.OrdinalIgnoreCase)) ?? "other";
+        string statusClass = status is >= 100 and <= 599 ? (status / 100).ToString(CultureInfo.InvariantCulture) + "xx" : "other";
+        Interlocked.Increment(ref _requests.GetOrAdd((known, route, statusClass), _ => new long[1])[0]);
         _latency.GetOrAdd(route, _ => new Histogram(s_latencyBuckets)).Observe(elapsed.TotalSeconds);
     }
+
+    /// <summary>A request refused for a missing or wrong API key (counted without labels).</summary>
+    public void Unauthorized() => Interlocked.Increment(ref _unauthorized);
 
     public void Batch(string kind, int items, int requests, TimeSpan elapsed)
     {
@@ -43,13 +59,16 @@ internal sealed class ServerMetrics
     public string Render()
     {
         var sb = new StringBuilder();
-        sb.AppendLine("# HELP clipsharp_http_requests_total HTTP requests by method, route and status.");
+        sb.AppendLine("# HELP clipsharp_http_requests_total HTTP requests by method, route and status class (requests with the API key, or to public endpoints).");
         sb.AppendLine("# TYPE clipsharp_http_requests_total counter");
-        foreach (var ((method, route, status), count) in _requests.OrderBy(k => k.Key.Route, StringComparer.Ordinal).ThenBy(k => k.Key.Status))
+        foreach (var ((method, route, status), count) in _requests.OrderBy(k => k.Key.Route, StringComparer.Ordinal).ThenBy(k => k.Key.Status, StringComparer.Ordinal).ThenBy(k => k.Key.Method, StringComparer.Ordinal))
         {
             sb.Append(CultureInfo.InvariantCulture, $"clipsharp_http_requests_total{{method=\"{method}\",route=\"{Escape(route)}\",status=\"{status}\"}} {Interlocked.Read(ref count[0])}\n");
         }
 
+        sb.AppendLine("# HELP clipsharp_http_unauthorized_total HTTP requests refused for a missing or wrong API key.");
+        sb.AppendLine("# TYPE clipsharp_http_unauthorized_total counter");
+        sb.Append(CultureInfo.InvariantCulture, $"clipsharp_http_unauthorized_total {Interlocked.Read(ref _unauthorized)}\n");
         sb.AppendLine("# HELP clipsharp_http_requests_in_flight HTTP requests being served.");
         sb.AppendLine("# TYPE clipsharp_http_requests_in_flight gauge");
         sb.Append(CultureInfo.InvariantCulture, $"clipsharp_http_requests_in_flight {Interlocked.Read(ref _inFlight)}\n");

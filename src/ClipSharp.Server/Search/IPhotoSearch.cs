@@ -1,13 +1,14 @@
 namespace ClipSharp.Server;
 
 /// <summary>
-/// What the server needs from a photo index: nearest neighbours of a query vector, and the files it holds, by id.
-/// Only files returned here are ever served, so the HTTP API can never reach an arbitrary path.
+/// What the server needs from a photo index: nearest neighbours of a query vector, the files it holds by id, and
+/// enough to check that a file on disk is still the one indexed. The server only ever reads paths recorded here,
+/// and serves a file only while it is the indexed one (see <see cref="MarkChangedAsync"/>).
 /// </summary>
 public interface IPhotoSearch
 {
-    /// <summary>A short description for <c>/readyz</c> (e.g. the index folder and its file count).</summary>
-    string Description { get; }
+    /// <summary>Where the index lives (a folder, or a database without its password), for logs and <c>/readyz</c>.</summary>
+    string Location { get; }
 
     /// <summary>The files most similar to <paramref name="query"/> (a normalised embedding), best first.</summary>
     Task<IReadOnlyList<PhotoHit>> SearchAsync(ReadOnlyMemory<float> query, PhotoSearchOptions options, CancellationToken cancellationToken);
@@ -17,6 +18,22 @@ public interface IPhotoSearch
 
     /// <summary>The stored embedding of the file with this id (for "more like this"), or null.</summary>
     Task<float[]?> GetEmbeddingAsync(long id, CancellationToken cancellationToken);
+
+    /// <summary>How many files the index holds now.</summary>
+    Task<long> CountAsync(CancellationToken cancellationToken);
+
+    /// <summary>The folders that hold indexed files, each once, as recorded (the server serves nothing outside them).</summary>
+    Task<IReadOnlyCollection<string>> GetFoldersAsync(CancellationToken cancellationToken);
+
+    /// <summary>A number that changes whenever files are added, changed or removed.</summary>
+    Task<long> GetGenerationAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records that the file on disk is no longer the one indexed (another size or modification time): it is left
+    /// out of searches and re-embedded by the next indexing run.
+    /// </summary>
+    /// <returns>True when the record was marked now; false when it was already marked or is gone.</returns>
+    Task<bool> MarkChangedAsync(long id, CancellationToken cancellationToken);
 }
 
 /// <summary>What to return from a search.</summary>

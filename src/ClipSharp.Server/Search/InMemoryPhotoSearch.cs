@@ -9,10 +9,12 @@ namespace ClipSharp.Server;
 public sealed class InMemoryPhotoSearch : IPhotoSearch
 {
     private readonly List<(PhotoRecord File, float[] Vector)> _items = [];
+    private readonly HashSet<long> _changed = [];
     private readonly Lock _lock = new();
+    private long _generation;
 
     /// <inheritdoc/>
-    public string Description => $"in memory, {Count} files";
+    public string Location => "in memory";
 
     /// <summary>Number of files.</summary>
     public int Count
@@ -39,6 +41,19 @@ public sealed class InMemoryPhotoSearch : IPhotoSearch
             }
 
             _items.Add((file, vector));
+            _generation++;
+        }
+    }
+
+    /// <summary>The ids marked by <see cref="MarkChangedAsync"/>: left out of searches from then on.</summary>
+    public IReadOnlyCollection<long> ChangedIds
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _changed];
+            }
         }
     }
 
@@ -49,7 +64,7 @@ public sealed class InMemoryPhotoSearch : IPhotoSearch
         (PhotoRecord File, float[] Vector)[] items;
         lock (_lock)
         {
-            items = [.. _items];
+            items = [.. _items.Where(i => !_changed.Contains(i.File.Id))];
         }
 
         string? folder = string.IsNullOrWhiteSpace(options.Folder) ? null : Path.TrimEndingDirectorySeparator(options.Folder) + Path.DirectorySeparatorChar;
@@ -97,6 +112,43 @@ public sealed class InMemoryPhotoSearch : IPhotoSearch
         lock (_lock)
         {
             return Task.FromResult<float[]?>(_items.Find(i => i.File.Id == id).Vector);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<long> CountAsync(CancellationToken cancellationToken) => Task.FromResult<long>(Count);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyCollection<string>> GetFoldersAsync(CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            IReadOnlyCollection<string> folders = _items.Select(i => Path.GetDirectoryName(i.File.Path) ?? "").Where(f => f.Length > 0).ToHashSet(StringComparer.Ordinal);
+            return Task.FromResult(folders);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<long> GetGenerationAsync(CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_generation);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<bool> MarkChangedAsync(long id, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            bool marked = _items.Exists(i => i.File.Id == id) && _changed.Add(id);
+            if (marked)
+            {
+                _generation++;
+            }
+
+            return Task.FromResult(marked);
         }
     }
 }

@@ -1,45 +1,12 @@
 using System.Text.Json;
 using ClipSharp.Server.Inference;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace ClipSharp.Server.Http;
 
-/// <summary>A failure the API answers with an RFC 9457 problem document.</summary>
-internal sealed class ApiProblemException : Exception
-{
-    public ApiProblemException(int status, string code, string detail, TimeSpan? retryAfter = null)
-        : base(detail)
-    {
-        Status = status;
-        Code = code;
-        RetryAfter = retryAfter;
-    }
-
-    public ApiProblemException() : this(500, "internal-error", "internal error") { }
-
-    public ApiProblemException(string message) : this(500, "internal-error", message) { }
-
-    public ApiProblemException(string message, Exception innerException) : base(message, innerException)
-    {
-        Status = 500;
-        Code = "internal-error";
-    }
-
-    public int Status { get; }
-
-    /// <summary>Short machine-readable code; the problem type is <c>urn:clipsharp:problem:CODE</c>.</summary>
-    public string Code { get; }
-
-    public TimeSpan? RetryAfter { get; }
-
-    public static ApiProblemException BadRequest(string detail) => new(StatusCodes.Status400BadRequest, "bad-request", detail);
-
-    public static ApiProblemException NotFound(string detail) => new(StatusCodes.Status404NotFound, "not-found", detail);
-}
-
-/// <summary>Writes problem documents (<c>application/problem+json</c>).</summary>
+/// <summary>Writes problem documents (<c>application/problem+json</c>) and maps failures to them.</summary>
 internal static class Problems
 {
     public const string ContentType = "application/problem+json";
@@ -47,6 +14,34 @@ internal static class Problems
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
 
     public static string TypeFor(string code) => "urn:clipsharp:problem:" + code;
+
+    /// <summary>The stable code of a status when nothing more specific is known.</summary>
+    public static string CodeFor(int status) => status switch
+    {
+        400 => "bad-request",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not-found",
+        405 => "method-not-allowed",
+        406 => "not-acceptable",
+        408 => "request-timeout",
+        409 => "conflict",
+        411 => "length-required",
+        412 => "precondition-failed",
+        413 => "request-too-large",
+        414 => "uri-too-long",
+        415 => "unsupported-media-type",
+        416 => "range-not-satisfiable",
+        417 => "expectation-failed",
+        422 => "unprocessable",
+        429 => "too-many-requests",
+        431 => "headers-too-large",
+        500 => "internal-error",
+        501 => "not-implemented",
+        503 => "unavailable",
+        504 => "timeout",
+        _ => FormattableString.Invariant($"http-{status}"),
+    };
 
     /// <summary>Writes a problem; <paramref name="clear"/> first drops whatever headers the response already had.</summary>
     public static async Task WriteAsync(HttpContext context, int status, string code, string detail, TimeSpan? retryAfter = null, bool clear = true)
@@ -68,7 +63,7 @@ internal static class Problems
         var problem = new ProblemDetails
         {
             Type = TypeFor(code),
-            Title = ReasonPhrases.GetReasonPhrase(status),
+            Title = ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } title ? title : FormattableString.Invariant($"HTTP {status}"),
             Status = status,
             Detail = detail,
             Instance = context.Request.Path,
@@ -82,18 +77,18 @@ internal static class Problems
     {
         ApiProblemException p => (p.Status, p.Code, p.Message, p.RetryAfter),
         QueueFullException q => (StatusCodes.Status503ServiceUnavailable, "overloaded", q.Message, TimeSpan.FromSeconds(1)),
-        BadHttpRequestException b when b.StatusCode == StatusCodes.Status413PayloadTooLarge
+        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }
             => (413, "request-too-large", "The request body is larger than the server accepts.", null),
-        BadHttpRequestException b when b.StatusCode == StatusCodes.Status415UnsupportedMediaType => (415, "unsupported-media-type", b.Message, null),
-        BadHttpRequestException b => (b.StatusCode is >= 400 and < 500 ? b.StatusCode : 400, "bad-request", Describe(b), null),
+        BadHttpRequestException { StatusCode: StatusCodes.Status408RequestTimeout }
+            => (408, "request-timeout", "The request body arrived too slowly.", null),
+        BadHttpRequestException { InnerException: JsonException j } => (400, "malformed-json", JsonErrors.Describe(j, null), null),
+        BadHttpRequestException b when b.StatusCode is >= 400 and < 500 => (b.StatusCode, CodeFor(b.StatusCode), b.Message, null),
+        BadHttpRequestException b => (400, "bad-request", b.Message, null),
         InvalidDataException d => (400, "bad-request", d.Message, null),
         ClipSharpException c => MapClip(c),
-        JsonException j => (400, "malformed-json", "The body is not valid JSON for this endpoint: " + j.Message, null),
+        JsonException j => (400, "malformed-json", JsonErrors.Describe(j, null), null),
         _ => null,
     };
-
-    private static string Describe(BadHttpRequestException b)
-        => b.InnerException is JsonException j ? "The body is not valid JSON for this endpoint: " + j.Message : b.Message;
 
     private static (int, string, string, TimeSpan?) MapClip(ClipSharpException c) => c.Kind switch
     {
