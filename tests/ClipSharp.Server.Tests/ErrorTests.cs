@@ -308,4 +308,124 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
         await using var server = await RunningServer.StartAsync(configure: o => o.MaxTextsPerRequest = 3);
         await RunningServer.AssertProblemAsync(await server.Client.PostAsync("/v1/embeddings/text", RunningServer.Json(new { texts = new[] { "a", "b", "c", "d" } })), 400);
     }
+
+    [Theory]
+    [InlineData("/v1/embeddings/text", "{\"texts\": \"one\"}", "$.texts")]
+    [InlineData("/v1/embeddings/text", "{\"text\": 42}", "$.text")]
+    [InlineData("/v1/embeddings/text", "{\"txt\": \"typo\"}", "'txt'")]
+    [InlineData("/v1/embeddings/text", "[1, 2]", "The body must be")]
+    [InlineData("/v1/embeddings/text", "{\"text\": \"\\ud800\"}", "$.text")]
+    [InlineData("/v1/search", "{\"text\": \"x\", \"limit\": 1e10}", "$.limit")]
+    [InlineData("/v1/search", "{\"terms\": [{\"text\": \"x\", \"weight\": \"heavy\"}]}", "$.terms[0].weight")]
+    [InlineData("/v1/search", "{\"text\": \"x\", \"after\": \"yesterday\"}", "$.after")]
+    [InlineData("/v1/classify", "{\"labels\": [\"a\"], \"image\": \"AAAA\", \"imageId\": true}", "$.imageId")]
+    [InlineData("/v1/classify", "{\"labels\": {\"a\": 1}}", "$.labels")]
+    public async Task Json_errors_name_the_json_path_and_type_never_dotnet_types(string path, string body, string named)
+    {
+        var problem = await RunningServer.AssertProblemAsync(await Client.PostAsync(path, RunningServer.Json(body)), 400, "malformed-json");
+        string detail = problem.GetProperty("detail").GetString()!;
+        Assert.Contains(named, detail, StringComparison.Ordinal);
+        foreach (string dotnet in new[] { "System.", "ClipSharp.", "`1", "Int32", "Int64", "Single", "IReadOnlyList", "Request", ".NET" })
+        {
+            Assert.DoesNotContain(dotnet, detail, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("/v1/embeddings/text", "{\"texts\": [\"a\", null]}", "item 1")]
+    [InlineData("/v1/embeddings/image", "{\"images\": [null]}", "image 0")]
+    [InlineData("/v1/classify", "{\"image\": \"AAAA\", \"labels\": [null]}", "item 0")]
+    [InlineData("/v1/classify", "{\"image\": \"AAAA\", \"labels\": [\"a\"], \"templates\": [\"{}\", null]}", "Template 1")]
+    [InlineData("/v1/rank-texts", "{\"image\": \"AAAA\", \"texts\": [null]}", "item 0")]
+    [InlineData("/v1/search", "{\"terms\": [null]}", "term 0")]
+    [InlineData("/v1/search", "{\"text\": \"a\", \"terms\": [{\"text\": \"b\"}, null]}", "term 2")]
+    public async Task Null_items_are_400_naming_their_position(string path, string body, string named)
+    {
+        Skip.If(path.StartsWith("/v1/search", StringComparison.Ordinal) && fixture.Search is null, "no test data");
+        var problem = await RunningServer.AssertProblemAsync(await Client.PostAsync(path, RunningServer.Json(body)), 400, "bad-request");
+        Assert.Contains(named, problem.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [SkippableFact]
+    public async Task Weights_at_the_float_limit_are_scaled_instead_of_overflowing()
+    {
+        Skip.If(fixture.Search is null, "no test data");
+        static object Terms(float a, float b) => new { terms = new object[] { new { text = "tiger", weight = a }, new { text = "kite", weight = b } }, limit = 5 };
+        var small = await RunningServer.ReadJsonAsync(await Client.PostAsync("/v1/search", RunningServer.Json(Terms(3, 1))));
+        var huge = await Client.PostAsync("/v1/search", RunningServer.Json(Terms(3e38f, 1e38f)));
+        Assert.Equal(HttpStatusCode.OK, huge.StatusCode);
+        var results = (await RunningServer.ReadJsonAsync(huge)).GetProperty("results");
+        var expected = small.GetProperty("results");
+        Assert.Equal(expected.GetArrayLength(), results.GetArrayLength());
+        for (int i = 0; i < results.GetArrayLength(); i++)
+        {
+            Assert.Equal(expected[i].GetProperty("id").GetInt64(), results[i].GetProperty("id").GetInt64());
+            Assert.Equal(expected[i].GetProperty("score").GetDouble(), results[i].GetProperty("score").GetDouble(), 5);
+            Assert.NotEqual(0, results[i].GetProperty("score").GetDouble());
+        }
+
+        // Tiny weights too, and a weight beyond the float range is a 400 (not a silent infinity).
+        Assert.Equal(HttpStatusCode.OK, (await Client.PostAsync("/v1/search", RunningServer.Json(Terms(1e-45f, 1e-45f)))).StatusCode);
+        await RunningServer.AssertProblemAsync(await Client.PostAsync("/v1/search", RunningServer.Json("{\"terms\": [{\"text\": \"a\", \"weight\": 1e39}]}")), 400);
+    }
+
+    [SkippableTheory]
+    [InlineData("/v1/search?q=x&limit=abc", "'limit'")]
+    [InlineData("/v1/search?q=x&limit=1&limit=2", "'limit'")]
+    [InlineData("/v1/search?q=x&minScore=high", "'minScore'")]
+    [InlineData("/v1/search?q=x&after=someday", "'after'")]
+    [InlineData("/v1/search?q=a&q=b", "'q'")]
+    [InlineData("/v1/images/1/thumbnail?size=big", "'size'")]
+    [InlineData("/v1/images/1/thumbnail?size=-5", "'size'")]
+    public async Task Query_parameter_errors_name_the_parameter_never_a_dotnet_type(string url, string named)
+    {
+        Skip.If(fixture.Search is null, "no test data");
+        var problem = await RunningServer.AssertProblemAsync(await Client.GetAsync(url), 400, "bad-request");
+        string detail = problem.GetProperty("detail").GetString()!;
+        Assert.Contains(named, detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("int?", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("bind", detail, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [SkippableFact]
+    public async Task A_bad_image_among_several_is_named_by_its_index_and_file_name()
+    {
+        byte[] good = await File.ReadAllBytesAsync(TestData.Path("photos", "kite-in-sky.jpg"));
+        byte[] bad = await File.ReadAllBytesAsync(TestData.Path("edge", "text-not-an-image.jpg"));
+        using var form = new MultipartFormDataContent
+        {
+            { RunningServer.Bytes(good, "image/jpeg"), "image", "kite.jpg" },
+            { RunningServer.Bytes(bad, "image/jpeg"), "image", "notes.jpg" },
+        };
+        var multipart = await RunningServer.AssertProblemAsync(await Client.PostAsync("/v1/embeddings/image", form), 422, "not-an-image");
+        Assert.StartsWith("image 1 (notes.jpg): ", multipart.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        var json = await RunningServer.AssertProblemAsync(await Client.PostAsync("/v1/embeddings/image",
+            RunningServer.Json(new { images = new[] { Convert.ToBase64String(good), Convert.ToBase64String(good), Convert.ToBase64String(bad) } })), 422);
+        string detail = json.GetProperty("detail").GetString()!;
+        Assert.StartsWith("image 2: ", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("<image data>", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_form_with_too_many_fields_is_a_400_naming_the_count_not_a_413()
+    {
+        var fields = Enumerable.Range(0, 5000).Select(i => new KeyValuePair<string, string>("labels", "l" + i));
+        using var form = new MultipartFormDataContent();
+        foreach (var (name, value) in fields)
+        {
+            form.Add(new StringContent(value), name);
+        }
+
+        var problem = await RunningServer.AssertProblemAsync(await Client.PostAsync("/v1/classify", form), 400, "limit-exceeded");
+        Assert.Contains("count", problem.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void A_body_that_arrives_too_slowly_is_a_408_with_its_own_code()
+    {
+        var mapped = Http.Problems.Map(new Microsoft.AspNetCore.Http.BadHttpRequestException("Reading the request body timed out due to data arriving too slowly.", 408));
+        Assert.NotNull(mapped);
+        Assert.Equal((408, "request-timeout"), (mapped.Value.Status, mapped.Value.Code));
+    }
 }

@@ -117,7 +117,8 @@ internal static class Middleware
         byte[] expected = SHA256.HashData(Encoding.UTF8.GetBytes(state.Options.ApiKey));
         return app.Use(async (context, next) =>
         {
-            if (context.GetEndpoint()?.Metadata.GetMetadata<PublicEndpoint>() is not null || HttpMethods.IsOptions(context.Request.Method))
+            // CORS preflights never get here: UseCors, earlier in the pipeline, answers them.
+            if (context.GetEndpoint()?.Metadata.GetMetadata<PublicEndpoint>() is not null)
             {
                 await next(context).ConfigureAwait(false);
                 return;
