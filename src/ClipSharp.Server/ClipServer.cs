@@ -21,8 +21,14 @@ namespace ClipSharp.Server;
 /// </summary>
 public sealed class ClipServer : IAsyncDisposable
 {
-    /// <summary>The longest request line Kestrel reads (method, URL, version): 128 KiB.</summary>
-    internal const int MaxRequestLineBytes = 128 * 1024;
+    /// <summary>
+    /// The longest URL (path and query) the API takes: 128 KiB, room for a 10,000-character query of any script,
+    /// percent-encoded. Longer ones get a 414 problem up to <see cref="KestrelRequestLineBytes"/>.
+    /// </summary>
+    internal const int MaxUrlBytes = 128 * 1024;
+
+    /// <summary>The request line Kestrel reads at most (its whole request buffer); beyond it Kestrel answers a bare 414.</summary>
+    internal const int KestrelRequestLineBytes = 1024 * 1024;
 
     private readonly WebApplication _app;
     private readonly ServerState _state;
@@ -60,10 +66,11 @@ public sealed class ClipServer : IAsyncDisposable
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = options.MaxRequestBytes;
 
-            // Requests Kestrel refuses itself (request line or headers too large, a malformed request line) get a bare
-            // status without a problem document; a line this long lets GET /v1/search reach the text length limit
-            // (10,000 characters of any script, percent-encoded) and be answered by the API.
-            k.Limits.MaxRequestLineSize = MaxRequestLineBytes;
+            // Requests Kestrel refuses itself (a request line over its whole buffer, headers too large, a malformed
+            // request line) get a bare status without a problem document; below that the API answers URLs over
+            // MaxUrlBytes with a 414 problem, and GET /v1/search reaches the text length limit.
+            k.Limits.MaxRequestBufferSize = KestrelRequestLineBytes;
+            k.Limits.MaxRequestLineSize = KestrelRequestLineBytes;
             k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(15);
             k.Limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(240, TimeSpan.FromSeconds(10));
         });

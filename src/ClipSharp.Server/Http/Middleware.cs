@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Net.Http.Headers;
 
@@ -48,6 +49,37 @@ internal static class Middleware
             timeout.CancelAfter(state.Options.RequestTimeout);
             context.RequestAborted = timeout.Token;
             context.Response.Headers.XContentTypeOptions = "nosniff";
+            if ((context.Features.Get<IHttpRequestFeature>()?.RawTarget.Length ?? 0) > ClipServer.MaxUrlBytes)
+            {
+                await Problems.WriteAsync(context, StatusCodes.Status414UriTooLong, "uri-too-long",
+                    $"The URL is longer than {ClipServer.MaxUrlBytes / 1024} KiB; send long queries with POST (POST /v1/search takes the same fields as JSON).", clear: false).ConfigureAwait(false);
+                return;
+            }
+
+            if (context.Request.ContentLength > state.Options.MaxRequestBytes)
+            {
+                // Refused before any of it is read, wherever it was going. Kestrel could not drain a body this large
+                // to keep the connection, so say it closes (else a client reusing it would see its next request cut).
+                context.Response.Headers.Connection = "close";
+                await Problems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "request-too-large",
+                    $"The request body ({context.Request.ContentLength} bytes) is larger than the server accepts ({state.Options.MaxRequestBytes} bytes).", clear: false).ConfigureAwait(false);
+                return;
+            }
+
+            if (context.Request.ContentLength is null && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
+            {
+                // A chunked body of unknown size that an error answer may leave unread: close rather than drain it.
+                context.Response.OnStarting(() =>
+                {
+                    if (context.Response.StatusCode >= 400)
+                    {
+                        context.Response.Headers.Connection = "close";
+                    }
+
+                    return Task.CompletedTask;
+                });
+            }
+
             try
             {
                 await next(context).ConfigureAwait(false);
