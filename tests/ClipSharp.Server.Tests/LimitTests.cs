@@ -86,4 +86,42 @@ public sealed class LimitTests(ServerFixture fixture) : IClassFixture<ServerFixt
         var problem = await RunningServer.AssertProblemAsync(over, 400, "limit-exceeded");
         Assert.Contains("10000 characters", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_url_over_128_kib_is_a_414_problem_pointing_to_post()
+    {
+        var response = await Client.GetAsync("/v1/search?q=" + new string('a', 130 * 1024));
+        var problem = await RunningServer.AssertProblemAsync(response, 414, "uri-too-long");
+        Assert.Contains("POST", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_body_over_the_limit_is_refused_at_once_and_the_connection_closes_whatever_the_address()
+    {
+        await using var server = await RunningServer.StartAsync(configure: o => o.MaxRequestBytes = 64 * 1024);
+        int answered = 0;
+        foreach (string address in new[] { "/v1/embeddings/text", "/no/such/page", "/healthz" })
+        {
+            // Content type and address would each be refused for other reasons; the size is refused first.
+            using var request = new HttpRequestMessage(HttpMethod.Post, address) { Content = RunningServer.Bytes(new byte[80 * 1024], "text/plain") };
+            HttpResponseMessage response;
+            try
+            {
+                response = await server.Client.SendAsync(request);
+            }
+            catch (HttpRequestException)
+            {
+                // Answered and closed while the client was still sending: also a refusal (HTTP allows it).
+                continue;
+            }
+
+            await RunningServer.AssertProblemAsync(response, 413, "request-too-large");
+            Assert.True(response.Headers.ConnectionClose, address + ": the connection should be announced as closing");
+            answered++;
+        }
+
+        Assert.True(answered > 0, "no answer was read: the loopback socket should hold an 80 KiB body");
+
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/healthz")).StatusCode);
+    }
 }

@@ -13,7 +13,7 @@ public sealed class ServeCommandTests
         using var error = new StringWriter();
         int code = await Cli.CliApp.RunAsync(["serve", "--help"], new Cli.CliConsole(output, error, TextReader.Null, outputRedirected: true));
         Assert.Equal(0, code);
-        foreach (string option in new[] { "--index", "--model", "--urls", "--api-key", "--cors", "--no-batching", "--max-request-mb", "--queue-limit" })
+        foreach (string option in new[] { "--index", "--model", "--urls", "--api-key", "--cors", "--no-batching", "--max-request-mb", "--queue-limit", "--max-prompts", "--shutdown-timeout" })
         {
             Assert.Contains(option, output.ToString(), StringComparison.Ordinal);
         }

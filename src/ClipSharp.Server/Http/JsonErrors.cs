@@ -61,46 +61,29 @@ internal static class JsonErrors
     }
 
     /// <summary>"a string", "an array of strings", … for a type of the API's contracts.</summary>
-    private static string Expected(JsonTypeInfo info)
+    private static string Expected(JsonTypeInfo info, bool plural = false)
     {
         var type = Nullable.GetUnderlyingType(info.Type) ?? info.Type;
-        if (type == typeof(string))
+        if (info.ElementType is { } element && type != typeof(string))
         {
-            return "a string of valid Unicode text";
+            return (plural ? "arrays of " : "an array of ") + Expected(info.Options.GetTypeInfo(element), plural: true);
         }
 
-        if (type == typeof(int))
+        var (one, many) = type switch
         {
-            return "an integer from -2147483648 to 2147483647";
-        }
+            _ when type == typeof(string) => ("a string", "strings"),
+            _ when type == typeof(int) => ("an integer from -2147483648 to 2147483647", "integers from -2147483648 to 2147483647"),
+            _ when type == typeof(long) => ("an integer from -9223372036854775808 to 9223372036854775807", "integers from -9223372036854775808 to 9223372036854775807"),
+            _ when type == typeof(float) || type == typeof(double) => ("a number", "numbers"),
+            _ when type == typeof(bool) => ("true or false", "booleans"),
+            _ when type == typeof(DateTime) || type == typeof(DateTimeOffset) => ("a date and time in ISO 8601 form such as 2024-05-01T12:00:00Z", "dates and times in ISO 8601 form"),
+            _ when info.Kind == JsonTypeInfoKind.Object => ("a JSON object", "JSON objects"),
+            _ => ("another value", "other values"),
+        };
+        string expected = plural ? many : one;
 
-        if (type == typeof(long))
-        {
-            return "an integer from -9223372036854775808 to 9223372036854775807";
-        }
-
-        if (type == typeof(float))
-        {
-            return "a number";
-        }
-
-        if (type == typeof(bool))
-        {
-            return "true or false";
-        }
-
-        if (type == typeof(DateTime) || type == typeof(DateTimeOffset))
-        {
-            return "a date and time in ISO 8601 form, such as 2024-05-01T12:00:00Z";
-        }
-
-        if (info.ElementType is { } element)
-        {
-            string inner = Expected(info.Options.GetTypeInfo(element));
-            return "an array (of " + inner + ")";
-        }
-
-        return info.Kind == JsonTypeInfoKind.Object ? "a JSON object" : "a different value";
+        // A string that fails to read is a number, an object… or text with an unpaired surrogate escape.
+        return type == typeof(string) ? expected + " (of valid Unicode text)" : expected;
     }
 
     /// <summary>The segments of a System.Text.Json path ($.a.b[0]['c d']), or null when it cannot be read.</summary>

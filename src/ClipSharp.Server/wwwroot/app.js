@@ -64,7 +64,9 @@
       const response = await fetch("/readyz");
       const body = await response.json();
       if (response.ok) {
-        status.textContent = `Model ${body.model} (${body.dimension}-d)` + (body.index ? ` · index: ${body.index}` : " · no photo index");
+        // "files" is there whenever the server has an index; "index" (its location) only when no API key is set.
+        const index = body.files == null ? " · no photo index" : ` · ${body.files} photos indexed` + (body.index ? ` in ${body.index}` : "");
+        status.textContent = `Model ${body.model} (${body.dimension}-d)` + index;
         status.className = "status ok";
         return;
       }
