@@ -4,7 +4,7 @@ using System.Text;
 namespace ClipSharp.Server.Tests;
 
 /// <summary>/metrics stays bounded whatever clients send: labels come from closed sets, and only after the API key.</summary>
-public sealed class MetricsTests
+public sealed class MetricsTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const string Key = "metrics-key";
 
@@ -40,6 +40,7 @@ public sealed class MetricsTests
         }
 
         int after = await SeriesAsync(server);
+        output.WriteLine($"{before} series before 1000 keyless requests, {after} after");
         Assert.True(before == after, $"{before} series before, {after} after:\n{await TextAsync(server)}");
         using var metrics = new HttpRequestMessage(HttpMethod.Get, "/metrics");
         metrics.Headers.Add("X-API-Key", Key);
