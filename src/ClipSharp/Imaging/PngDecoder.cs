@@ -14,6 +14,9 @@ internal static class PngDecoder
 {
     private static ReadOnlySpan<byte> Signature => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 
+    /// <summary>The seven Adam7 passes as (x start, y start, x step, y step).</summary>
+    private static ReadOnlySpan<int> Adam7 => [0, 0, 8, 8, 4, 0, 8, 8, 0, 4, 4, 8, 2, 0, 4, 4, 0, 2, 2, 4, 1, 0, 2, 2, 0, 1, 1, 2];
+
     internal readonly record struct Header(int Width, int Height, int BitDepth, int ColorType, bool Interlaced);
 
     private static ClipSharpException Corrupt(string why) => new(ClipErrorKind.CorruptImage, $"truncated or corrupt image (PNG: {why})");
@@ -128,6 +131,15 @@ internal static class PngDecoder
 
         _ = sawEnd; // a missing IEND is tolerated when the image data is complete (as Pillow does)
 
+        // Deflate expands at most 1032:1, so image data too short for the rows the header declares is refused before the
+        // pixel buffer is allocated: a 100-byte file claiming 10000x10000 must not cost 400 MB first.
+        int spp = SamplesPerPixel(hdr.ColorType);
+        int bitsPerPixel = spp * hdr.BitDepth;
+        if (idat.Length * MaxDeflateRatio < FilteredBytes(hdr, bitsPerPixel))
+        {
+            throw Corrupt("not enough image data");
+        }
+
         bool isPalette = hdr.ColorType == 3 || (hdr.ColorType == 0 && hdr.BitDepth == 1);
         PixelFormat format = hdr.ColorType switch
         {
@@ -157,8 +169,6 @@ internal static class PngDecoder
             }
         }
 
-        int spp = SamplesPerPixel(hdr.ColorType);
-        int bitsPerPixel = spp * hdr.BitDepth;
         int bpp = Math.Max(1, bitsPerPixel / 8);
 
         idat.Position = 0;
@@ -171,7 +181,7 @@ internal static class PngDecoder
             }
             else
             {
-                ReadOnlySpan<int> adam7 = [0, 0, 8, 8, 4, 0, 8, 8, 0, 4, 4, 8, 2, 0, 4, 4, 0, 2, 2, 4, 1, 0, 2, 2, 0, 1, 1, 2];
+                ReadOnlySpan<int> adam7 = Adam7;
                 for (int p = 0; p < 7; p++)
                 {
                     DecodePass(z, hdr, adam7[p * 4], adam7[(p * 4) + 1], adam7[(p * 4) + 2], adam7[(p * 4) + 3], bitsPerPixel, bpp, lut, pixels, outCh);
@@ -188,6 +198,31 @@ internal static class PngDecoder
         }
 
         return ClipImage.Create(hdr.Width, hdr.Height, format, pixels, isPalette, "PNG", orientation);
+    }
+
+    /// <summary>The largest expansion of deflate (a 258-byte match per 2 bits, plus block overhead), rounded up.</summary>
+    private const long MaxDeflateRatio = 1032;
+
+    /// <summary>Bytes of filtered rows (a filter byte per row) the header declares, over all Adam7 passes when interlaced.</summary>
+    private static long FilteredBytes(Header hdr, int bitsPerPixel)
+    {
+        static long Pass(long width, long height, int bitsPerPixel)
+            => width <= 0 || height <= 0 ? 0 : height * ((((width * bitsPerPixel) + 7) / 8) + 1);
+
+        if (!hdr.Interlaced)
+        {
+            return Pass(hdr.Width, hdr.Height, bitsPerPixel);
+        }
+
+        long total = 0;
+        ReadOnlySpan<int> adam7 = Adam7;
+        for (int p = 0; p < 7; p++)
+        {
+            int xs = adam7[p * 4], ys = adam7[(p * 4) + 1], dx = adam7[(p * 4) + 2], dy = adam7[(p * 4) + 3];
+            total += Pass((hdr.Width - xs + dx - 1L) / dx, (hdr.Height - ys + dy - 1L) / dy, bitsPerPixel);
+        }
+
+        return total;
     }
 
     private static void DecodePass(Stream z, Header hdr, int xs, int ys, int dxStep, int dyStep, int bitsPerPixel, int bpp, byte[]? lut, byte[] pixels, int outCh)

@@ -183,7 +183,23 @@ internal static class TiffDecoder
         }
 
         int rowBytes = checked(ifd.Width * spp);
-        byte[] raw = new byte[checked(rowBytes * ifd.Height)];
+        int rawLength = checked(rowBytes * ifd.Height);
+
+        // Refuse strips that cannot hold the declared rows before allocating them (a 200-byte file must not cost the
+        // pixel limit's worth of memory): the strips inside the file, times the compression's largest expansion.
+        long stored = 0;
+        for (int s = 0; s < ifd.StripOffsets.Length; s++)
+        {
+            long off = ifd.StripOffsets[s], len = ifd.StripByteCounts[s];
+            stored += off >= 0 && len >= 0 && off < data.Length ? Math.Min(len, data.Length - off) : 0;
+        }
+
+        if (stored * MaxExpansion(ifd.Compression) < rawLength)
+        {
+            throw Corrupt("not enough image data");
+        }
+
+        byte[] raw = new byte[rawLength];
         int rowsPerStrip = Math.Min(ifd.RowsPerStrip, ifd.Height);
         int filled = 0;
         for (int s = 0; s < ifd.StripOffsets.Length && filled < raw.Length; s++)
@@ -266,6 +282,18 @@ internal static class TiffDecoder
         int orientation = ifd.Orientation is >= 1 and <= 8 ? ifd.Orientation : 1;
         return ClipImage.Create(ifd.Width, ifd.Height, format, pixels, palette, "TIFF", orientation);
     }
+
+    /// <summary>
+    /// The most bytes one stored byte can become: PackBits repeats one byte 128 times per 2-byte run, deflate expands at
+    /// most 1032:1, and a 9-bit LZW code stands for at most 4096 bytes.
+    /// </summary>
+    private static long MaxExpansion(int compression) => compression switch
+    {
+        1 => 1,
+        32773 => 64,
+        5 => (4096 * 8 / 9) + 1,
+        _ => 1032,
+    };
 
     private static int CopyRaw(ReadOnlySpan<byte> src, Span<byte> dst)
     {
