@@ -73,62 +73,129 @@ public static class Npy
     }
 
     /// <summary>Reads a float32 array; returns the data and its shape.</summary>
-    public static (float[] Data, int[] Shape) ReadFloat32(string path)
-    {
-        var (descr, shape, data) = ReadRaw(path);
-        if (descr != "<f4")
-        {
-            throw new ClipSharpException(ClipErrorKind.InvalidInput, $"expected float32 ('<f4') data, found '{descr}'", path);
-        }
-
-        return (MemoryMarshal.Cast<byte, float>(data).ToArray(), shape);
-    }
+    /// <exception cref="ClipSharpException">The file cannot be read, is not a well-formed .npy file, or does not hold float32 data.</exception>
+    public static (float[] Data, int[] Shape) ReadFloat32(string path) => ReadFloat32(ReadFile(path), path);
 
     /// <summary>Reads an integer array (int32 or int64) as int64 values; returns the data and its shape.</summary>
-    public static (long[] Data, int[] Shape) ReadInt64(string path)
-    {
-        var (descr, shape, data) = ReadRaw(path);
-        return descr switch
-        {
-            "<i4" => (Array.ConvertAll(MemoryMarshal.Cast<byte, int>(data).ToArray(), v => (long)v), shape),
-            "<i8" => (MemoryMarshal.Cast<byte, long>(data).ToArray(), shape),
-            _ => throw new ClipSharpException(ClipErrorKind.InvalidInput, $"expected int32 or int64 data, found '{descr}'", path),
-        };
-    }
+    /// <exception cref="ClipSharpException">The file cannot be read, is not a well-formed .npy file, or does not hold int32/int64 data.</exception>
+    public static (long[] Data, int[] Shape) ReadInt64(string path) => ReadInt64(ReadFile(path), path);
 
-    private static (string Descr, int[] Shape, byte[] Data) ReadRaw(string path)
+    /// <summary>Parses the bytes of a .npy file holding float32 data; errors name <paramref name="name"/>.</summary>
+    internal static (float[] Data, int[] Shape) ReadFloat32(byte[] file, string name)
     {
-        byte[] all = File.ReadAllBytes(path);
-        if (all.Length < 10 || !all.AsSpan(0, 6).SequenceEqual(Magic))
+        var (descr, shape, data) = ReadRaw(file, name);
+        if (descr != "<f4")
         {
-            throw new ClipSharpException(ClipErrorKind.InvalidInput, "not a NumPy .npy file", path);
+            throw new ClipSharpException(ClipErrorKind.InvalidInput, $"expected float32 ('<f4') data, found '{descr}'", name);
         }
 
+        CheckLength(shape, 4, data.Length, name);
+        return (MemoryMarshal.Cast<byte, float>(data.Span).ToArray(), shape);
+    }
+
+    /// <summary>Parses the bytes of a .npy file holding int32 or int64 data; errors name <paramref name="name"/>.</summary>
+    internal static (long[] Data, int[] Shape) ReadInt64(byte[] file, string name)
+    {
+        var (descr, shape, data) = ReadRaw(file, name);
+        switch (descr)
+        {
+            case "<i4":
+                CheckLength(shape, 4, data.Length, name);
+                return (Array.ConvertAll(MemoryMarshal.Cast<byte, int>(data.Span).ToArray(), v => (long)v), shape);
+            case "<i8":
+                CheckLength(shape, 8, data.Length, name);
+                return (MemoryMarshal.Cast<byte, long>(data.Span).ToArray(), shape);
+            default:
+                throw new ClipSharpException(ClipErrorKind.InvalidInput, $"expected int32 or int64 data, found '{descr}'", name);
+        }
+    }
+
+    private static byte[] ReadFile(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new ClipSharpException(ClipErrorKind.Io, $"cannot read file: {ex.Message}", path, ex);
+        }
+    }
+
+    /// <summary>The data must be exactly the shape's element count times the item size (no silent truncation or padding).</summary>
+    private static void CheckLength(int[] shape, int itemSize, int dataLength, string name)
+    {
+        long expected = itemSize;
+        foreach (int d in shape)
+        {
+            expected = expected > 0 && d > long.MaxValue / expected ? long.MaxValue : expected * d;
+        }
+
+        if (expected != dataLength)
+        {
+            throw new ClipSharpException(
+                ClipErrorKind.InvalidInput,
+                string.Create(CultureInfo.InvariantCulture, $"the shape ({string.Join(", ", shape)}) needs {expected} bytes of data, the file holds {dataLength}"),
+                name);
+        }
+    }
+
+    private static (string Descr, int[] Shape, ReadOnlyMemory<byte> Data) ReadRaw(byte[] all, string name)
+    {
+        if (all.Length < 10 || !all.AsSpan(0, 6).SequenceEqual(Magic))
+        {
+            throw new ClipSharpException(ClipErrorKind.InvalidInput, "not a NumPy .npy file", name);
+        }
+
+        // Version 1.0 has a 2-byte header length; 2.0 and 3.0 a 4-byte one.
         int major = all[6];
-        int headerLen;
+        long headerLen;
         int offset;
         if (major == 1)
         {
             headerLen = BinaryPrimitives.ReadUInt16LittleEndian(all.AsSpan(8));
             offset = 10;
         }
-        else
+        else if (major is 2 or 3 && all.Length >= 12)
         {
-            headerLen = (int)BinaryPrimitives.ReadUInt32LittleEndian(all.AsSpan(8));
+            headerLen = BinaryPrimitives.ReadUInt32LittleEndian(all.AsSpan(8));
             offset = 12;
         }
+        else
+        {
+            throw new ClipSharpException(ClipErrorKind.InvalidInput, $"unsupported .npy version {major}.{all[7]}", name);
+        }
 
-        string header = Encoding.ASCII.GetString(all, offset, headerLen);
+        if (offset + headerLen > all.Length)
+        {
+            throw new ClipSharpException(ClipErrorKind.InvalidInput, $"the header length {headerLen} runs past the end of the file", name);
+        }
+
+        string header = Encoding.ASCII.GetString(all, offset, (int)headerLen);
         string descr = Between(header, "'descr':", ",").Trim().Trim('\'');
         if (header.Contains("'fortran_order': True", StringComparison.Ordinal))
         {
-            throw new ClipSharpException(ClipErrorKind.InvalidInput, "Fortran-ordered arrays are not supported", path);
+            throw new ClipSharpException(ClipErrorKind.InvalidInput, "Fortran-ordered arrays are not supported", name);
+        }
+
+        if (!header.Contains("'shape':", StringComparison.Ordinal))
+        {
+            throw new ClipSharpException(ClipErrorKind.InvalidInput, "the header has no shape", name);
         }
 
         string shapeText = Between(header, "'shape':", ")").Trim().TrimStart('(');
-        int[] shape = shapeText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-        return (descr, shape, all[(offset + headerLen)..]);
+        string[] dims = shapeText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        int[] shape = new int[dims.Length];
+        for (int i = 0; i < dims.Length; i++)
+        {
+            if (!int.TryParse(dims[i], NumberStyles.None, CultureInfo.InvariantCulture, out shape[i]))
+            {
+                throw new ClipSharpException(ClipErrorKind.InvalidInput, $"invalid shape ({shapeText}): '{dims[i]}' is not a dimension", name);
+            }
+        }
+
+        return (descr, shape, all.AsMemory((int)(offset + headerLen)));
     }
 
     private static string Between(string s, string start, string end)
