@@ -25,9 +25,12 @@ internal sealed class EmbeddingCache
     }
 
     /// <summary>Opens (or starts) the cache at <paramref name="path"/>; null keeps it in memory only. A cache of another model is ignored.</summary>
-    public static EmbeddingCache Open(string? path, ClipModel model)
+    public static EmbeddingCache Open(string? path, ClipModel model) => Open(path, Fingerprint(model), model.EmbeddingDimension);
+
+    /// <summary>Opens the cache for the model identified by <paramref name="fingerprint"/>; a damaged file is read as empty, never an error.</summary>
+    internal static EmbeddingCache Open(string? path, string fingerprint, int dimension)
     {
-        var cache = new EmbeddingCache(path, Fingerprint(model), model.EmbeddingDimension);
+        var cache = new EmbeddingCache(path, fingerprint, dimension);
         if (path is null || !File.Exists(path))
         {
             return cache;

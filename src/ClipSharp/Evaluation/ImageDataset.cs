@@ -112,7 +112,18 @@ public static class ImageDataset
                 throw new ClipSharpException(ClipErrorKind.InvalidInput, $"line {line}: empty file name or {labelColumn}", csv);
             }
 
-            items.Add(new LabeledImage(System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, file)), label));
+            string full;
+            try
+            {
+                full = System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, file));
+            }
+            catch (ArgumentException ex)
+            {
+                // A NUL character (or another character the platform refuses in paths) in the file column.
+                throw new ClipSharpException(ClipErrorKind.InvalidInput, $"line {line}: invalid file name ({ex.Message})", csv, ex);
+            }
+
+            items.Add(new LabeledImage(full, label));
         }
 
         if (items.Count == 0)
