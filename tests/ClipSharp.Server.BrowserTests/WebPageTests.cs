@@ -53,6 +53,7 @@ public sealed class WebPageTests(BrowserFixture browser)
             Assert.InRange(await PageChecks.ScrollWidthAsync(page), 0, width);
             await PageChecks.AssertAccessibleAsync(page, $"{name} with results");
             await PageChecks.ScreenshotAsync(page, $"{name}-results");
+            await PageChecks.ScreenshotAsync(page, $"{name}-results-screen", fullPage: false);
 
             // The viewer.
             await page.Locator("#results .thumb").First.ClickAsync();

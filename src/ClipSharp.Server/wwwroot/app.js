@@ -380,7 +380,7 @@
       while (state.results.length < want && state.next && !controller.signal.aborted) await loadMore();
       if (focus) $("results-title").focus({ preventScroll: true });
       if (scrollY !== null) window.scrollTo(0, scrollY);
-      else if (focus) $("results-title").scrollIntoView({ block: "start" });
+      else if (focus) $("results-title").scrollIntoView({ block: "nearest" });
     } catch (error) {
       if (error.name === "AbortError" || controller.signal.aborted) return;
       state.params = p;

@@ -34,7 +34,12 @@ internal static class PageChecks
     public static async Task ScreenshotAsync(IPage page, string name, bool fullPage = true)
     {
         Directory.CreateDirectory(BrowserFixture.ScreenshotFolder);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotFolder, name + ".png"), FullPage = fullPage });
+        await page.ScreenshotAsync(new PageScreenshotOptions
+        {
+            Path = Path.Combine(BrowserFixture.ScreenshotFolder, name + ".png"),
+            FullPage = fullPage,
+            Scale = ScreenshotScale.Css, // CSS pixels: a phone's screenshot is 390 wide, whatever its pixel ratio
+        });
     }
 
     /// <summary>Waits until every thumbnail shown has loaded (lazy ones made eager first).</summary>
