@@ -82,6 +82,36 @@ public sealed class WebPageTests(BrowserFixture browser)
         }
     }
 
+    [SkippableTheory]
+    [InlineData(320, 640)]
+    [InlineData(2560, 1440)]
+    public async Task WebPage_AtTheNarrowestAndWidestSizes_HasNoHorizontalOverflow(int width, int height)
+    {
+        browser.Require();
+        var (server, address) = await TestServers.StartAsync(PhotoLibrary.Create());
+        await using var context = await browser.NewContextAsync(width, height);
+        try
+        {
+            var page = await context.NewPageAsync();
+            await page.GotoAsync(address);
+            await Expect(page.Locator("#empty")).ToBeVisibleAsync();
+            Assert.InRange(await PageChecks.ScrollWidthAsync(page), 0, width);
+
+            await page.GotoAsync(address + "/?q=forest");
+            await Expect(page.Locator("#results li")).ToHaveCountAsync(24);
+            await PageChecks.AllThumbnailsLoadedAsync(page);
+            Assert.InRange(await PageChecks.ScrollWidthAsync(page), 0, width);
+
+            await page.Locator("#results .thumb").First.ClickAsync();
+            await Expect(page.Locator("#viewer-details")).ToContainTextAsync("pixels");
+            Assert.InRange(await PageChecks.ScrollWidthAsync(page), 0, width);
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
     [SkippableFact]
     public async Task WebPage_QueryInTheUrl_ShowsResultsOnFirstLoadAndBackRestoresEachSearchAndItsScroll()
     {
