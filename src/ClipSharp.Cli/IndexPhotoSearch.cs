@@ -59,6 +59,7 @@ internal sealed class IndexPhotoSearch : IPhotoSearch, IAsyncDisposable
             MinScore = options.MinScore,
             Folder = options.Folder,
             TakenAfter = options.TakenAfter,
+            TakenBefore = options.TakenBefore,
         }, cancellationToken).ConfigureAwait(false);
         var result = new List<PhotoHit>(hits.Count);
         foreach (var hit in hits)

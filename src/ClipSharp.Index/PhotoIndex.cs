@@ -175,14 +175,16 @@ public sealed class PhotoIndex : IPhotoIndex
         string? folder = options.FolderPrefix;
 
         DateTime? after = options.TakenAfter;
-        if (folder is null && after is null)
+        DateTime? before = options.TakenBefore;
+        if (folder is null && after is null && before is null)
         {
             return null;
         }
 
         return row =>
             (folder is null || snapshot.Paths[row].StartsWith(folder, StringComparison.Ordinal))
-            && (after is null || (snapshot.TakenAt[row] is { } t && t >= after.Value));
+            && (after is null || (snapshot.TakenAt[row] is { } t && t >= after.Value))
+            && (before is null || (snapshot.TakenAt[row] is { } b && b < before.Value));
     }
 
     /// <inheritdoc/>

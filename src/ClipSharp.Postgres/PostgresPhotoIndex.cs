@@ -124,6 +124,12 @@ public sealed class PostgresPhotoIndex : IPhotoIndex
                 where.Append(CultureInfo.InvariantCulture, $" AND taken_at >= ${parameters.Count}");
             }
 
+            if (options.TakenBefore is { } before)
+            {
+                parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Timestamp, Value = DateTime.SpecifyKind(before, DateTimeKind.Unspecified) });
+                where.Append(CultureInfo.InvariantCulture, $" AND taken_at < ${parameters.Count}");
+            }
+
             string minScore = "";
             if (options.MinScore is { } min)
             {

@@ -30,6 +30,9 @@ internal sealed class ServerState : IDisposable
     /// <summary>The only way files of the index are read for a client.</summary>
     public IndexedFiles Files { get; }
 
+    /// <summary>The index's folders and roots (folder filter, relative paths).</summary>
+    public IndexFolders Folders { get; } = new();
+
     /// <summary>True once the server is shutting down: <c>/readyz</c> answers 503 from then on.</summary>
     public bool IsStopping => _stopping;
 
@@ -83,5 +86,6 @@ internal sealed class ServerState : IDisposable
         _inference?.Dispose();
         Thumbnails.Dispose();
         Files.Dispose();
+        Folders.Dispose();
     }
 }

@@ -56,6 +56,9 @@ public sealed record SearchOptions
     /// <summary>Only files whose EXIF date taken is at or after this; files without a date are left out.</summary>
     public DateTime? TakenAfter { get; init; }
 
+    /// <summary>Only files whose EXIF date taken is before this; files without a date are left out.</summary>
+    public DateTime? TakenBefore { get; init; }
+
     /// <summary>Force the exact scan even where an approximate (HNSW) index would be used.</summary>
     public bool Exact { get; init; }
 

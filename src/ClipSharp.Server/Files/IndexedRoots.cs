@@ -48,16 +48,18 @@ internal sealed class IndexedRoots : IDisposable
 
     /// <summary>The real paths of <paramref name="folders"/> that exist, without those inside another, each ending in a separator.</summary>
     internal static string[] TopMost(IEnumerable<string> folders)
+        => TopMostOf(folders.Select(NativeFiles.RealDirectory).OfType<string>());
+
+    /// <summary><paramref name="folders"/> without those inside another, each ending in a separator, in path order.</summary>
+    internal static string[] TopMostOf(IEnumerable<string> folders)
     {
         var comparison = NativeFiles.PathComparison;
-        var real = folders
-            .Select(NativeFiles.RealDirectory)
-            .OfType<string>()
+        var sorted = folders
             .Select(f => Path.EndsInDirectorySeparator(f) ? f : f + Path.DirectorySeparatorChar)
             .Order(comparison == StringComparison.Ordinal ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase)
             .ToList();
         var roots = new List<string>();
-        foreach (string folder in real)
+        foreach (string folder in sorted)
         {
             if (roots.Count == 0 || !folder.StartsWith(roots[^1], comparison))
             {

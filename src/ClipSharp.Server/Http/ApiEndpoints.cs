@@ -48,14 +48,21 @@ internal static class ApiEndpoints
                 [Description("At most this many results: an integer from 1 to 200 (default 20).")] string? limit,
                 [Description("Only results with at least this cosine: a number from -1 to 1.")] string? minScore,
                 [Description("Only files inside this folder.")] string? @in,
-                [Description("Only photos taken at or after this date (ISO 8601).")] string? after) => SearchGet(c, state))
-            .WithName("SearchByText").WithSummary("Searches the photo index by text.")
+                [Description("Only photos taken at or after this date (ISO 8601).")] string? after,
+                [Description("Only photos taken before this date (ISO 8601).")] string? before,
+                [Description("The order: relevance (default), newest or oldest.")] string? sort,
+                [Description("The 'next' of the previous page, for the page after it.")] string? cursor) => SearchGet(c, state))
+            .WithName("SearchByText").WithSummary("Searches the photo index by text, one page at a time (follow 'next').")
             .Produces<SearchResponse>().ProducesProblem(400).ProducesProblem(503);
 
         v1.MapPost("/search", Handler(c => SearchPost(c, state)))
             .WithName("Search").WithSummary("Searches the photo index by text, image, an indexed image, or a weighted combination.")
             .Accepts<SearchRequest>("application/json")
             .Produces<SearchResponse>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
+
+        v1.MapGet("/folders", Handler(c => GetFolders(c, state)))
+            .WithName("GetFolders").WithSummary("The folders that hold indexed files (for the search's 'in' filter).")
+            .Produces<FoldersResponse>().ProducesProblem(503);
 
         v1.MapGet("/images/{id:long}", (HttpContext c, long id) => GetImage(c, state, id))
             .WithName("GetImage").WithSummary("The original file of an indexed image, while it is still the file that was indexed (else 404).")
@@ -254,7 +261,27 @@ internal static class ApiEndpoints
             Limit: QueryValue(query, "limit") is { } limit ? ParseQuery<int>(limit, "limit", "an integer from 1 to 200", s => int.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int v) ? v : null) : null,
             MinScore: QueryValue(query, "minScore") is { } min ? ParseQuery<float>(min, "minScore", "a number from -1 to 1", s => float.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out float v) ? v : null) : null,
             In: QueryValue(query, "in"),
-            After: QueryValue(query, "after") is { } after ? ParseQuery<DateTime>(after, "after", "a date in ISO 8601 form, such as 2024-05-01", s => DateTime.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var v) ? v : null) : null));
+            After: QueryValue(query, "after") is { } after ? ParseDate(after, "after") : null,
+            Before: QueryValue(query, "before") is { } before ? ParseDate(before, "before") : null,
+            Sort: QueryValue(query, "sort"),
+            Cursor: QueryValue(query, "cursor")));
+    }
+
+    private static DateTime ParseDate(string text, string name)
+        => ParseQuery<DateTime>(text, name, "a date in ISO 8601 form, such as 2024-05-01", s => DateTime.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var v) ? v : null);
+
+    private static PhotoSort ParseSort(string? sort) => sort?.ToUpperInvariant() switch
+    {
+        null or "" or "RELEVANCE" => PhotoSort.Relevance,
+        "NEWEST" => PhotoSort.Newest,
+        "OLDEST" => PhotoSort.Oldest,
+        _ => throw ApiProblemException.BadRequest("'sort' must be relevance, newest or oldest."),
+    };
+
+    private static async Task<IResult> GetFolders(HttpContext c, ServerState state)
+    {
+        var folders = await state.Folders.GetAsync(state.Search, c.RequestAborted).ConfigureAwait(false);
+        return Results.Json(new FoldersResponse([.. folders.Folders.Select(f => new IndexFolder(f, folders.RelativeFolder(f)))]));
     }
 
     private static async Task<IResult> SearchPost(HttpContext c, ServerState state)
@@ -276,6 +303,22 @@ internal static class ApiEndpoints
         if (request.MinScore is { } min && (!float.IsFinite(min) || min < -1 || min > 1))
         {
             throw ApiProblemException.BadRequest("'minScore' must be a cosine between -1 and 1.");
+        }
+
+        if (request.After is { } from && request.Before is { } to && from >= to)
+        {
+            throw ApiProblemException.BadRequest("'after' must be earlier than 'before'.");
+        }
+
+        PhotoSort sort = ParseSort(request.Sort);
+        SearchCursor? cursor = null;
+        if (request.Cursor is { } token)
+        {
+            cursor = SearchCursor.TryParse(token) ?? throw ApiProblemException.BadRequest("'cursor' is not a 'next' value from this server's search.");
+            if (cursor.Sort != sort)
+            {
+                throw ApiProblemException.BadRequest($"'cursor' continues a search sorted by {cursor.Sort.ToString().ToLowerInvariant()}, not {sort.ToString().ToLowerInvariant()}.");
+            }
         }
 
         if (request.In is { Length: > MaxFolderLength })
@@ -370,18 +413,20 @@ internal static class ApiEndpoints
         }
 
         TensorPrimitives.Divide(query, norm, query);
-        var hits = await search.SearchAsync(query, new PhotoSearchOptions
+        var page = await SearchPager.PageAsync(search, query, new PhotoSearchOptions
         {
-            Limit = limit,
             MinScore = request.MinScore,
             Folder = string.IsNullOrWhiteSpace(request.In) ? null : request.In,
             TakenAfter = request.After,
-        }, c.RequestAborted).ConfigureAwait(false);
-        var results = hits.Select(h => new SearchResult(
+            TakenBefore = request.Before,
+        }, sort, cursor, limit, c.RequestAborted).ConfigureAwait(false);
+        var folders = await state.Folders.GetAsync(search, c.RequestAborted).ConfigureAwait(false);
+        var results = page.Hits.Select(h => new SearchResult(
             h.File.Id, h.File.Path, Path.GetFileName(h.File.Path), h.Score, h.File.Size,
-            h.File.TakenAt ?? h.File.ModifiedUtc, h.File.TakenAt,
-            FormattableString.Invariant($"/v1/images/{h.File.Id}/thumbnail"), FormattableString.Invariant($"/v1/images/{h.File.Id}"))).ToList();
-        return Results.Json(new SearchResponse(inference.Backend.ModelName, results));
+            SearchPager.DateOf(h), h.File.TakenAt,
+            FormattableString.Invariant($"/v1/images/{h.File.Id}/thumbnail"), FormattableString.Invariant($"/v1/images/{h.File.Id}"),
+            folders.Relative(h.File.Path))).ToList();
+        return Results.Json(new SearchResponse(inference.Backend.ModelName, results, page.Next?.Encode(), page.Total, page.TotalAtLeast));
     }
 
     private static async Task<IResult> GetImage(HttpContext c, ServerState state, long id)

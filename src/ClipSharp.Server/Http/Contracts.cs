@@ -76,10 +76,13 @@ public sealed record RankedText(int Index, string Text, float Score, float Proba
 /// <param name="Image">An image query, base64 or a data: URL.</param>
 /// <param name="ImageId">An indexed image: "more like this".</param>
 /// <param name="Terms">Weighted terms (a negative weight pushes away).</param>
-/// <param name="Limit">At most this many results (1–200, default 20).</param>
-/// <param name="MinScore">Only results with at least this cosine.</param>
+/// <param name="Limit">At most this many results per page (1–200, default 20).</param>
+/// <param name="MinScore">The relevance cut-off: only results with at least this cosine.</param>
 /// <param name="In">Only files inside this folder.</param>
 /// <param name="After">Only photos taken at or after this date.</param>
+/// <param name="Before">Only photos taken before this date.</param>
+/// <param name="Sort"><c>relevance</c> (default), <c>newest</c> or <c>oldest</c>.</param>
+/// <param name="Cursor">The <c>next</c> of the previous page, for the page after it (same query, filters and sort).</param>
 public sealed record SearchRequest(
     string? Text = null,
     string? Image = null,
@@ -88,7 +91,10 @@ public sealed record SearchRequest(
     int? Limit = null,
     float? MinScore = null,
     string? In = null,
-    DateTime? After = null);
+    DateTime? After = null,
+    DateTime? Before = null,
+    string? Sort = null,
+    string? Cursor = null);
 
 /// <summary>One weighted term of a combined query: exactly one of text, image, imageId.</summary>
 /// <param name="Text">A text.</param>
@@ -97,10 +103,13 @@ public sealed record SearchRequest(
 /// <param name="Weight">The weight (default 1).</param>
 public sealed record SearchTerm(string? Text = null, string? Image = null, long? ImageId = null, float Weight = 1);
 
-/// <summary>Search results, best first.</summary>
+/// <summary>One page of search results.</summary>
 /// <param name="Model">The model's name.</param>
-/// <param name="Results">Best first.</param>
-public sealed record SearchResponse(string Model, IReadOnlyList<SearchResult> Results);
+/// <param name="Results">This page, in the requested order.</param>
+/// <param name="Next">A cursor for the next page (pass it as <c>cursor</c>), or null on the last page.</param>
+/// <param name="Total">How many results the query has in all, when known (else null: see <paramref name="TotalAtLeast"/>).</param>
+/// <param name="TotalAtLeast">A lower bound of the total, equal to it when it is known.</param>
+public sealed record SearchResponse(string Model, IReadOnlyList<SearchResult> Results, string? Next = null, long? Total = null, long TotalAtLeast = 0);
 
 /// <summary>One search result.</summary>
 /// <param name="Id">The index's id of the file (for the image and thumbnail URLs).</param>
@@ -112,7 +121,17 @@ public sealed record SearchResponse(string Model, IReadOnlyList<SearchResult> Re
 /// <param name="TakenAt">EXIF date taken, when known.</param>
 /// <param name="Thumbnail">URL of the thumbnail.</param>
 /// <param name="Url">URL of the file.</param>
-public sealed record SearchResult(long Id, string Path, string Name, float Score, long Size, DateTime Date, DateTime? TakenAt, string Thumbnail, string Url);
+/// <param name="RelativePath">The path below the indexed folder that holds the file, starting with that folder's name.</param>
+public sealed record SearchResult(long Id, string Path, string Name, float Score, long Size, DateTime Date, DateTime? TakenAt, string Thumbnail, string Url, string RelativePath);
+
+/// <summary>Body of <c>GET /v1/folders</c>.</summary>
+/// <param name="Folders">Every folder that holds indexed files, in path order.</param>
+public sealed record FoldersResponse(IReadOnlyList<IndexFolder> Folders);
+
+/// <summary>One folder of the index.</summary>
+/// <param name="Path">The full path (the search's <c>in</c> filter takes it).</param>
+/// <param name="Name">The path relative to the parent of its indexed root, starting with the root's name.</param>
+public sealed record IndexFolder(string Path, string Name);
 
 /// <summary>Body of <c>/healthz</c> and <c>/readyz</c>.</summary>
 /// <param name="Status"><c>ok</c> (<c>/healthz</c>) or <c>ready</c> (<c>/readyz</c>).</param>

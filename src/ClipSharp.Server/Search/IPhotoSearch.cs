@@ -50,6 +50,9 @@ public sealed record PhotoSearchOptions
 
     /// <summary>Only files taken at or after this date.</summary>
     public DateTime? TakenAfter { get; init; }
+
+    /// <summary>Only files taken before this date.</summary>
+    public DateTime? TakenBefore { get; init; }
 }
 
 /// <summary>One indexed file.</summary>

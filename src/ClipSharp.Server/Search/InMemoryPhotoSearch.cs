@@ -77,7 +77,8 @@ public sealed class InMemoryPhotoSearch : IPhotoSearch
             }
 
             if ((folder is not null && !file.Path.StartsWith(folder, StringComparison.Ordinal))
-                || (options.TakenAfter is { } after && (file.TakenAt is not { } taken || taken < after)))
+                || (options.TakenAfter is { } after && (file.TakenAt is not { } taken || taken < after))
+                || (options.TakenBefore is { } before && (file.TakenAt is not { } takenAt || takenAt >= before)))
             {
                 continue;
             }

@@ -85,6 +85,12 @@ public abstract class SearchConformanceTests : IAsyncLifetime
         var after = await index.SearchAsync(q, new SearchOptions { TakenAfter = new DateTime(2024, 1, 1) });
         Assert.Equal(["/photos/2024/b.jpg", "/photos/2024x/d.jpg"], after.Select(h => h.Path));
 
+        // A date range: after is inclusive, before exclusive; files without a date are outside any range.
+        var before = await index.SearchAsync(q, new SearchOptions { TakenBefore = new DateTime(2024, 6, 1) });
+        Assert.Equal(["/photos/2023/a.jpg"], before.Select(h => h.Path));
+        var range = await index.SearchAsync(q, new SearchOptions { TakenAfter = new DateTime(2024, 1, 1), TakenBefore = new DateTime(2024, 7, 1) });
+        Assert.Equal(["/photos/2024/b.jpg"], range.Select(h => h.Path));
+
         var both = await index.SearchAsync(q, new SearchOptions { TakenAfter = new DateTime(2024, 1, 1), Folder = "/photos/2024x" });
         Assert.Equal(["/photos/2024x/d.jpg"], both.Select(h => h.Path));
 

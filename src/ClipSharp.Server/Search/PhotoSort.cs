@@ -1,0 +1,14 @@
+namespace ClipSharp.Server;
+
+/// <summary>The order of search results.</summary>
+public enum PhotoSort
+{
+    /// <summary>Best match first (score descending, then id).</summary>
+    Relevance,
+
+    /// <summary>Most recent first (date taken, else modification time; then id).</summary>
+    Newest,
+
+    /// <summary>Oldest first (date taken, else modification time; then id).</summary>
+    Oldest,
+}
