@@ -267,6 +267,7 @@ def refresh(source):
     with open(os.path.join(DATA, ".gitignore"), "w", encoding="utf-8", newline="\n") as f:
         f.write("# Derived on first use from packed/ and MANIFEST (tools/testdata.py); not stored in git.\n")
         f.write("\n".join("/" + p for p in derived) + "\n")
+        f.write("# The optimised copy a clipsharp command writes beside a model it loads from here.\n.clipsharp-cache/\n")
     print(f"{len(files)} files from {source}: {len(files) - len(derived)} stored, {len(derived)} derived")
     return check()
 

@@ -19,6 +19,8 @@ internal static class TestData
     /// <summary>Set to 1 to turn a missing extended test file into a failure instead of a skip.</summary>
     public const string RequiredVariable = "CLIPSHARP_TESTDATA_REQUIRED";
 
+    private const string OptimizedCacheFolder = ".clipsharp-cache";
+
     private static readonly Lazy<string> s_root = new(Materialize);
 
     private static readonly Lazy<string?> s_extended = new(FindExtendedRoot);
@@ -114,6 +116,21 @@ internal static class TestData
             string temporary = $"{target}.tmp-{Environment.ProcessId}";
             File.WriteAllBytes(temporary, data);
             File.Move(temporary, target, overwrite: true);
+        }
+
+        // A clipsharp command run by hand on a model here (the README's first command) leaves the model's optimised
+        // copy beside it; tests copy and serve these folders and must see only the model's own files. Test processes
+        // never use that copy (TestEnvironment points the cache at a scratch folder), so removing it is safe.
+        foreach (string cache in Directory.GetDirectories(System.IO.Path.Combine(root, "models"), OptimizedCacheFolder, SearchOption.AllDirectories))
+        {
+            try
+            {
+                Directory.Delete(cache, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Another test process removed it first.
+            }
         }
 
         return root;

@@ -239,24 +239,3 @@ public class ClipModelOptionsTests
         Assert.Equal(expected, PromptTemplates.ImageNet80);
     }
 }
-
-internal static class TestFolders
-{
-    /// <summary>
-    /// Copies a folder tree (a model folder to damage or change in a test); the copies are writable by the owner even
-    /// when the source (the shared test data) is read-only.
-    /// </summary>
-    public static void CopyFolder(string source, string target)
-    {
-        foreach (string f in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-        {
-            string to = Path.Combine(target, Path.GetRelativePath(source, f));
-            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-            File.Copy(f, to);
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(to, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-        }
-    }
-}
