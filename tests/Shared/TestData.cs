@@ -30,6 +30,12 @@ internal static class TestData
     /// <summary>tests/data, with its derived files written out.</summary>
     public static string Root => s_root.Value;
 
+    /// <summary>
+    /// The test data root, tests/data, with its derived files written out. It is part of the repository, so this never
+    /// skips; tests that need a file should ask <see cref="Path"/>, which also finds the extended test data.
+    /// </summary>
+    public static string Require() => Root;
+
     /// <summary>The extended test data ($CLIPSHARP_TESTDATA or ../shared/testdata), or null when absent.</summary>
     public static string? ExtendedRoot => s_extended.Value;
 
