@@ -15,7 +15,7 @@ public class ClassifyCommandTests
         double[][] expected = Golden.ProbsMatrix("labels", "probs_at_logit_scale_100");
         string[] args = ["classify", .. files.Select(Golden.ImagePath), "--labels", "dog,cat,bird", "--template", "a photo of a {}", "--model", Golden.ModelDir(layout), "--json"];
 
-        var result = Cli.Run(args);
+        var result = CliRunner.Run(args);
 
         Assert.True(result.ExitCode == 0, result.Error);
         var lines = result.Json;
@@ -43,7 +43,7 @@ public class ClassifyCommandTests
     [SkippableFact]
     public void Classify_PlainOutput_ShowsEveryLabelWithAProbabilityBar()
     {
-        var result = Cli.Run("classify", Golden.ImagePath("chelsea.png"), "--labels", "dog,cat,bird", "--model", Golden.ModelDir("openclip"));
+        var result = CliRunner.Run("classify", Golden.ImagePath("chelsea.png"), "--labels", "dog,cat,bird", "--model", Golden.ModelDir("openclip"));
 
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.Contains("chelsea.png", result.Out, StringComparison.Ordinal);
@@ -60,7 +60,7 @@ public class ClassifyCommandTests
     public void Classify_OneBadImageAmongGood_ReportsItAndClassifiesTheRest()
     {
         string bad = TestData.Path("edge", "text-not-an-image.jpg");
-        var result = Cli.Run("classify", bad, Golden.ImagePath("chelsea.png"), "--labels", "dog,cat", "--model", Golden.ModelDir("openclip"), "--json");
+        var result = CliRunner.Run("classify", bad, Golden.ImagePath("chelsea.png"), "--labels", "dog,cat", "--model", Golden.ModelDir("openclip"), "--json");
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains(bad, result.Error, StringComparison.Ordinal);
@@ -73,7 +73,7 @@ public class ClassifyCommandTests
     [SkippableFact]
     public void Classify_ImageNetEnsemble_UsesAllEightyTemplates()
     {
-        var result = Cli.Run("classify", Golden.ImagePath("chelsea.png"), "--labels", "dog,cat", "--ensemble", "imagenet", "--model", Golden.ModelDir("hf"), "--json");
+        var result = CliRunner.Run("classify", Golden.ImagePath("chelsea.png"), "--labels", "dog,cat", "--ensemble", "imagenet", "--model", Golden.ModelDir("hf"), "--json");
 
         Assert.True(result.ExitCode == 0, result.Error);
         string prompt = result.Json[0].GetProperty("results")[0].GetProperty("prompt").GetString()!;
@@ -85,7 +85,7 @@ public class ClassifyCommandTests
     [SkippableFact]
     public void Classify_NoLabels_IsAUsageErrorOnOneLine()
     {
-        var result = Cli.Run("classify", Golden.ImagePath("chelsea.png"), "--model", Golden.ModelDir("openclip"));
+        var result = CliRunner.Run("classify", Golden.ImagePath("chelsea.png"), "--model", Golden.ModelDir("openclip"));
 
         Assert.Equal(2, result.ExitCode);
         Assert.StartsWith("error: no labels given", result.Error, StringComparison.Ordinal);

@@ -1,30 +1,15 @@
 using System.Diagnostics;
-using System.Text.Json;
+using ClipSharp.Tests;
 using Xunit;
 
 namespace ClipSharp.Cli.Tests;
 
-internal sealed record CliResult(int ExitCode, string Out, string Error)
-{
-    public string[] OutLines => Out.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-
-    public JsonElement[] Json => OutLines.Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToArray();
-}
-
-/// <summary>Runs the CLI in-process (fast), or as a real process where exit codes and streams matter.</summary>
+/// <summary>
+/// Runs the CLI as a real process, where exit codes, environment and streams matter (the in-process runner is
+/// <see cref="CliRunner"/> in tests/Shared).
+/// </summary>
 internal static class Cli
 {
-    public static CliResult Run(params string[] args) => RunWithInput(string.Empty, args);
-
-    public static CliResult RunWithInput(string stdin, params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        using var input = new StringReader(stdin);
-        int code = CliApp.RunAsync(args, new CliConsole(output, error, input, outputRedirected: true)).GetAwaiter().GetResult();
-        return new CliResult(code, output.ToString(), error.ToString());
-    }
-
     public static CliResult RunProcess(params string[] args) => RunProcess(new Dictionary<string, string?>(), args);
 
     /// <summary>Runs the CLI as a child process with extra environment variables (null removes one).</summary>

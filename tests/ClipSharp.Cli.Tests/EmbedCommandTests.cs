@@ -14,7 +14,7 @@ public class EmbedCommandTests
         string[] texts = Golden.Texts("labels_skimage");
         var (expected, _) = Golden.Array("labels_skimage", "text_embeds_normalized.npy");
 
-        var result = Cli.Run(["embed", "text", .. texts, "--model", Golden.ModelDir(layout)]);
+        var result = CliRunner.Run(["embed", "text", .. texts, "--model", Golden.ModelDir(layout)]);
 
         Assert.True(result.ExitCode == 0, result.Error);
         var lines = result.Json;
@@ -38,7 +38,7 @@ public class EmbedCommandTests
         string target = Path.Combine(Path.GetTempPath(), $"clipsharp-embed-{Guid.NewGuid():N}.npy");
         try
         {
-            var result = Cli.Run(["embed", "image", .. files.Select(Golden.ImagePath), "--model", Golden.ModelDir(layout), "--out", target]);
+            var result = CliRunner.Run(["embed", "image", .. files.Select(Golden.ImagePath), "--model", Golden.ModelDir(layout), "--out", target]);
 
             Assert.True(result.ExitCode == 0, result.Error);
             var (data, shape) = Npy.ReadFloat32(target);
@@ -67,7 +67,7 @@ public class EmbedCommandTests
     {
         string bad = TestData.Path("edge", "empty-0-bytes.jpg");
         string target = Path.Combine(Path.GetTempPath(), $"clipsharp-embed-{Guid.NewGuid():N}.npy");
-        var result = Cli.Run("embed", "image", Golden.ImagePath("chelsea.png"), bad, "--model", Golden.ModelDir("openclip"), "--out", target);
+        var result = CliRunner.Run("embed", "image", Golden.ImagePath("chelsea.png"), bad, "--model", Golden.ModelDir("openclip"), "--out", target);
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains(bad, result.Error, StringComparison.Ordinal);

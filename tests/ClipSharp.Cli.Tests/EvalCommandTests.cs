@@ -11,7 +11,7 @@ public class EvalCommandTests
         string outDir = Directory.CreateTempSubdirectory("clipsharp-eval-out-").FullName;
         try
         {
-            var result = Cli.Run("eval", "zeroshot", TestData.Path("photos", "labels.csv"), "--model", Golden.ModelDir("openclip"), "--cache", "none", "--out", outDir, "--json");
+            var result = CliRunner.Run("eval", "zeroshot", TestData.Path("photos", "labels.csv"), "--model", Golden.ModelDir("openclip"), "--cache", "none", "--out", outDir, "--json");
 
             Assert.True(result.ExitCode == 0, result.Error);
             var summary = result.Json.Single();
@@ -35,7 +35,7 @@ public class EvalCommandTests
     [SkippableFact]
     public void Retrieval_PhotosCaptions_ReportsRecallBothWays()
     {
-        var result = Cli.Run("eval", "retrieval", TestData.Path("photos", "labels.csv"), "--model", Golden.ModelDir("hf"), "--cache", "none", "--json");
+        var result = CliRunner.Run("eval", "retrieval", TestData.Path("photos", "labels.csv"), "--model", Golden.ModelDir("hf"), "--cache", "none", "--json");
 
         Assert.True(result.ExitCode == 0, result.Error);
         var r = result.Json.Single();
@@ -53,7 +53,7 @@ public class EvalCommandTests
         try
         {
             File.WriteAllText(file, "a photo\n");
-            var result = Cli.Run("eval", "zeroshot", TestData.Path("photos", "labels.csv"), "--templates", file, "--model", Golden.ModelDir("openclip"));
+            var result = CliRunner.Run("eval", "zeroshot", TestData.Path("photos", "labels.csv"), "--templates", file, "--model", Golden.ModelDir("openclip"));
             Assert.Equal(2, result.ExitCode);
             Assert.Contains("placeholder", result.Error, StringComparison.Ordinal);
         }

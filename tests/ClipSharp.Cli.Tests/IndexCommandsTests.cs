@@ -70,7 +70,7 @@ public sealed class IndexCommandsTests : IDisposable
     {
         await CraftIndexAsync();
 
-        var result = Cli.Run("index", "status", "--index", IndexDir, "--json");
+        var result = CliRunner.Run("index", "status", "--index", IndexDir, "--json");
 
         Assert.True(result.ExitCode == 0, result.Error);
         var status = Assert.Single(result.Json);
@@ -86,7 +86,7 @@ public sealed class IndexCommandsTests : IDisposable
     {
         string[] paths = await CraftIndexAsync();
 
-        var result = Cli.Run("dupes", "--index", IndexDir, "--json");
+        var result = CliRunner.Run("dupes", "--index", IndexDir, "--json");
 
         Assert.True(result.ExitCode == 0, result.Error);
         var groups = result.Json;
@@ -96,7 +96,7 @@ public sealed class IndexCommandsTests : IDisposable
         Assert.Equal("near", groups[1].GetProperty("kind").GetString());
         Assert.Equal(3, groups[1].GetProperty("paths").GetArrayLength());
 
-        var strict = Cli.Run("dupes", "--index", IndexDir, "--json", "--threshold", "0.999");
+        var strict = CliRunner.Run("dupes", "--index", IndexDir, "--json", "--threshold", "0.999");
         Assert.Single(strict.Json);
     }
 
@@ -105,7 +105,7 @@ public sealed class IndexCommandsTests : IDisposable
     {
         string[] paths = await CraftIndexAsync();
 
-        var result = Cli.Run("similar", paths[2], "--index", IndexDir, "--json", "--limit", "2");
+        var result = CliRunner.Run("similar", paths[2], "--index", IndexDir, "--json", "--limit", "2");
 
         Assert.True(result.ExitCode == 0, result.Error);
         var hits = result.Json;
@@ -124,7 +124,7 @@ public sealed class IndexCommandsTests : IDisposable
     public async Task Command_line_mistakes_exit_2(params string[] args)
     {
         await CraftIndexAsync();
-        var result = Cli.Run([.. args, "--index", IndexDir]);
+        var result = CliRunner.Run([.. args, "--index", IndexDir]);
         Assert.Equal(2, result.ExitCode);
         Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
@@ -132,7 +132,7 @@ public sealed class IndexCommandsTests : IDisposable
     [Fact]
     public void Status_of_a_missing_index_says_how_to_create_it_and_exits_1()
     {
-        var result = Cli.Run("index", "status", "--index", Path.Combine(_root, "nothing-here"));
+        var result = CliRunner.Run("index", "status", "--index", Path.Combine(_root, "nothing-here"));
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("clipsharp index DIR", result.Error, StringComparison.Ordinal);
     }
@@ -141,7 +141,7 @@ public sealed class IndexCommandsTests : IDisposable
     public void Index_then_search_with_the_micro_model_returns_the_golden_ranking_best_first()
     {
         // --exact: the golden ranking is the reference pipeline's (retina.jpg would be decoded at 1/2 by default).
-        var index = Cli.Run("index", TestData.Path("golden", "images"), "--index", IndexDir, "--model", Golden.ModelDir("openclip"), "--exact", "--json");
+        var index = CliRunner.Run("index", TestData.Path("golden", "images"), "--index", IndexDir, "--model", Golden.ModelDir("openclip"), "--exact", "--json");
         Assert.True(index.ExitCode == 0, index.Error);
         Assert.Equal(28, Assert.Single(index.Json).GetProperty("files").GetInt32());
 
@@ -151,7 +151,7 @@ public sealed class IndexCommandsTests : IDisposable
         double[] scores = doc.RootElement.GetProperty("scores")[1].EnumerateArray().Select(s => s.GetDouble()).ToArray();
 
         // The model is found from the index; no --model needed.
-        var search = Cli.Run("search", text, "--index", IndexDir, "--json", "--limit", "28");
+        var search = CliRunner.Run("search", text, "--index", IndexDir, "--json", "--limit", "28");
 
         Assert.True(search.ExitCode == 0, search.Error);
         var hits = search.Json;
@@ -167,7 +167,7 @@ public sealed class IndexCommandsTests : IDisposable
     [SkippableFact]
     public void Indexing_the_edge_corpus_exits_0_and_lists_every_failure_with_its_reason()
     {
-        var result = Cli.Run("index", TestData.Path("edge"), "--index", IndexDir, "--model", Golden.ModelDir("openclip"), "--json");
+        var result = CliRunner.Run("index", TestData.Path("edge"), "--index", IndexDir, "--model", Golden.ModelDir("openclip"), "--json");
 
         Assert.True(result.ExitCode == 0, result.Error);
         var failed = Assert.Single(result.Json).GetProperty("failed").EnumerateArray()
@@ -191,23 +191,23 @@ public sealed class IndexCommandsTests : IDisposable
     public void Index_vectors_float16_converts_an_index_in_place_without_re_embedding_and_search_keeps_the_golden_ranking()
     {
         string[] common = ["--index", IndexDir, "--model", Golden.ModelDir("openclip"), "--exact", "--json"];
-        var first = Assert.Single(Cli.Run(["index", TestData.Path("golden", "images"), .. common]).Json);
+        var first = Assert.Single(CliRunner.Run(["index", TestData.Path("golden", "images"), .. common]).Json);
         Assert.Equal("float32", first.GetProperty("vectors").GetString());
 
-        var converted = Cli.Run(["index", TestData.Path("golden", "images"), "--vectors", "float16", .. common]);
+        var converted = CliRunner.Run(["index", TestData.Path("golden", "images"), "--vectors", "float16", .. common]);
 
         Assert.True(converted.ExitCode == 0, converted.Error);
         var run = Assert.Single(converted.Json);
         Assert.Equal(("float16", 28, 0, 28), (run.GetProperty("vectors").GetString(), run.GetProperty("converted").GetInt32(), run.GetProperty("embedded").GetInt32(), run.GetProperty("unchanged").GetInt32()));
-        Assert.Equal(0, Assert.Single(Cli.Run(["index", TestData.Path("golden", "images"), "--vectors", "float16", .. common]).Json).GetProperty("converted").GetInt32());
-        var status = Assert.Single(Cli.Run("index", "status", "--index", IndexDir, "--json").Json);
+        Assert.Equal(0, Assert.Single(CliRunner.Run(["index", TestData.Path("golden", "images"), "--vectors", "float16", .. common]).Json).GetProperty("converted").GetInt32());
+        var status = Assert.Single(CliRunner.Run("index", "status", "--index", IndexDir, "--json").Json);
         Assert.Equal(("float16", 2), (status.GetProperty("vectors").GetString(), status.GetProperty("schemaVersion").GetInt32()));
 
         using var doc = JsonDocument.Parse(File.ReadAllBytes(TestData.Path("golden", "micro", "labels_skimage", "search.json")));
         string text = doc.RootElement.GetProperty("texts")[1].GetString()!;
         string[] ranking = doc.RootElement.GetProperty("ranking")[1].EnumerateArray().Select(r => r.GetString()!).ToArray();
         double[] scores = doc.RootElement.GetProperty("scores")[1].EnumerateArray().Select(s => s.GetDouble()).ToArray();
-        var hits = Cli.Run("search", text, "--index", IndexDir, "--json", "--limit", "28").Json;
+        var hits = CliRunner.Run("search", text, "--index", IndexDir, "--json", "--limit", "28").Json;
         // float16 rounding moves a cosine of unit vectors by at most 2^-11 (on top of the 1e-4 of float32).
         const double Tolerance = 1e-4 + (1.0 / 2048);
         Assert.Equal(28, hits.Length);
@@ -218,7 +218,7 @@ public sealed class IndexCommandsTests : IDisposable
             Assert.True(file == ranking[i] || Math.Abs(scores[Array.IndexOf(ranking, file)] - scores[i]) <= 2 * Tolerance, $"rank {i}: {file} vs {ranking[i]}");
         }
 
-        var back = Cli.Run(["index", TestData.Path("golden", "images"), "--vectors", "float32", .. common]);
+        var back = CliRunner.Run(["index", TestData.Path("golden", "images"), "--vectors", "float32", .. common]);
         Assert.Equal(1, back.ExitCode);
         Assert.Contains("float16 vectors", back.Error, StringComparison.Ordinal);
     }
@@ -226,7 +226,7 @@ public sealed class IndexCommandsTests : IDisposable
     [Fact]
     public void Index_vectors_on_a_postgres_store_points_to_the_url_setting_and_exits_2()
     {
-        var result = Cli.Run("index", _root, "--store", "postgres://me@127.0.0.1:1/photos", "--vectors", "float16");
+        var result = CliRunner.Run("index", _root, "--store", "postgres://me@127.0.0.1:1/photos", "--vectors", "float16");
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("vector=halfvec", result.Error, StringComparison.Ordinal);
@@ -250,19 +250,19 @@ public sealed class IndexCommandsTests : IDisposable
         string pics = CopyPhotos("autumn-leaves.jpg", "kite-in-sky.jpg", "rocket-launch.jpg", "cat-chelsea.png");
         string[] common = ["--index", IndexDir, "--model", Golden.ModelDir("openclip"), "--json"];
 
-        var exact = Assert.Single(Cli.Run(["index", pics, "--exact", .. common]).Json);
+        var exact = Assert.Single(CliRunner.Run(["index", pics, "--exact", .. common]).Json);
         Assert.Equal(("exact", 4, false), (exact.GetProperty("jpegDecode").GetString(), exact.GetProperty("embedded").GetInt32(), exact.GetProperty("modelChanged").GetBoolean()));
 
-        var sameExact = Assert.Single(Cli.Run(["index", pics, "--exact", .. common]).Json);
+        var sameExact = Assert.Single(CliRunner.Run(["index", pics, "--exact", .. common]).Json);
         Assert.Equal((0, 4, false), (sameExact.GetProperty("embedded").GetInt32(), sameExact.GetProperty("unchanged").GetInt32(), sameExact.GetProperty("modelChanged").GetBoolean()));
 
-        var fast = Assert.Single(Cli.Run(["index", pics, .. common]).Json);
+        var fast = Assert.Single(CliRunner.Run(["index", pics, .. common]).Json);
         Assert.Equal(("fast", 4, true), (fast.GetProperty("jpegDecode").GetString(), fast.GetProperty("embedded").GetInt32(), fast.GetProperty("modelChanged").GetBoolean()));
 
-        var sameFast = Assert.Single(Cli.Run(["index", pics, .. common]).Json);
+        var sameFast = Assert.Single(CliRunner.Run(["index", pics, .. common]).Json);
         Assert.Equal((0, 4, false), (sameFast.GetProperty("embedded").GetInt32(), sameFast.GetProperty("unchanged").GetInt32(), sameFast.GetProperty("modelChanged").GetBoolean()));
 
-        var text = Cli.Run(["index", pics, "--exact", "--index", IndexDir, "--model", Golden.ModelDir("openclip")]);
+        var text = CliRunner.Run(["index", pics, "--exact", "--index", IndexDir, "--model", Golden.ModelDir("openclip")]);
         Assert.Contains("every vector was rebuilt", text.Out, StringComparison.Ordinal);
     }
 
@@ -276,14 +276,14 @@ public sealed class IndexCommandsTests : IDisposable
         const string photo = "forest-stream.jpg";
         string pics = CopyPhotos(photo, "kite-in-sky.jpg", "rocket-launch.jpg");
         string[] mode = exactIndex ? ["--exact"] : [];
-        var index = Cli.Run(["index", pics, "--index", IndexDir, "--model", Golden.ModelDir("openclip"), "--json", .. mode]);
+        var index = CliRunner.Run(["index", pics, "--index", IndexDir, "--model", Golden.ModelDir("openclip"), "--json", .. mode]);
         Assert.True(index.ExitCode == 0, index.Error);
 
         // The same photo outside the index is embedded (not looked up); decoded like the index, it is the same vector.
         string outside = Path.Combine(_root, "outside", photo);
         Directory.CreateDirectory(Path.GetDirectoryName(outside)!);
         File.Copy(Path.Combine(pics, photo), outside);
-        var similar = Cli.Run("similar", outside, "--index", IndexDir, "--json", "--limit", "1");
+        var similar = CliRunner.Run("similar", outside, "--index", IndexDir, "--json", "--limit", "1");
 
         Assert.True(similar.ExitCode == 0, similar.Error);
         var hit = Assert.Single(similar.Json);

@@ -15,7 +15,7 @@ public class PreprocessCommandTests
         string target = Path.Combine(Path.GetTempPath(), $"clipsharp-pre-{Guid.NewGuid():N}.npy");
         try
         {
-            var result = Cli.Run("preprocess", Golden.ImagePath(file), "--out", target, "--model", Golden.ModelDir("openclip"));
+            var result = CliRunner.Run("preprocess", Golden.ImagePath(file), "--out", target, "--model", Golden.ModelDir("openclip"));
 
             Assert.True(result.ExitCode == 0, result.Error);
             var (data, shape) = Npy.ReadFloat32(target);
@@ -41,7 +41,7 @@ public class PreprocessCommandTests
     {
         string bomb = TestData.Path("edge", "bomb-50000x50000-valid.png");
         string target = Path.Combine(Path.GetTempPath(), $"clipsharp-pre-{Guid.NewGuid():N}.npy");
-        var result = Cli.Run("preprocess", bomb, "--out", target);
+        var result = CliRunner.Run("preprocess", bomb, "--out", target);
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains(bomb, result.Error, StringComparison.Ordinal);

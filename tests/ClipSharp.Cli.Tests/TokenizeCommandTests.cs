@@ -25,7 +25,7 @@ public class TokenizeCommandTests
         string vocab = TestData.Path("tokenizer", "openai", "bpe_simple_vocab_16e6.txt.gz");
         string[] args = ["tokenize", "--vocab", vocab, "--json", .. golden.Select(g => g.Text)];
 
-        var result = Cli.Run(args);
+        var result = CliRunner.Run(args);
 
         Assert.True(result.ExitCode == 0, result.Error);
         var lines = result.Json;
@@ -51,7 +51,7 @@ public class TokenizeCommandTests
     public void Tokenize_PlainFromStdin_OneLineOfIdsPerText()
     {
         string vocab = TestData.Path("tokenizer", "openai", "bpe_simple_vocab_16e6.txt.gz");
-        var result = Cli.RunWithInput("a photo of a cat\na photo of a dog\n", "tokenize", "--vocab", vocab);
+        var result = CliRunner.RunWithInput("a photo of a cat\na photo of a dog\n", "tokenize", "--vocab", vocab);
 
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.Equal(2, result.OutLines.Length);
@@ -62,7 +62,7 @@ public class TokenizeCommandTests
     [SkippableFact]
     public void Tokenize_WithHuggingFaceModelFolder_PadsWithItsPadToken()
     {
-        var result = Cli.Run("tokenize", "--model", Golden.ModelDir("hf"), "a photo of a cat");
+        var result = CliRunner.Run("tokenize", "--model", Golden.ModelDir("hf"), "a photo of a cat");
 
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.StartsWith("49406 320 1125 539 320 2368 49407 49407", result.OutLines[0], StringComparison.Ordinal);
@@ -76,7 +76,7 @@ public class TokenizeCommandTests
         string vocab = Fixture("xlmr", "tokenizer.json");
         var expected = ClipSharp.Text.HuggingFaceTokenizer.Load(vocab).Encode("a photo of a cat");
 
-        var result = Cli.Run("tokenize", "--vocab", vocab, "--json", "a photo of a cat");
+        var result = CliRunner.Run("tokenize", "--vocab", vocab, "--json", "a photo of a cat");
 
         Assert.True(result.ExitCode == 0, result.Error);
         var line = Assert.Single(result.Json);
@@ -90,7 +90,7 @@ public class TokenizeCommandTests
     [Fact]
     public void Tokenize_with_a_tokenizer_json_and_length_truncates_and_pads_with_its_pad_token()
     {
-        var result = Cli.Run("tokenize", "--vocab", Fixture("xlmr", "tokenizer.json"), "--length", "12", "--json", "a cat", "a photo of a cat sleeping on the sofa in the sun");
+        var result = CliRunner.Run("tokenize", "--vocab", Fixture("xlmr", "tokenizer.json"), "--length", "12", "--json", "a cat", "a photo of a cat sleeping on the sofa in the sun");
 
         Assert.True(result.ExitCode == 0, result.Error);
         int[][] ids = [.. result.Json.Select(l => l.GetProperty("ids").EnumerateArray().Select(v => v.GetInt32()).ToArray())];
@@ -107,7 +107,7 @@ public class TokenizeCommandTests
         string model = Fixture("bpe", "spm.model");
         var expected = ClipSharp.Text.HuggingFaceTokenizer.Load(model).Encode("Ein Foto von einem Hund");
 
-        var result = Cli.RunWithInput("Ein Foto von einem Hund\n", "tokenize", "--vocab", model);
+        var result = CliRunner.RunWithInput("Ein Foto von einem Hund\n", "tokenize", "--vocab", model);
 
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.Equal(string.Join(' ', expected.Ids), Assert.Single(result.OutLines));
@@ -122,7 +122,7 @@ public class TokenizeCommandTests
             string path = Path.Combine(dir, "tokenizer.json");
             File.WriteAllText(path, """{"version": "1.0", "pre_tokenizer": {"type": "UnicodeScripts"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}""");
 
-            var result = Cli.Run("tokenize", "--vocab", path, "a");
+            var result = CliRunner.Run("tokenize", "--vocab", path, "a");
 
             Assert.NotEqual(0, result.ExitCode);
             Assert.Contains(path, result.Error, StringComparison.Ordinal);

@@ -13,7 +13,6 @@ public sealed class ClipSharpModelDownloadTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        TestData.Require();
         _hub = await FakeHub.StartAsync(new Dictionary<string, string> { ["immich-app/ViT-B-32__openai"] = Golden.ModelDir("openclip") });
         _cache = Directory.CreateTempSubdirectory("clipsharp-di-cache-").FullName;
     }

@@ -22,9 +22,7 @@ public sealed class ClipModelEmbedderTests
     {
         using var temp = new TempFolder();
         string folder = temp.Sub("micro");
-        Corpus.CopyFolder(Golden.ModelDir("openclip"), folder);
-        Corpus.CopyFolder(Path.Combine(Golden.ModelDir("openclip"), "visual"), Path.Combine(folder, "visual"));
-        Corpus.CopyFolder(Path.Combine(Golden.ModelDir("openclip"), "textual"), Path.Combine(folder, "textual"));
+        TestFolders.CopyFolder(Golden.ModelDir("openclip"), folder);
         var original = Ids(folder);
         Assert.Equal(original, Ids(folder));
         Assert.StartsWith("micro@", original.ModelId, StringComparison.Ordinal);

@@ -23,7 +23,7 @@ public sealed class EdgeCorpusTests
     {
         using var temp = new TempFolder();
         string edge = temp.Sub("edge");
-        Corpus.CopyFolder(TestData.Path("edge"), edge);
+        TestFolders.CopyFolder(TestData.Path("edge"), edge);
         await using var index = PhotoIndex.Open(temp.Sub("index"));
 
         var result = await new Indexer(index.Store, new FakeEmbedder()).RunAsync([edge]);

@@ -1,3 +1,4 @@
+using ClipSharp.Tests;
 using Microsoft.Data.Sqlite;
 using Xunit;
 

@@ -1,3 +1,4 @@
+using ClipSharp.Tests;
 using Xunit;
 
 namespace ClipSharp.Index.Tests;

@@ -114,10 +114,10 @@ public sealed class CrossBackendTests : IAsyncLifetime
         string model = Golden.ModelDir("openclip");
         string folder = _sqlite.StoreString("serve");
         string store = _postgres.StoreString("serve");
-        Assert.Equal(0, Run("index", images, "--store", store, "--model", model).Code);
-        Assert.Equal(0, Run("index", images, "--index", folder, "--model", model).Code);
+        Assert.Equal(0, CliRunner.Run("index", images, "--store", store, "--model", model).ExitCode);
+        Assert.Equal(0, CliRunner.Run("index", images, "--index", folder, "--model", model).ExitCode);
         string text = GoldenTexts()[0];
-        string expectedBest = Run("search", text, "--index", folder, "--json", "--limit", "1").Out.Split('\n')[0];
+        string expectedBest = CliRunner.Run("search", text, "--index", folder, "--json", "--limit", "1").Out.Split('\n')[0];
 
         var sb = new System.Text.StringBuilder();
         using var output = TextWriter.Synchronized(new StringWriter(sb));
@@ -163,36 +163,36 @@ public sealed class CrossBackendTests : IAsyncLifetime
         string store = _postgres.StoreString("cli");
         string migrated = _postgres.StoreString("migrated");
 
-        var indexed = Run("index", images, "--store", store, "--model", model, "--json");
-        Assert.True(indexed.Code == 0, indexed.Error);
-        Assert.Equal(0, Run("index", images, "--index", folder, "--model", model, "--json").Code);
-        var status = Run("index", "status", "--store", store, "--json");
-        Assert.True(status.Code == 0, status.Error);
+        var indexed = CliRunner.Run("index", images, "--store", store, "--model", model, "--json");
+        Assert.True(indexed.ExitCode == 0, indexed.Error);
+        Assert.Equal(0, CliRunner.Run("index", images, "--index", folder, "--model", model, "--json").ExitCode);
+        var status = CliRunner.Run("index", "status", "--store", store, "--json");
+        Assert.True(status.ExitCode == 0, status.Error);
         using var statusJson = JsonDocument.Parse(status.Out);
         int files = statusJson.RootElement.GetProperty("files").GetInt32();
         Assert.True(files >= 10);
         Assert.DoesNotContain("Password", status.Out, StringComparison.OrdinalIgnoreCase);
 
-        var migrate = Run("index", "migrate", "--from", folder, "--to", migrated, "--json");
-        Assert.True(migrate.Code == 0, migrate.Error);
+        var migrate = CliRunner.Run("index", "migrate", "--from", folder, "--to", migrated, "--json");
+        Assert.True(migrate.ExitCode == 0, migrate.Error);
         using (var m = JsonDocument.Parse(migrate.Out))
         {
             Assert.Equal(files, m.RootElement.GetProperty("files").GetInt32());
         }
 
         string text = GoldenTexts()[0];
-        var embeddedHits = Run("search", text, "--index", folder, "--json", "--limit", "10", "--model", model).Out;
-        var postgresHits = Run("search", text, "--store", store, "--json", "--limit", "10");
-        Assert.True(postgresHits.Code == 0, postgresHits.Error);
+        var embeddedHits = CliRunner.Run("search", text, "--index", folder, "--json", "--limit", "10", "--model", model).Out;
+        var postgresHits = CliRunner.Run("search", text, "--store", store, "--json", "--limit", "10");
+        Assert.True(postgresHits.ExitCode == 0, postgresHits.Error);
         Assert.Equal(Paths(embeddedHits), Paths(postgresHits.Out));
-        Assert.Equal(Paths(embeddedHits), Paths(Run("search", text, "--store", migrated, "--json", "--limit", "10").Out));
+        Assert.Equal(Paths(embeddedHits), Paths(CliRunner.Run("search", text, "--store", migrated, "--json", "--limit", "10").Out));
 
         string probe = Directory.EnumerateFiles(images).Order(StringComparer.Ordinal).First();
-        Assert.Equal(Paths(Run("similar", probe, "--index", folder, "--json", "--limit", "5").Out),
-            Paths(Run("similar", probe, "--store", migrated, "--json", "--limit", "5").Out));
-        var dupes = Run("dupes", "--store", migrated, "--json", "--threshold", "0.9");
-        Assert.True(dupes.Code == 0, dupes.Error);
-        var expected = Groups(Run("dupes", "--index", folder, "--json", "--threshold", "0.9").Out);
+        Assert.Equal(Paths(CliRunner.Run("similar", probe, "--index", folder, "--json", "--limit", "5").Out),
+            Paths(CliRunner.Run("similar", probe, "--store", migrated, "--json", "--limit", "5").Out));
+        var dupes = CliRunner.Run("dupes", "--store", migrated, "--json", "--threshold", "0.9");
+        Assert.True(dupes.ExitCode == 0, dupes.Error);
+        var expected = Groups(CliRunner.Run("dupes", "--index", folder, "--json", "--threshold", "0.9").Out);
         var actual = Groups(dupes.Out);
         Assert.NotEmpty(expected);
         Assert.Equal(expected.Select(g => g.Paths), actual.Select(g => g.Paths));
@@ -210,13 +210,4 @@ public sealed class CrossBackendTests : IAsyncLifetime
 
     private static string Paths(string jsonLines) => string.Join("\n", jsonLines.Split('\n', StringSplitOptions.RemoveEmptyEntries)
         .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("path").GetString()));
-
-    private static (int Code, string Out, string Error) Run(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        using var input = new StringReader("");
-        int code = CliApp.RunAsync(args, new CliConsole(output, error, input, outputRedirected: true)).GetAwaiter().GetResult();
-        return (code, output.ToString(), error.ToString());
-    }
 }

@@ -24,7 +24,7 @@ public sealed class ApiPropertyTests(ITestOutputHelper output)
     [Fact]
     public async Task Every_generated_request_is_answered_with_success_or_a_problem_document_never_a_500()
     {
-        var library = ClipSharp.Tests.TestData.Root is null ? new InMemoryPhotoSearch() : PhotoLibrary.Create();
+        var library = PhotoLibrary.Create();
         // No batching window: nothing here is concurrent enough to gain from waiting for company.
         await using var open = await RunningServer.StartAsync(search: library, configure: o =>
         {
@@ -594,7 +594,7 @@ public sealed class ApiPropertyTests(ITestOutputHelper output)
             _ => "{" + string.Join(",", Enumerable.Range(0, random.Next(4)).Select(_ => Field(Pick(() => "text", () => "labels", () => "terms", () => Text(3)), () => Any(depth - 1)))) + "}",
         };
 
-        private static string PhotoLibraryFolder() => ClipSharp.Tests.TestData.Root is null ? "/tmp" : PhotoLibrary.Folder;
+        private static string PhotoLibraryFolder() => PhotoLibrary.Folder;
 
         /// <summary>A JSON string literal; escapes lone surrogates as \u escapes, so they reach the server as JSON allows.</summary>
         private static string Quote(string text)

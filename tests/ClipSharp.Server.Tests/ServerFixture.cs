@@ -7,12 +7,11 @@ public sealed class ServerFixture : IAsyncLifetime
 
     internal FakeClipBackend Backend { get; } = new();
 
-    internal InMemoryPhotoSearch? Search { get; private set; }
+    internal InMemoryPhotoSearch Search { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        // The photo library needs the shared test data; without it the search tests skip themselves.
-        Search = ClipSharp.Tests.TestData.Root is null ? null : PhotoLibrary.Create();
+        Search = PhotoLibrary.Create();
         Server = await RunningServer.StartAsync(Backend, Search);
     }
 

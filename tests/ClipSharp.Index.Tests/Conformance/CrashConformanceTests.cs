@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using ClipSharp.Tests;
 using Xunit;
 using Xunit.Abstractions;
 

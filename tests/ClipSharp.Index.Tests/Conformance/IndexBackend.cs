@@ -1,3 +1,5 @@
+using ClipSharp.Tests;
+
 namespace ClipSharp.Index.Tests;
 
 /// <summary>

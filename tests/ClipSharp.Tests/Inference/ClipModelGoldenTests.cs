@@ -72,7 +72,6 @@ public class ClipModelGoldenTests
     [SkippableFact]
     public void Load_MissingFolder_ThrowsNamingTheFolder()
     {
-        TestData.Require();
         string path = Path.Combine(Path.GetTempPath(), "clipsharp-no-such-model-" + Guid.NewGuid().ToString("N"));
         var ex = Assert.Throws<ClipSharpException>(() => ClipModel.Load(path));
         Assert.Equal(ClipErrorKind.InvalidModel, ex.Kind);
@@ -238,26 +237,5 @@ public class ClipModelOptionsTests
     {
         string[] expected = File.ReadAllLines(TestData.Path("zeroshot", "imagenet_templates.txt"));
         Assert.Equal(expected, PromptTemplates.ImageNet80);
-    }
-}
-
-internal static class TestFolders
-{
-    /// <summary>
-    /// Copies a folder tree (a model folder to damage or change in a test); the copies are writable by the owner even
-    /// when the source (the shared test data) is read-only.
-    /// </summary>
-    public static void CopyFolder(string source, string target)
-    {
-        foreach (string f in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-        {
-            string to = Path.Combine(target, Path.GetRelativePath(source, f));
-            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-            File.Copy(f, to);
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(to, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-        }
     }
 }

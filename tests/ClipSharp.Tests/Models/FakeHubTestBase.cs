@@ -28,7 +28,6 @@ public abstract class FakeHubTestBase : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        TestData.Require();
         Hub = await FakeHub.StartAsync(new Dictionary<string, string>
         {
             [OpenClipRepo] = Golden.ModelDir("openclip"),

@@ -14,14 +14,7 @@ internal static class TokenizerTestData
     public static string HfDir => TestData.Path("tokenizer", "hf");
 
     /// <summary>The OpenAI .gz vocabulary (pad 0, like clip.tokenize).</summary>
-    public static ClipTokenizer OpenAI
-    {
-        get
-        {
-            TestData.Require();
-            return s_gz.Value;
-        }
-    }
+    public static ClipTokenizer OpenAI => s_gz.Value;
 
     public sealed record GoldenText(string Set, string Text, string Clean, int[] Ids, int NTokens, int EotIndex, int NTokensUntruncated, bool Truncated, string[] Bpe);
 

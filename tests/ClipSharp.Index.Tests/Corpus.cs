@@ -2,53 +2,15 @@ using ClipSharp.Tests;
 
 namespace ClipSharp.Index.Tests;
 
-/// <summary>A temporary folder, deleted on dispose.</summary>
-internal sealed class TempFolder : IDisposable
-{
-    public TempFolder()
-    {
-        Root = Path.Combine(Path.GetTempPath(), "clipsharp-index-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Root);
-    }
-
-    public string Root { get; }
-
-    public string Sub(params string[] parts) => Path.Combine([Root, .. parts]);
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Root, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-}
-
 /// <summary>Builds photo folders for the tests from the shared test data (copied to a temp folder, never edited in place).</summary>
 internal static class Corpus
 {
     /// <summary>Copies photos/ and edge/ (test data) to <paramref name="target"/>/photos and /edge; returns target.</summary>
     public static string CopyPhotosAndEdge(string target)
     {
-        CopyFolder(TestData.Path("photos"), Path.Combine(target, "photos"));
-        CopyFolder(TestData.Path("edge"), Path.Combine(target, "edge"));
+        TestFolders.CopyFolder(TestData.Path("photos"), Path.Combine(target, "photos"));
+        TestFolders.CopyFolder(TestData.Path("edge"), Path.Combine(target, "edge"));
         return target;
-    }
-
-    public static void CopyFolder(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (string file in Directory.EnumerateFiles(from))
-        {
-            string dest = Path.Combine(to, Path.GetFileName(file));
-            File.Copy(file, dest);
-            // Copies get fresh, writable files with the source's times.
-            File.SetLastWriteTimeUtc(dest, File.GetLastWriteTimeUtc(file));
-            File.SetAttributes(dest, FileAttributes.Normal);
-        }
     }
 
     /// <summary>Writes a small valid PNG whose pixels (and so hash) depend on <paramref name="seed"/>.</summary>
