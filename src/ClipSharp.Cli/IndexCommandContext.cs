@@ -96,7 +96,14 @@ internal static class IndexCommandContext
         var model = await ctx.LoadModelAsync(path, null, offline: false, cancellationToken).ConfigureAwait(false);
         try
         {
-            var embedder = new ClipModelEmbedder(model).ForIndex(meta);
+            var embedder = new ClipModelEmbedder(model);
+            if (await ModelIdUpgrade.AdoptAsync(index.Store, embedder, cancellationToken).ConfigureAwait(false) is { } adopted)
+            {
+                ctx.Note(adopted.Message);
+                meta = await index.Store.GetMetadataAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            embedder = embedder.ForIndex(meta);
             if (meta is not null && meta.ModelId != embedder.ModelId)
             {
                 throw new ClipSharpException(ClipErrorKind.InvalidInput,
