@@ -96,14 +96,13 @@ internal static class IndexCommandContext
         var model = await ctx.LoadModelAsync(path, null, offline: false, cancellationToken).ConfigureAwait(false);
         try
         {
-            var embedder = new ClipModelEmbedder(model);
+            var embedder = new ClipModelEmbedder(model).ForIndex(meta);
             if (await ModelIdUpgrade.AdoptAsync(index.Store, embedder, cancellationToken).ConfigureAwait(false) is { } adopted)
             {
                 ctx.Note(adopted.Message);
                 meta = await index.Store.GetMetadataAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            embedder = embedder.ForIndex(meta);
             if (meta is not null && meta.ModelId != embedder.ModelId)
             {
                 throw new ClipSharpException(ClipErrorKind.InvalidInput,

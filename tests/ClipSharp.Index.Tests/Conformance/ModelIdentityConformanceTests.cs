@@ -7,7 +7,8 @@ namespace ClipSharp.Index.Tests;
 /// The model id an index records, for every backend: it is the model's content id, so caches written into a writable
 /// model folder, deleting them, and moving or renaming the folder never re-embed; changed weights do. An index written
 /// by the release before content ids (tests/data/fixtures/index-402108c) adopts the content id in place, in one
-/// transaction, without re-embedding, and only when the old id is really this model's.
+/// transaction, without re-embedding, and only when the old id is really this model's (recomputed from the folder, or
+/// shown by re-embedding a few samples to the stored vectors).
 /// </summary>
 public abstract class ModelIdentityConformanceTests : IAsyncLifetime
 {
@@ -74,10 +75,19 @@ public abstract class ModelIdentityConformanceTests : IAsyncLifetime
             File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
         }
 
+        // Written through the store as the old release left it, the files recorded under a folder that is gone (the
+        // fixture's own paths were those of a temporary folder), so only the old id can tie the index to a model.
         var index = await Backend.OpenAsync();
         await using (var previous = PhotoIndex.Open(copy))
         {
-            await IndexMigration.CopyAsync(previous.Store, index.Store);
+            await index.Store.SetMetadataAsync((await previous.Store.GetMetadataAsync())!);
+            var batch = new IndexBatch();
+            await foreach (var f in previous.Store.ListFilesAsync(true))
+            {
+                batch.Upserts.Add(f with { Id = 0, Path = _temp.Sub("gone", Path.GetFileName(f.Path)) });
+            }
+
+            await index.Store.CommitAsync(batch);
         }
 
         Assert.Equal(Fixtures.MicroOpenClipIdAt402108c, (await index.Store.GetMetadataAsync())!.ModelId);
@@ -180,7 +190,7 @@ public abstract class ModelIdentityConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task PreviousReleaseIndex_OpenedWithAnotherModel_IsNotAdoptedAndReEmbeds()
+    public async Task PreviousReleaseIndex_OpenedWithChangedWeightsAndNoFileToCompare_IsNotAdoptedAndReEmbeds()
     {
         await using var index = await PreviousReleaseIndexAsync();
         string model = WritableModel("openclip");
@@ -190,6 +200,73 @@ public abstract class ModelIdentityConformanceTests : IAsyncLifetime
 
         Assert.Null(result.AdoptedModelId);
         Assert.Equal((3L, true), (result.Embedded, result.ModelChanged));
+    }
+
+    [SkippableFact]
+    public async Task PreviousReleaseIndex_OldIdNotRecomputable_IsTiedByItsVectorsAndAdopted()
+    {
+        string model = WritableModel("micro-copy");
+        string photos = Photos();
+        await using var index = await Backend.OpenAsync();
+        Assert.Equal(3, (await Run(index, model, photos)).Embedded);
+        // As an old release left it when the cache entries its id took in were later replaced.
+        string contentId = (await index.Store.GetMetadataAsync())!.ModelId;
+        Assert.True(await index.Store.ReplaceModelIdAsync(contentId, "micro-copy@ffffffffffffffff"));
+
+        var result = await Run(index, model, photos);
+
+        Assert.Equal(new ModelIdAdoption("micro-copy@ffffffffffffffff", contentId), result.AdoptedModelId);
+        Assert.Equal((0L, 3L, false), (result.Embedded, result.Unchanged, result.ModelChanged));
+    }
+
+    [SkippableFact]
+    public async Task Adopt_OldIdWhoseVectorsAnotherModelMade_IsNotAdoptedAndReEmbeds()
+    {
+        string photos = Photos();
+        await using var index = await Backend.OpenAsync();
+        await new Indexer(index.Store, new FakeEmbedder { ModelId = "fake@0123456789abcdef" }).RunAsync([photos]);
+
+        var other = new FakeEmbedder { ModelId = "content:other", Weights = 7 };
+        var result = await new Indexer(index.Store, other).RunAsync([photos]);
+
+        Assert.Null(result.AdoptedModelId);
+        Assert.Equal((3L, true), (result.Embedded, result.ModelChanged));
+    }
+
+    [SkippableFact]
+    public async Task Adopt_OldIdWithSameVectors_AdoptsAfterEmbeddingOnlyTheSamples()
+    {
+        string photos = Photos();
+        await using var index = await Backend.OpenAsync();
+        await new Indexer(index.Store, new FakeEmbedder { ModelId = "fake@0123456789abcdef" }).RunAsync([photos]);
+
+        var same = new FakeEmbedder { ModelId = "content:same" };
+        var result = await new Indexer(index.Store, same).RunAsync([photos]);
+
+        Assert.Equal(new ModelIdAdoption("fake@0123456789abcdef", "content:same"), result.AdoptedModelId);
+        Assert.Equal((0L, 3L, false), (result.Embedded, result.Unchanged, result.ModelChanged));
+        Assert.Equal(ModelIdUpgrade.SampleSize, same.EmbedCount);
+    }
+
+    [SkippableFact]
+    public async Task Adopt_OldIdWithEverySampleChangedOnDisk_IsNotTiedByVectors()
+    {
+        string photos = Photos();
+        await using var index = await Backend.OpenAsync();
+        await new Indexer(index.Store, new FakeEmbedder { ModelId = "fake@0123456789abcdef" }).RunAsync([photos]);
+        foreach (string file in Directory.EnumerateFiles(photos))
+        {
+            File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddMinutes(1));
+        }
+
+        var same = new FakeEmbedder { ModelId = "content:same" };
+        Assert.Null(await ModelIdUpgrade.AdoptAsync(index.Store, same));
+        Assert.Equal(0, same.EmbedCount);
+
+        // The first rule needs no file: the embedder recognises its own former id.
+        var recognising = new FakeEmbedder { ModelId = "content:same", FormerModelIds = new HashSet<string> { "fake@0123456789abcdef" } };
+        Assert.Equal(new ModelIdAdoption("fake@0123456789abcdef", "content:same"), await ModelIdUpgrade.AdoptAsync(index.Store, recognising));
+        Assert.Equal(0, recognising.EmbedCount);
     }
 
     [SkippableFact]
