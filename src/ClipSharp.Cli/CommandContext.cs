@@ -72,6 +72,9 @@ internal sealed class CommandContext
 
     public void Warn(string message) => Console.Error.WriteLine("warning: " + message);
 
+    /// <summary>Tells the user of something the command did besides its work (on stderr, so output stays clean).</summary>
+    public void Note(string message) => Console.Error.WriteLine("note: " + message);
+
     public void Fail(string message) => Console.Error.WriteLine("error: " + message);
 
     /// <summary>Reads non-empty lines from standard input (for commands that take texts there).</summary>

@@ -96,6 +96,11 @@ internal static class IndexCommand
                 return 130;
             }
 
+            if (result.AdoptedModelId is { } adopted)
+            {
+                ctx.Note(adopted.Message);
+            }
+
             await photoIndex.PrepareAsync(cancel).ConfigureAwait(false);
             var roots = dirs.Select(d => Path.TrimEndingDirectorySeparator(Path.GetFullPath(d)) + Path.DirectorySeparatorChar).ToList();
             var failures = new List<IndexFailure>();

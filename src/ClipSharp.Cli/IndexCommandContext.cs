@@ -97,6 +97,12 @@ internal static class IndexCommandContext
         try
         {
             var embedder = new ClipModelEmbedder(model).ForIndex(meta);
+            if (await ModelIdUpgrade.AdoptAsync(index.Store, embedder, cancellationToken).ConfigureAwait(false) is { } adopted)
+            {
+                ctx.Note(adopted.Message);
+                meta = await index.Store.GetMetadataAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             if (meta is not null && meta.ModelId != embedder.ModelId)
             {
                 throw new ClipSharpException(ClipErrorKind.InvalidInput,

@@ -19,14 +19,23 @@ internal sealed class IndexPhotoSearch : IPhotoSearch, IAsyncDisposable
 
     public string Location => _index.Location;
 
-    /// <summary>Opens the index and checks that it was built with <paramref name="model"/>'s image pipeline.</summary>
-    public static async Task<IndexPhotoSearch> OpenAsync(string storeOrIndexPath, ClipModel model, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens the index and checks that it was built with <paramref name="model"/>'s image pipeline; an index that records
+    /// the model under an older release's id adopts its content id first, and <paramref name="notice"/> hears of it.
+    /// </summary>
+    public static async Task<IndexPhotoSearch> OpenAsync(string storeOrIndexPath, ClipModel model, Action<string> notice, CancellationToken cancellationToken)
     {
         var index = await IndexStoreFactory.OpenAsync(storeOrIndexPath, cancellationToken: cancellationToken).ConfigureAwait(false);
         try
         {
+            var embedder = new ClipModelEmbedder(model).ForIndex(await index.Store.GetMetadataAsync(cancellationToken).ConfigureAwait(false));
+            if (await ModelIdUpgrade.AdoptAsync(index.Store, embedder, cancellationToken).ConfigureAwait(false) is { } adopted)
+            {
+                notice(adopted.Message);
+            }
+
             var meta = await index.Store.GetMetadataAsync(cancellationToken).ConfigureAwait(false);
-            string modelId = new ClipModelEmbedder(model).ModelId;
+            string modelId = embedder.ModelId;
             if (meta is not null && meta.ModelId != modelId)
             {
                 throw new ClipSharpException(ClipErrorKind.InvalidInput,

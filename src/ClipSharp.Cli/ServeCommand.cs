@@ -91,7 +91,7 @@ internal static class ServeCommand
             var clip = await ctx.LoadModelAsync(modelReference, parse.GetValue(variant), parse.GetValue(offline), signals.Token).ConfigureAwait(false);
             Func<CancellationToken, Task<IPhotoSearch?>>? search = indexPath is null
                 ? null
-                : async token => await IndexPhotoSearch.OpenAsync(indexPath, clip, token).ConfigureAwait(false);
+                : async token => await IndexPhotoSearch.OpenAsync(indexPath, clip, ctx.Note, token).ConfigureAwait(false);
             await using var server = ClipServer.Create(options, _ => Task.FromResult<IClipBackend>(new ClipModelBackend(clip)), search);
             try
             {

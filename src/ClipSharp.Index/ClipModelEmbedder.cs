@@ -5,7 +5,9 @@ using System.Text;
 namespace ClipSharp.Index;
 
 /// <summary>
-/// Embeds with a <see cref="ClipModel"/>; its ids fingerprint the model folder's files. Large JPEGs are decoded at a
+/// Embeds with a <see cref="ClipModel"/>; its model id is the model's content id (<see cref="ClipModel.ContentId"/>:
+/// never the folder's name or location, file times or caches), and <see cref="IsFormerModelId"/> recognises the ids
+/// older releases wrote, so an index can adopt the new id without re-embedding (<see cref="ModelIdUpgrade"/>). Large JPEGs are decoded at a
 /// reduced scale inside the DCT by default (<see cref="FastJpegDecode"/>: about 3× less decode time; embedding cosine
 /// to the exact decode mean 0.9999, worst 0.9989 on camera photos); the decode mode is part of <see cref="PreprocessFingerprint"/>, so an index
 /// never mixes vectors of the two modes.
@@ -14,6 +16,9 @@ public sealed class ClipModelEmbedder : IClipEmbedder
 {
     /// <summary>Bump when ClipSharp's decoding or preprocessing changes the pixels it feeds the model.</summary>
     private const string PipelineVersion = "clipsharp-preprocess-1;exif-orientation";
+
+    /// <summary>Starts every model id this embedder gives: the id is the model's <see cref="ClipModel.ContentId"/> (its first 128 bits).</summary>
+    internal const string ContentIdPrefix = "content:";
 
     /// <summary>Added to the fingerprint of the fast JPEG decode (the exact one keeps the fingerprint it always had).</summary>
     private const string FastJpegMarker = ";jpeg-dct-scaled-min-side=2x";
@@ -34,7 +39,8 @@ public sealed class ClipModelEmbedder : IClipEmbedder
         _model = model;
         PreferredBatchSize = batchSize;
         FastJpegDecode = fastJpegDecode;
-        (ModelId, _exactFingerprint, _fastFingerprint) = Fingerprint(model);
+        ModelId = ContentIdPrefix + model.ContentId[..32];
+        (_exactFingerprint, _fastFingerprint) = Fingerprint(model);
     }
 
     private ClipModelEmbedder(ClipModelEmbedder other, bool fastJpegDecode)
@@ -50,7 +56,7 @@ public sealed class ClipModelEmbedder : IClipEmbedder
     /// <summary>Whether large JPEGs are decoded at a reduced scale inside the DCT (true) or exactly (false).</summary>
     public bool FastJpegDecode { get; }
 
-    /// <inheritdoc/>
+    /// <summary><c>content:</c> and the first 32 hex digits of the model's <see cref="ClipModel.ContentId"/>.</summary>
     public string ModelId { get; }
 
     /// <inheritdoc/>
@@ -85,15 +91,23 @@ public sealed class ClipModelEmbedder : IClipEmbedder
     public IReadOnlyList<float[]> EmbedTexts(IReadOnlyList<string> texts) => _model.EncodeTexts(texts);
 
     /// <summary>
-    /// Model id: the folder name and a hash of every file's relative path and size plus the first and last MiB of
-    /// the ONNX files and all of the small configuration files. Preprocessing: a hash of the preprocessing
-    /// configuration files (preprocess_cfg.json, preprocessor_config.json) and config.json, the input size,
-    /// ClipSharp's pipeline version and, for the fast JPEG decode, a marker (so exact indexes built before the fast
-    /// decode existed keep their fingerprint).
+    /// True when <paramref name="modelId"/> is the id a ClipSharp before content ids gave this model's folder
+    /// (<c>{name}@{hash of the folder's files}</c>, the rule in <see cref="LegacyModelId"/>). Reads the model folder.
     /// </summary>
-    private static (string ModelId, string Exact, string Fast) Fingerprint(ClipModel model)
+    public bool IsFormerModelId(string modelId)
     {
-        using var weights = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        ArgumentNullException.ThrowIfNull(modelId);
+        return LegacyModelId.Matches(modelId, _model.Folder);
+    }
+
+    /// <summary>
+    /// Preprocessing: a hash of ClipSharp's pipeline version, the input size, the preprocessing configuration files
+    /// (any JSON under 4 MiB with "preprocess" in its name) and config.json, with their relative paths, and for the fast
+    /// JPEG decode a marker (so exact indexes built before the fast decode existed keep their fingerprint). The
+    /// optimised-model cache is skipped (it holds no such file, and a cache is never identity).
+    /// </summary>
+    private static (string Exact, string Fast) Fingerprint(ClipModel model)
+    {
         using var preprocess = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         using var fast = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         string size = ";size=" + model.ImageSize.ToString(CultureInfo.InvariantCulture);
@@ -101,42 +115,27 @@ public sealed class ClipModelEmbedder : IClipEmbedder
         fast.AppendData(Encoding.UTF8.GetBytes(PipelineVersion + FastJpegMarker + size));
         foreach (string file in Directory.EnumerateFiles(model.Folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
-            var info = new FileInfo(file);
             string relative = Path.GetRelativePath(model.Folder, file);
-            weights.AppendData(Encoding.UTF8.GetBytes(relative + ":" + info.Length.ToString(CultureInfo.InvariantCulture) + ";"));
-            using var stream = File.OpenRead(file);
-            if (file.EndsWith(".json", StringComparison.OrdinalIgnoreCase) && info.Length < (4 << 20))
+            if (!file.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
+                || relative.Split(Path.DirectorySeparatorChar).Contains(LegacyModelId.CacheFolderName)
+                || !(Path.GetFileName(relative).Contains("preprocess", StringComparison.OrdinalIgnoreCase) || relative == "config.json"))
             {
-                byte[] all = new byte[info.Length];
-                stream.ReadExactly(all);
-                weights.AppendData(all);
-                if (Path.GetFileName(relative).Contains("preprocess", StringComparison.OrdinalIgnoreCase) || relative == "config.json")
-                {
-                    preprocess.AppendData(Encoding.UTF8.GetBytes(relative));
-                    preprocess.AppendData(all);
-                    fast.AppendData(Encoding.UTF8.GetBytes(relative));
-                    fast.AppendData(all);
-                }
+                continue;
             }
-            else if (file.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || file.EndsWith(".onnx_data", StringComparison.OrdinalIgnoreCase))
+
+            var info = new FileInfo(file);
+            if (info.Length >= (4 << 20))
             {
-                byte[] head = new byte[(int)Math.Min(info.Length, 1 << 20)];
-                stream.ReadExactly(head);
-                weights.AppendData(head);
-                if (info.Length > head.Length)
-                {
-                    stream.Seek(-Math.Min(info.Length - head.Length, 1 << 20), SeekOrigin.End);
-                    byte[] tail = new byte[(int)(info.Length - stream.Position)];
-                    stream.ReadExactly(tail);
-                    weights.AppendData(tail);
-                }
+                continue;
             }
+
+            byte[] all = File.ReadAllBytes(file);
+            preprocess.AppendData(Encoding.UTF8.GetBytes(relative));
+            preprocess.AppendData(all);
+            fast.AppendData(Encoding.UTF8.GetBytes(relative));
+            fast.AppendData(all);
         }
 
-        string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(model.Folder));
-        return (
-            name + "@" + Convert.ToHexStringLower(weights.GetHashAndReset())[..16],
-            Convert.ToHexStringLower(preprocess.GetHashAndReset())[..16],
-            Convert.ToHexStringLower(fast.GetHashAndReset())[..16]);
+        return (Convert.ToHexStringLower(preprocess.GetHashAndReset())[..16], Convert.ToHexStringLower(fast.GetHashAndReset())[..16]);
     }
 }

@@ -12,6 +12,12 @@ public interface IClipEmbedder
     /// <summary>Identifies the image decoding and preprocessing; vectors from another fingerprint are rebuilt.</summary>
     string PreprocessFingerprint { get; }
 
+    /// <summary>
+    /// True when <paramref name="modelId"/> is an id an older release gave this same model, so an index that records
+    /// it adopts <see cref="ModelId"/> in place instead of re-embedding (<see cref="ModelIdUpgrade"/>). Default: false.
+    /// </summary>
+    bool IsFormerModelId(string modelId) => false;
+
     /// <summary>The embedding width.</summary>
     int Dimension { get; }
 

@@ -222,6 +222,67 @@ public sealed class PostgresIndexStore : IIndexStore
         }, cancellationToken);
     }
 
+    /// <inheritdoc/>
+    public Task<bool> ReplaceModelIdAsync(string formerModelId, string modelId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(formerModelId);
+        ArgumentException.ThrowIfNullOrEmpty(modelId);
+        return Run(async connection =>
+        {
+            await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            string? preprocess = null;
+            // Locks the row: another process adopting at the same time waits, then finds the new id and does nothing.
+            await using (var read = new NpgsqlCommand(
+                $"SELECT key, value FROM {_s}.meta WHERE key IN ('model_id', 'preprocess_fingerprint') FOR UPDATE", connection, tx))
+            await using (var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                string? recorded = null;
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    if (reader.GetString(0) == "model_id")
+                    {
+                        recorded = reader.GetString(1);
+                    }
+                    else
+                    {
+                        preprocess = reader.GetString(1);
+                    }
+                }
+
+                if (recorded != formerModelId)
+                {
+                    return false;
+                }
+            }
+
+            string oldKey = new IndexMetadata(formerModelId, preprocess ?? "", 0).VectorKey;
+            string newKey = new IndexMetadata(modelId, preprocess ?? "", 0).VectorKey;
+            long generation;
+            await using (var bump = new NpgsqlCommand($"UPDATE {_s}.meta SET value = (value::bigint + 1)::text WHERE key = 'generation' RETURNING value::bigint", connection, tx))
+            {
+                generation = Convert.ToInt64(await bump.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            }
+
+            await using var batch = new NpgsqlBatch(connection, tx);
+            var setId = new NpgsqlBatchCommand($"UPDATE {_s}.meta SET value = $1 WHERE key = 'model_id'");
+            setId.Parameters.Add(new NpgsqlParameter<string> { TypedValue = modelId });
+            batch.BatchCommands.Add(setId);
+            // Rows carry the generation they were written in; derived search structures reload rewritten rows.
+            var files = new NpgsqlBatchCommand($"UPDATE {_s}.files SET vector_key = $1, gen = $3 WHERE vector_key = $2");
+            files.Parameters.Add(new NpgsqlParameter<string> { TypedValue = newKey });
+            files.Parameters.Add(new NpgsqlParameter<string> { TypedValue = oldKey });
+            files.Parameters.Add(new NpgsqlParameter<long> { TypedValue = generation });
+            batch.BatchCommands.Add(files);
+            var failures = new NpgsqlBatchCommand($"UPDATE {_s}.failures SET vector_key = $1 WHERE vector_key = $2");
+            failures.Parameters.Add(new NpgsqlParameter<string> { TypedValue = newKey });
+            failures.Parameters.Add(new NpgsqlParameter<string> { TypedValue = oldKey });
+            batch.BatchCommands.Add(failures);
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+    }
+
     /// <summary>
     /// Gives the vector column the dimension <paramref name="dimension"/> when every stored vector has it (pgvector
     /// indexes need it); otherwise (vectors of an older model with another width) leaves it without one, and drops

@@ -296,4 +296,68 @@ public sealed class IndexCommandsTests : IDisposable
         float[] fast = model.EncodeImageFiles([outside], fastJpegDecode: true).Single().Embedding!;
         Assert.True(System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(exact, fast) < 0.99999);
     }
+
+    /// <summary>The CLI as a user runs it: the optimised-model cache goes beside the ONNX files of a writable model folder.</summary>
+    private static CliResult RunWithCacheBesideModel(params string[] args)
+        => Cli.RunProcess(new Dictionary<string, string?> { ["CLIPSHARP_OPTIMIZED_MODELS"] = null }, args);
+
+    private static string[] Caches(string model) => Directory.GetDirectories(model, ".clipsharp-cache", SearchOption.AllDirectories);
+
+    [SkippableFact]
+    public void IndexThenSearch_WritableModelFolderLosesItsCacheAndMoves_SearchesTheSameAndEmbedsNothing()
+    {
+        string model = ModelFolders.WritableCopy(Golden.ModelDir("openclip"), Path.Combine(_root, "models", "micro-copy"));
+        string photos = TestData.Path("photos");
+
+        var index = RunWithCacheBesideModel("index", photos, "--index", IndexDir, "--model", model, "--json");
+        Assert.True(index.ExitCode == 0, index.Error);
+        Assert.Equal(37, Assert.Single(index.Json).GetProperty("embedded").GetInt32());
+        var search = RunWithCacheBesideModel("search", "a dog", "--index", IndexDir, "--model", model, "--json");
+        Assert.True(search.ExitCode == 0, search.Error);
+        Assert.Equal(2, Caches(model).Length);
+
+        foreach (string cache in Caches(model))
+        {
+            Directory.Delete(cache, recursive: true);
+        }
+
+        string moved = Path.Combine(_root, "elsewhere", "renamed-model");
+        Directory.CreateDirectory(Path.GetDirectoryName(moved)!);
+        Directory.Move(model, moved);
+        var again = RunWithCacheBesideModel("search", "a dog", "--index", IndexDir, "--model", moved, "--json");
+        var reindex = RunWithCacheBesideModel("index", photos, "--index", IndexDir, "--model", moved, "--json");
+
+        Assert.True(again.ExitCode == 0, again.Error);
+        Assert.Equal(search.Out, again.Out);
+        Assert.True(reindex.ExitCode == 0, reindex.Error);
+        var run = Assert.Single(reindex.Json);
+        Assert.Equal((0, 37, false), (run.GetProperty("embedded").GetInt32(), run.GetProperty("unchanged").GetInt32(), run.GetProperty("modelChanged").GetBoolean()));
+    }
+
+    [SkippableFact]
+    public void Search_IndexFromThePreviousRelease_AdoptsTheContentIdWithANoteAndIndexEmbedsNothing()
+    {
+        Directory.CreateDirectory(IndexDir);
+        File.Copy(Fixtures.Path("index-402108c", SqliteIndexStore.DatabaseFileName), Path.Combine(IndexDir, SqliteIndexStore.DatabaseFileName));
+        string model = ModelFolders.WritableCopy(Golden.ModelDir("openclip"), Path.Combine(_root, "models", "renamed"));
+        string pics = Path.Combine(_root, "pics");
+        Directory.CreateDirectory(pics);
+        foreach (string name in new[] { "grace-hopper-portrait.jpg", "pelican-cutout-rgba.png", "coins-greek-gray.png" })
+        {
+            File.Copy(TestData.Path("photos", name), Path.Combine(pics, name));
+        }
+
+        var search = RunWithCacheBesideModel("search", "a dog", "--index", IndexDir, "--model", model, "--json");
+        var status = RunWithCacheBesideModel("index", "status", "--index", IndexDir, "--json");
+        var index = RunWithCacheBesideModel("index", pics, "--index", IndexDir, "--model", model, "--json");
+
+        Assert.True(search.ExitCode == 0, search.Error);
+        Assert.Equal(3, search.Json.Length);
+        Assert.Contains("note: the index recorded its model as " + Fixtures.MicroOpenClipIdAt402108c, search.Error, StringComparison.Ordinal);
+        Assert.StartsWith("content:", Assert.Single(status.Json).GetProperty("model").GetString(), StringComparison.Ordinal);
+        Assert.True(index.ExitCode == 0, index.Error);
+        Assert.DoesNotContain("note:", index.Error, StringComparison.Ordinal);
+        var run = Assert.Single(index.Json);
+        Assert.Equal((0, 3, false), (run.GetProperty("embedded").GetInt32(), run.GetProperty("reused").GetInt32(), run.GetProperty("modelChanged").GetBoolean()));
+    }
 }

@@ -43,3 +43,9 @@ public sealed class SqliteFloat16SearchConformanceTests : SearchConformanceTests
 {
     protected override IndexBackend CreateBackend() => new SqliteBackend(VectorPrecision.Float16);
 }
+
+/// <summary>The model id (content only, and the upgrade from the previous release's id) on the embedded SQLite store.</summary>
+public sealed class SqliteModelIdentityConformanceTests : ModelIdentityConformanceTests
+{
+    protected override IndexBackend CreateBackend() => new SqliteBackend();
+}

@@ -48,3 +48,9 @@ public sealed class PostgresCrashConformanceTests(ITestOutputHelper output) : Cr
             : null;
     }
 }
+
+/// <summary>The model id (content only, and the upgrade from the previous release's id) on PostgreSQL.</summary>
+public sealed class PostgresModelIdentityConformanceTests : ModelIdentityConformanceTests
+{
+    protected override IndexBackend CreateBackend() => new PostgresBackend();
+}

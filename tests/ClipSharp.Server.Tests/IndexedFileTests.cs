@@ -151,7 +151,7 @@ public sealed class IndexedFileTests : IDisposable
 
         using var clip = ClipModel.Load(model);
         long id;
-        await using (var search = await Cli.IndexPhotoSearch.OpenAsync(indexDir, clip, CancellationToken.None))
+        await using (var search = await Cli.IndexPhotoSearch.OpenAsync(indexDir, clip, _ => { }, CancellationToken.None))
         await using (var server = await RunningServer.StartAsync(new ClipModelBackend(clip, ownsModel: false), search))
         {
             var found = await RunningServer.ReadJsonAsync(await server.Client.GetAsync("/v1/search?q=kite&limit=10"));
@@ -168,7 +168,7 @@ public sealed class IndexedFileTests : IDisposable
         Assert.Equal(0, await Cli.CliApp.RunAsync(["index", Photos, "--index", indexDir, "--model", model, "--json"], new Cli.CliConsole(output, error, TextReader.Null, outputRedirected: true)));
         Assert.Contains("\"embedded\":1", output.ToString(), StringComparison.Ordinal);
 
-        await using (var search = await Cli.IndexPhotoSearch.OpenAsync(indexDir, clip, CancellationToken.None))
+        await using (var search = await Cli.IndexPhotoSearch.OpenAsync(indexDir, clip, _ => { }, CancellationToken.None))
         await using (var server = await RunningServer.StartAsync(new ClipModelBackend(clip, ownsModel: false), search))
         {
             Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync($"/v1/images/{id}")).StatusCode);

@@ -54,6 +54,8 @@ public sealed class Indexer
         }
 
         var run = new RunState(_embedder, _options);
+        // An index from a release before content ids keeps its vectors: it adopts the new id first (one transaction).
+        var adopted = await ModelIdUpgrade.AdoptAsync(_store, _embedder, cancellationToken).ConfigureAwait(false);
         var existing = await _store.GetMetadataAsync(cancellationToken).ConfigureAwait(false);
         bool modelChanged = existing is not null && existing.VectorKey != run.Metadata.VectorKey;
         if (existing is null || modelChanged || existing.Dimension != run.Metadata.Dimension
@@ -117,7 +119,10 @@ public sealed class Indexer
         // The walk is complete: whatever the store holds under these folders that was not seen is gone (or excluded).
         long deleted = await DeleteVanishedAsync(roots, run, cancellationToken).ConfigureAwait(false);
         progress?.Report(run.Snapshot(clock, final: true));
-        return new IndexRunResult(run.Found, run.Unchanged, run.Embedded, run.Reused, run.Failed, run.Skipped, deleted, modelChanged, clock.Elapsed);
+        return new IndexRunResult(run.Found, run.Unchanged, run.Embedded, run.Reused, run.Failed, run.Skipped, deleted, modelChanged, clock.Elapsed)
+        {
+            AdoptedModelId = adopted,
+        };
     }
 
     private static Task Stage<T>(CancellationTokenSource stop, ChannelWriter<T>? output, Func<Task> body) => Task.Run(async () =>

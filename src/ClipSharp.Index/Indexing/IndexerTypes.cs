@@ -50,4 +50,8 @@ public sealed record IndexProgress(long Found, bool WalkComplete, long ToProcess
 /// <param name="Deleted">Records removed because their files are gone or now excluded.</param>
 /// <param name="ModelChanged">True when the model or preprocessing changed, so vectors were rebuilt.</param>
 /// <param name="Elapsed">Wall time.</param>
-public sealed record IndexRunResult(long Found, long Unchanged, long Embedded, long Reused, long Failed, long Skipped, long Deleted, bool ModelChanged, TimeSpan Elapsed);
+public sealed record IndexRunResult(long Found, long Unchanged, long Embedded, long Reused, long Failed, long Skipped, long Deleted, bool ModelChanged, TimeSpan Elapsed)
+{
+    /// <summary>Set when the index recorded its model under a former id and now records its content id (nothing was re-embedded for it).</summary>
+    public ModelIdAdoption? AdoptedModelId { get; init; }
+}

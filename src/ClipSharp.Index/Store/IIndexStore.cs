@@ -17,6 +17,14 @@ public interface IIndexStore : IAsyncDisposable
     /// </summary>
     Task SetMetadataAsync(IndexMetadata metadata, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Renames the recorded model in place, in one transaction: when the recorded model id is
+    /// <paramref name="formerModelId"/>, records <paramref name="modelId"/> instead and gives every file and failure
+    /// whose vector key is the recorded <see cref="IndexMetadata.VectorKey"/> the new key (no vector changes, nothing is
+    /// re-embedded). Returns false, changing nothing, when the recorded id is not <paramref name="formerModelId"/>.
+    /// </summary>
+    Task<bool> ReplaceModelIdAsync(string formerModelId, string modelId, CancellationToken cancellationToken = default);
+
     /// <summary>The record of one path (exact, full path), or null.</summary>
     Task<IndexedFile?> GetByPathAsync(string path, bool withEmbedding, CancellationToken cancellationToken = default);
 

@@ -326,6 +326,47 @@ public sealed class SqliteIndexStore : IIndexStore
     }
 
     /// <inheritdoc/>
+    public Task<bool> ReplaceModelIdAsync(string formerModelId, string modelId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(formerModelId);
+        ArgumentException.ThrowIfNullOrEmpty(modelId);
+        return Locked(() =>
+        {
+            using var tx = _connection.BeginTransaction();
+            // The bump takes the write lock first, so the id read below cannot change before the commit.
+            long generation = BumpGeneration(tx);
+            if (ReadMeta(_connection, "model_id", tx) != formerModelId)
+            {
+                tx.Rollback();
+                return false;
+            }
+
+            string preprocess = ReadMeta(_connection, "preprocess_fingerprint", tx) ?? "";
+            WriteMeta(_connection, tx, "model_id", modelId);
+            foreach (string table in new[] { "files", "failures" })
+            {
+                using var rekey = _connection.CreateCommand();
+                rekey.Transaction = tx;
+                // Rows carry the generation they were written in; derived search structures reload rewritten rows.
+                rekey.CommandText = table == "files"
+                    ? "UPDATE files SET vector_key = $new, gen = $g WHERE vector_key = $old"
+                    : "UPDATE failures SET vector_key = $new WHERE vector_key = $old";
+                rekey.Parameters.AddWithValue("$old", new IndexMetadata(formerModelId, preprocess, 0).VectorKey);
+                rekey.Parameters.AddWithValue("$new", new IndexMetadata(modelId, preprocess, 0).VectorKey);
+                if (table == "files")
+                {
+                    rekey.Parameters.AddWithValue("$g", generation);
+                }
+
+                rekey.ExecuteNonQuery();
+            }
+
+            tx.Commit();
+            return true;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
     public Task<IndexedFile?> GetByPathAsync(string path, bool withEmbedding, CancellationToken cancellationToken = default) => Locked(() =>
     {
         using var cmd = _connection.CreateCommand();

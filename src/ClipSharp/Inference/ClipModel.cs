@@ -22,6 +22,7 @@ public sealed class ClipModel : IDisposable
     private readonly ImageDecodeOptions _pipelineDecodeFast;
 
     private readonly Task? _warming;
+    private readonly Lazy<string> _contentId;
 
     private ClipModel(ModelFolder folder, ClipModelOptions options, ClipTokenizer tokenizer, ImagePreprocessor preprocessor, float logitScale, int? declaredDimension,
         OnnxTower vision, OnnxTower text, Task? warming)
@@ -40,6 +41,7 @@ public sealed class ClipModel : IDisposable
         _vision = vision;
         _text = text;
         _warming = warming;
+        _contentId = new Lazy<string>(() => ModelContentId.Compute(folder, tokenizer), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>
@@ -96,6 +98,18 @@ public sealed class ClipModel : IDisposable
 
     /// <summary>The folder's name, used as the model's display name.</summary>
     public string Name => Path.GetFileName(_folder.Root.TrimEnd(Path.DirectorySeparatorChar));
+
+    /// <summary>
+    /// Identifies what defines this model's embeddings, from content only: SHA-256 (64 lower-case hex digits) over
+    /// every byte of its two ONNX files and their external-data files, its tokenizer files and settings (context
+    /// length, padding id), its preprocessing configuration and config.json, and the version of this scheme. The
+    /// folder's name and location, file times and caches (such as the optimised-model cache written beside the ONNX
+    /// files) never enter it: moving, renaming or copying the folder leaves it unchanged; changing one byte of a weight,
+    /// the tokenizer or the preprocessing changes it. Computed on first use (reads the model files once, at disk
+    /// speed) and then kept.
+    /// </summary>
+    /// <exception cref="ClipSharpException">A model file can no longer be read (kind <see cref="ClipErrorKind.Io"/>).</exception>
+    public string ContentId => _contentId.Value;
 
     /// <summary>The export layout of the folder.</summary>
     public ModelLayout Layout => _folder.Layout;

@@ -23,13 +23,17 @@ public sealed class ClipTokenizer
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheLookup;
 
-    private ClipTokenizer(BpeVocabulary vocab, int contextLength, int padId)
+    private ClipTokenizer(BpeVocabulary vocab, int contextLength, int padId, string[] sourceFiles)
     {
         _vocab = vocab;
+        SourceFiles = sourceFiles;
         _cacheLookup = _cache.GetAlternateLookup<ReadOnlySpan<char>>();
         ContextLength = contextLength;
         PadId = padId;
     }
+
+    /// <summary>The files the tokenizer was read from (full paths: the vocabulary, then tokenizer_config.json when there was one).</summary>
+    internal IReadOnlyList<string> SourceFiles { get; }
 
     /// <summary>Number of ids per tokenized text (77 for OpenAI CLIP).</summary>
     public int ContextLength { get; }
@@ -59,7 +63,7 @@ public sealed class ClipTokenizer
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = System.IO.Path.GetFullPath(path);
-        (BpeVocabulary vocab, string dir) = LoadVocabulary(full);
+        (BpeVocabulary vocab, string dir, string[] files) = LoadVocabulary(full);
 
         int contextLength = DefaultContextLength;
         int padId = 0;
@@ -67,6 +71,7 @@ public sealed class ClipTokenizer
         if (File.Exists(configPath))
         {
             ReadConfig(configPath, vocab, ref contextLength, ref padId);
+            files = [.. files, configPath];
         }
 
         if (options?.ContextLength is int ctx)
@@ -89,10 +94,10 @@ public sealed class ClipTokenizer
             padId = pad;
         }
 
-        return new ClipTokenizer(vocab, contextLength, padId);
+        return new ClipTokenizer(vocab, contextLength, padId, files);
     }
 
-    private static (BpeVocabulary Vocab, string Dir) LoadVocabulary(string full)
+    private static (BpeVocabulary Vocab, string Dir, string[] Files) LoadVocabulary(string full)
     {
         if (Directory.Exists(full))
         {
@@ -109,17 +114,17 @@ public sealed class ClipTokenizer
                 string gz = System.IO.Path.Combine(dir, GzName);
                 if (File.Exists(tj))
                 {
-                    return (BpeVocabulary.LoadTokenizerJson(tj), dir);
+                    return (BpeVocabulary.LoadTokenizerJson(tj), dir, [tj]);
                 }
 
                 if (File.Exists(vj) && File.Exists(mt))
                 {
-                    return (BpeVocabulary.LoadVocabAndMerges(vj, mt), dir);
+                    return (BpeVocabulary.LoadVocabAndMerges(vj, mt), dir, [vj, mt]);
                 }
 
                 if (File.Exists(gz))
                 {
-                    return (BpeVocabulary.LoadOpenAIGzip(gz), dir);
+                    return (BpeVocabulary.LoadOpenAIGzip(gz), dir, [gz]);
                 }
             }
 
@@ -138,14 +143,14 @@ public sealed class ClipTokenizer
         string name = System.IO.Path.GetFileName(full);
         if (name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
         {
-            return (BpeVocabulary.LoadOpenAIGzip(full), folder);
+            return (BpeVocabulary.LoadOpenAIGzip(full), folder, [full]);
         }
 
         if (name.EndsWith(".txt", StringComparison.OrdinalIgnoreCase))
         {
             string vj = System.IO.Path.Combine(folder, "vocab.json");
             return File.Exists(vj)
-                ? (BpeVocabulary.LoadVocabAndMerges(vj, full), folder)
+                ? (BpeVocabulary.LoadVocabAndMerges(vj, full), folder, [vj, full])
                 : throw new ClipSharpException(ClipErrorKind.InvalidTokenizer, "a merges file needs vocab.json in the same folder, which is missing", full);
         }
 
@@ -153,12 +158,12 @@ public sealed class ClipTokenizer
         {
             if (TokenizerFiles.LooksLikeTokenizerJson(full))
             {
-                return (BpeVocabulary.LoadTokenizerJson(full), folder);
+                return (BpeVocabulary.LoadTokenizerJson(full), folder, [full]);
             }
 
             string mt = System.IO.Path.Combine(folder, "merges.txt");
             return File.Exists(mt)
-                ? (BpeVocabulary.LoadVocabAndMerges(full, mt), folder)
+                ? (BpeVocabulary.LoadVocabAndMerges(full, mt), folder, [full, mt])
                 : throw new ClipSharpException(ClipErrorKind.InvalidTokenizer, "a vocab.json needs merges.txt in the same folder, which is missing", full);
         }
 

@@ -24,6 +24,14 @@ internal sealed class FakeEmbedder : IClipEmbedder
 
     public TimeSpan DelayPerImage { get; init; }
 
+    /// <summary>Another model when not 0: the same content gets an unrelated vector.</summary>
+    public byte Weights { get; init; }
+
+    /// <summary>Ids this fake says an older release gave it (<see cref="IClipEmbedder.IsFormerModelId"/>).</summary>
+    public IReadOnlySet<string> FormerModelIds { get; init; } = new HashSet<string>();
+
+    public bool IsFormerModelId(string modelId) => FormerModelIds.Contains(modelId);
+
     public long EmbedCount => Interlocked.Read(ref _embedCount);
 
     /// <summary>Called after each embedded image with the count so far (a test can cancel at an exact point).</summary>
@@ -62,7 +70,7 @@ internal sealed class FakeEmbedder : IClipEmbedder
 
             long count = Interlocked.Increment(ref _embedCount);
             EmbeddedPaths.Enqueue(path);
-            results.Add(new ImageEmbeddingResult(path, VectorFor(bytes, Dimension), null));
+            results.Add(new ImageEmbeddingResult(path, VectorFor(Weights == 0 ? bytes : [Weights, .. bytes], Dimension), null));
             AfterEachImage?.Invoke(count);
         }
 
