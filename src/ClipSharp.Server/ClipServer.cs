@@ -183,8 +183,10 @@ public sealed class ClipServer : IAsyncDisposable
             var backend = await _backend(token).ConfigureAwait(false);
             await Task.Run(backend.Warm, token).ConfigureAwait(false);
             IPhotoSearch? search = _search is null ? null : await _search(token).ConfigureAwait(false);
-            // Half the request timeout for decode memory leaves the other half for decoding and inference.
-            var inference = new InferenceService(backend, _state.Options.Batching, _state.Metrics, _state.Options.RequestTimeout / 2);
+            // A third of the request timeout for decode memory leaves two thirds for decoding and inference of the image
+            // once it has its memory (a 50-megapixel JPEG takes seconds on a busy CPU): a request that cannot get memory in
+            // time is answered 503 (retry later) rather than timing out (504) after it got it.
+            var inference = new InferenceService(backend, _state.Options.Batching, _state.Metrics, _state.Options.RequestTimeout / 3);
             _state.SetReady(inference, search);
             _state.Options.Log?.Invoke($"ready: model {backend.ModelName} ({backend.Dimension}-d){(search is null ? "" : ", index " + search.Location)}");
         }

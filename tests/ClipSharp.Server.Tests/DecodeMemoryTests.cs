@@ -96,7 +96,7 @@ public sealed class DecodeMemoryTests
     {
         byte[] image = Png(64, 3);
         var backend = new FakeClipBackend { DecodeMemory = new DecodeMemoryBudget(1024 * 1024) };
-        await using var server = await RunningServer.StartAsync(backend, configure: o => o.RequestTimeout = TimeSpan.FromSeconds(1));
+        await using var server = await RunningServer.StartAsync(backend, configure: o => o.RequestTimeout = TimeSpan.FromSeconds(1.5));
         using (backend.DecodeMemory.Reserve(1024 * 1024, "held by the test"))
         {
             using var form = ClassifyForm(image, "waits.png");
