@@ -5,12 +5,19 @@
 //
 //   dotnet run -c Release --project bench/ClipSharp.Server.Load -- --model ../shared/testdata/models/micro/openclip \
 //       [--photos ../shared/testdata/photos] [--clients 16] [--seconds 60]
+//
+// `burst` mode (Burst.cs) fires issue 12's burst of large JPEGs at a running server instead (bench/server-burst.sh).
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ClipSharp;
 using ClipSharp.Server;
+
+if (args.Length > 0 && args[0] == "burst")
+{
+    return await Burst.RunAsync(args[1..]);
+}
 
 var settings = Settings.Parse(args);
 Console.WriteLine($"model {settings.Model}, photos {settings.Photos}, {settings.Clients} clients, {settings.Seconds} s per mode");

@@ -53,14 +53,31 @@ internal sealed class CommandContext
     /// <summary>
     /// Finds the model folder (pulling a catalog model on first use, with a message) and loads it; with
     /// <paramref name="warm"/> both ONNX sessions start loading while the tokenizer is read (commands that need both towers).
+    /// <paramref name="decodeMemory"/> is the decode memory budget (null: the process-wide default).
     /// </summary>
-    public async Task<ClipModel> LoadModelAsync(string? option, string? variant, bool offline, CancellationToken cancellationToken, bool warm = false)
+    public async Task<ClipModel> LoadModelAsync(string? option, string? variant, bool offline, CancellationToken cancellationToken, bool warm = false, DecodeMemoryBudget? decodeMemory = null)
     {
         using var hub = CreateHub(offline);
         var resolved = await hub.ResolveAsync(ModelReference(option), new DownloadReporter(Console), Warn, cancellationToken).ConfigureAwait(false);
         string? chosen = string.IsNullOrWhiteSpace(variant) ? resolved.Variant : variant;
-        return ClipModel.Load(resolved.Folder, new ClipModelOptions { Variant = chosen, WarmInBackground = warm });
+        return ClipModel.Load(resolved.Folder, new ClipModelOptions { Variant = chosen, WarmInBackground = warm, DecodeMemory = decodeMemory });
     }
+
+    /// <summary>The <c>--decode-memory-mb</c> option of the commands that decode many images (serve, index).</summary>
+    public static Option<int?> DecodeMemoryOption() => new("--decode-memory-mb")
+    {
+        Description = $"The most memory, in MiB, that image decodes may hold at once (default {DecodeMemoryBudget.DefaultCapacityBytes / (1024 * 1024)}); decodes wait for it, and an image whose decode alone needs more is refused.",
+        HelpName = "MB",
+    };
+
+    /// <summary>The budget <c>--decode-memory-mb</c> asks for; null (the process-wide default) when it is not given.</summary>
+    public static DecodeMemoryBudget? DecodeMemoryFrom(int? megabytes)
+        => megabytes switch
+        {
+            null => null,
+            <= 0 => throw new CliUsageException($"--decode-memory-mb must be positive, got {megabytes}"),
+            _ => new DecodeMemoryBudget(megabytes.Value * 1024L * 1024),
+        };
 
     /// <summary>The model folder for commands that read only its configuration files.</summary>
     public async Task<string> ResolveModelFolderAsync(string? option, bool offline, CancellationToken cancellationToken)

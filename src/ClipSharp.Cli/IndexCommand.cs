@@ -32,9 +32,10 @@ internal static class IndexCommand
         vectors.CompletionSources.Add("float32", "float16");
         var json = CommandContext.JsonOption();
         json.Description = "Print the run's summary as one JSON object.";
+        var decodeMemory = CommandContext.DecodeMemoryOption();
         var command = new Command("index", "Bring the photo index up to date with folders: new and changed files are embedded, moved ones re-used, deleted ones removed. Failures are listed and never stop the run.")
         {
-            folders, index, store, model, include, exclude, retry, exact, vectors, json,
+            folders, index, store, model, include, exclude, retry, exact, vectors, json, decodeMemory,
         };
         command.Add(CreateStatus(ctx));
         command.Add(CreateMigrate(ctx));
@@ -67,7 +68,7 @@ internal static class IndexCommand
                 throw new CliUsageException("--vectors is for an index folder; a PostgreSQL store takes vector=halfvec (or vector) in its URL");
             }
 
-            using var clip = await ctx.LoadModelAsync(parse.GetValue(model), null, offline: false, cancel).ConfigureAwait(false);
+            using var clip = await ctx.LoadModelAsync(parse.GetValue(model), null, offline: false, cancel, decodeMemory: CommandContext.DecodeMemoryFrom(parse.GetValue(decodeMemory))).ConfigureAwait(false);
             var embedder = new ClipModelEmbedder(clip, fastJpegDecode: !parse.GetValue(exact));
             await using var photoIndex = await IndexStoreFactory.OpenAsync(target, new PhotoIndexOptions { Vectors = precision }, cancel).ConfigureAwait(false);
             string indexFolder = photoIndex.Location;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using ClipSharp.Imaging;
 using ClipSharp.Postgres;
 using ClipSharp.Server;
 
@@ -29,10 +30,11 @@ internal static class ServeCommand
         var maxPixels = new Option<double>("--max-megapixels") { Description = "The largest image in megapixels (default 50).", DefaultValueFactory = _ => 50, HelpName = "MP" };
         var timeout = new Option<double>("--timeout") { Description = "Seconds before a request is answered 504 (default 30).", DefaultValueFactory = _ => 30, HelpName = "SECONDS" };
         var maxPrompts = new Option<int>("--max-prompts") { Description = "The most prompts (labels × templates) one classify request may embed (default 4096).", DefaultValueFactory = _ => 4096, HelpName = "N" };
+        var decodeMemory = CommandContext.DecodeMemoryOption();
         var shutdownTimeout = new Option<double>("--shutdown-timeout") { Description = "On SIGTERM or Ctrl-C, seconds running requests may take to finish before they are cut (default 30); a second signal stops at once.", DefaultValueFactory = _ => 30, HelpName = "SECONDS" };
         var command = new Command("serve", "Serve the HTTP API (embeddings, classification, caption ranking, photo search) and the web page.")
         {
-            index, model, variant, offline, urls, apiKey, cors, noBatching, window, maxBatch, queue, maxBody, maxPixels, timeout, maxPrompts, shutdownTimeout,
+            index, model, variant, offline, urls, apiKey, cors, noBatching, window, maxBatch, queue, maxBody, maxPixels, timeout, maxPrompts, decodeMemory, shutdownTimeout,
         };
         command.SetAction(async (parse, cancel) =>
         {
@@ -88,7 +90,8 @@ internal static class ServeCommand
                 modelReference = await IndexPhotoSearch.RecordedModelFolderAsync(indexPath, signals.Token).ConfigureAwait(false);
             }
 
-            var clip = await ctx.LoadModelAsync(modelReference, parse.GetValue(variant), parse.GetValue(offline), signals.Token).ConfigureAwait(false);
+            DecodeMemoryBudget? budget = CommandContext.DecodeMemoryFrom(parse.GetValue(decodeMemory));
+            var clip = await ctx.LoadModelAsync(modelReference, parse.GetValue(variant), parse.GetValue(offline), signals.Token, decodeMemory: budget).ConfigureAwait(false);
             Func<CancellationToken, Task<IPhotoSearch?>>? search = indexPath is null
                 ? null
                 : async token => await IndexPhotoSearch.OpenAsync(indexPath, clip, ctx.Note, token).ConfigureAwait(false);

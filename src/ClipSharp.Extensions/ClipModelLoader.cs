@@ -105,6 +105,7 @@ internal sealed class ClipModelLoader(IOptions<ClipSharpOptions> options) : IHos
             IntraOpThreads = o.IntraOpThreads,
             MaxBatchSize = o.MaxBatchSize,
             Decode = new ImageDecodeOptions { MaxPixels = o.MaxImagePixels },
+            DecodeMemory = o.DecodeMemoryMegabytes is int megabytes ? new DecodeMemoryBudget(megabytes * 1024L * 1024) : null,
         });
         if (o.Warm)
         {

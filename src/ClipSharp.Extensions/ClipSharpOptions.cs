@@ -31,6 +31,13 @@ public sealed class ClipSharpOptions
     public long MaxImagePixels { get; set; } = 178_956_970;
 
     /// <summary>
+    /// The most memory, in MiB, that the model's image decodes may hold at once; decodes wait for it, and an image whose
+    /// decode alone needs more is refused. Null (default) uses the process-wide <see cref="ClipSharp.Imaging.DecodeMemoryBudget.Shared"/>
+    /// (<see cref="ClipSharp.Imaging.DecodeMemoryBudget.DefaultCapacityBytes"/>).
+    /// </summary>
+    public int? DecodeMemoryMegabytes { get; set; }
+
+    /// <summary>
     /// The photo index to register as <c>IPhotoIndex</c>: an index folder, or a PostgreSQL store
     /// (<c>postgres://…</c> or <c>Host=…;Database=…</c>). Null registers none.
     /// </summary>

@@ -45,6 +45,7 @@ public static class ClipSharpServiceCollectionExtensions
             .Validate(o => o.MaxBatchSize >= 1, "ClipSharp:MaxBatchSize must be at least 1.")
             .Validate(o => o.IntraOpThreads >= 0, "ClipSharp:IntraOpThreads must be 0 (one per core) or more.")
             .Validate(o => o.MaxImagePixels >= 1, "ClipSharp:MaxImagePixels must be positive.")
+            .Validate(o => o.DecodeMemoryMegabytes is null or >= 1, "ClipSharp:DecodeMemoryMegabytes must be positive (or unset for the default).")
             .ValidateOnStart();
         // The model is found (and downloaded when needed) by the loader: when the host starts, asynchronously; without a
         // host, from disk when first resolved. The container owns (and disposes) the model it hands out.

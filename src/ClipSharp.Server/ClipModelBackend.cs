@@ -32,14 +32,21 @@ public sealed class ClipModelBackend : IClipBackend, IDisposable
     public float LogitScale => _model.LogitScale;
 
     /// <inheritdoc/>
+    public DecodeMemoryBudget DecodeMemory => _model.DecodeMemory;
+
+    /// <inheritdoc/>
     public void Warm() => _model.Warm();
 
     /// <inheritdoc/>
     public void Preprocess(ReadOnlySpan<byte> data, string? name, long maxPixels, Span<float> destination)
-    {
-        var image = ImageDecoder.Decode(data, name, new ImageDecodeOptions { MaxPixels = maxPixels, ApplyExifOrientation = true });
-        _model.Preprocessor.Preprocess(image, destination);
-    }
+        => _model.PreprocessEncoded(data, name, DecodeOptions(maxPixels), destination);
+
+    /// <inheritdoc/>
+    public long EstimateDecodeBytes(ReadOnlySpan<byte> data, string? name, long maxPixels)
+        => _model.EstimateImageMemory(data, name, DecodeOptions(maxPixels));
+
+    // Exact decode (no DCT scaling): the server's answers match the library's reference-exact path.
+    private static ImageDecodeOptions DecodeOptions(long maxPixels) => new() { MaxPixels = maxPixels, ApplyExifOrientation = true };
 
     /// <inheritdoc/>
     public void EmbedTexts(IReadOnlyList<string> texts, Span<float> destination)

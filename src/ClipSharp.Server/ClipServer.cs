@@ -183,7 +183,10 @@ public sealed class ClipServer : IAsyncDisposable
             var backend = await _backend(token).ConfigureAwait(false);
             await Task.Run(backend.Warm, token).ConfigureAwait(false);
             IPhotoSearch? search = _search is null ? null : await _search(token).ConfigureAwait(false);
-            var inference = new InferenceService(backend, _state.Options.Batching, _state.Metrics);
+            // A third of the request timeout for decode memory leaves two thirds for decoding and inference of the image
+            // once it has its memory (a 50-megapixel JPEG takes seconds on a busy CPU): a request that cannot get memory in
+            // time is answered 503 (retry later) rather than timing out (504) after it got it.
+            var inference = new InferenceService(backend, _state.Options.Batching, _state.Metrics, _state.Options.RequestTimeout / 3);
             _state.SetReady(inference, search);
             _state.Options.Log?.Invoke($"ready: model {backend.ModelName} ({backend.Dimension}-d){(search is null ? "" : ", index " + search.Location)}");
         }
@@ -205,8 +208,8 @@ public sealed class ClipServer : IAsyncDisposable
             .WithName("Ready").WithSummary("Readiness: 200 once the model is loaded and warmed; 503 before, and from the moment shutdown begins.").WithTags("operations")
             .Produces<HealthResponse>().ProducesProblem(503)
             .WithMetadata(PublicEndpoint.Instance);
-        app.MapGet("/metrics", () => Results.Text(state.Metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"))
-            .WithName("Metrics").WithSummary("Prometheus metrics: requests, latencies, batch sizes, queue lengths, memory.").WithTags("operations")
+        app.MapGet("/metrics", () => Results.Text(state.Metrics.Render(state.InferenceOrNull?.Backend.DecodeMemory), "text/plain; version=0.0.4; charset=utf-8"))
+            .WithName("Metrics").WithSummary("Prometheus metrics: requests, latencies, batch sizes, queue lengths, decode memory budget, memory.").WithTags("operations")
             .Produces<string>(200, "text/plain");
     }
 

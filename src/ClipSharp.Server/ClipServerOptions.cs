@@ -51,7 +51,10 @@ public sealed class ClipServerOptions
     /// <summary>The longest prompt template, in characters (default 1,000).</summary>
     public int MaxTemplateLength { get; set; } = 1_000;
 
-    /// <summary>The longest a request may take before it is answered 504 (default 30 s).</summary>
+    /// <summary>
+    /// The longest a request may take before it is answered 504 (default 30 s). An image waits at most a third of it for
+    /// decode memory (the model's <see cref="ClipSharp.Imaging.DecodeMemoryBudget"/>) before the request is answered 503.
+    /// </summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>

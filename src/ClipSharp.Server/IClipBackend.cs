@@ -19,6 +19,9 @@ public interface IClipBackend
     /// <summary>The softmax scale for probabilities.</summary>
     float LogitScale { get; }
 
+    /// <summary>The budget image decodes reserve memory from before <see cref="Preprocess"/> (shared with the rest of the process).</summary>
+    ClipSharp.Imaging.DecodeMemoryBudget DecodeMemory { get; }
+
     /// <summary>Loads whatever is loaded lazily, so the first request does not pay for it.</summary>
     void Warm();
 
@@ -28,6 +31,13 @@ public interface IClipBackend
     /// </summary>
     /// <exception cref="ClipSharpException">Not an image, unsupported, corrupt, or more than <paramref name="maxPixels"/> pixels.</exception>
     void Preprocess(ReadOnlySpan<byte> data, string? name, long maxPixels, Span<float> destination);
+
+    /// <summary>
+    /// Estimates from the header alone the peak bytes <see cref="Preprocess"/> needs for <paramref name="data"/>: what to
+    /// reserve from <see cref="DecodeMemory"/> first.
+    /// </summary>
+    /// <exception cref="ClipSharpException">Not an image, a corrupt header, or more than <paramref name="maxPixels"/> pixels.</exception>
+    long EstimateDecodeBytes(ReadOnlySpan<byte> data, string? name, long maxPixels);
 
     /// <summary>Embeds texts into <paramref name="destination"/> ([count, <see cref="Dimension"/>], normalised).</summary>
     void EmbedTexts(IReadOnlyList<string> texts, Span<float> destination);

@@ -47,6 +47,12 @@ public enum ClipErrorKind
 
     /// <summary>A catalog model is not in the local cache and the network may not be used.</summary>
     NotCached,
+
+    /// <summary>
+    /// The work was refused because too much is already waiting for a shared resource (the decode memory budget's
+    /// queue is full); trying again later can succeed.
+    /// </summary>
+    Overloaded,
 }
 
 /// <summary>

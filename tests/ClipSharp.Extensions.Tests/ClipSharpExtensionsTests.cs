@@ -98,6 +98,37 @@ public class ClipSharpExtensionsTests
         Assert.Contains("ClipSharp:Model", ex.Message, StringComparison.Ordinal);
     }
 
+    [SkippableFact]
+    public async Task HostStart_WithNonPositiveDecodeMemory_FailsValidationNamingTheSetting()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddClipSharp(o =>
+        {
+            o.Model = Golden.ModelDir("openclip");
+            o.DecodeMemoryMegabytes = 0;
+        });
+        using var host = builder.Build();
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("ClipSharp:DecodeMemoryMegabytes must be positive", ex.Message, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public void AddClipSharp_WithDecodeMemoryMegabytes_GivesTheModelABudgetOfThatSize()
+    {
+        using var services = new ServiceCollection()
+            .AddClipSharp(o =>
+            {
+                o.Model = Golden.ModelDir("openclip");
+                o.DecodeMemoryMegabytes = 96;
+                o.Warm = false;
+            })
+            .BuildServiceProvider();
+
+        Assert.Equal(96L * 1024 * 1024, services.GetRequiredService<ClipModel>().DecodeMemory.CapacityBytes);
+    }
+
     [Fact]
     public async Task HostStart_WithoutAModel_FailsValidation()
     {

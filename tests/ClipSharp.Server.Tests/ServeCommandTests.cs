@@ -13,10 +13,22 @@ public sealed class ServeCommandTests
         using var error = new StringWriter();
         int code = await Cli.CliApp.RunAsync(["serve", "--help"], new Cli.CliConsole(output, error, TextReader.Null, outputRedirected: true));
         Assert.Equal(0, code);
-        foreach (string option in new[] { "--index", "--model", "--urls", "--api-key", "--cors", "--no-batching", "--max-request-mb", "--queue-limit", "--max-prompts", "--shutdown-timeout" })
+        foreach (string option in new[] { "--index", "--model", "--urls", "--api-key", "--cors", "--no-batching", "--max-request-mb", "--queue-limit", "--max-prompts", "--decode-memory-mb", "--shutdown-timeout" })
         {
             Assert.Contains(option, output.ToString(), StringComparison.Ordinal);
         }
+    }
+
+    [SkippableFact]
+    public async Task ServeCommand_NonPositiveDecodeMemory_IsAUsageErrorNamingTheOption()
+    {
+        string model = TestData.Path("models", "micro", "openclip");
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        int code = await Cli.CliApp.RunAsync(["serve", "--model", model, "--urls", "http://127.0.0.1:0", "--decode-memory-mb", "0"], new Cli.CliConsole(output, error, TextReader.Null, outputRedirected: true), stop.Token);
+        Assert.NotEqual(0, code);
+        Assert.Contains("--decode-memory-mb must be positive", error.ToString(), StringComparison.Ordinal);
     }
 
     [SkippableFact]

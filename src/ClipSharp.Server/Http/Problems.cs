@@ -93,6 +93,7 @@ internal static class Problems
     private static (int, string, string, TimeSpan?) MapClip(ClipSharpException c) => c.Kind switch
     {
         ClipErrorKind.ImageTooLarge => (413, "image-too-large", c.Message, null),
+        ClipErrorKind.Overloaded => (503, "overloaded", c.Message, TimeSpan.FromSeconds(1)),
         ClipErrorKind.UnsupportedFormat => (415, "unsupported-image-format", c.Message, null),
         ClipErrorKind.UnknownFormat => (422, "not-an-image", c.Message, null),
         ClipErrorKind.CorruptImage => (422, "corrupt-image", c.Message, null),

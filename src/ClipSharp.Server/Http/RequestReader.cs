@@ -96,8 +96,9 @@ internal static class RequestReader
             await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
         }
 
+        // The stream's own array (sized from the part's length), not a second copy of the upload.
         string? name = string.IsNullOrWhiteSpace(file.FileName) ? null : Path.GetFileName(file.FileName);
-        return new ImageInput(buffer.ToArray(), name, name is null ? label : $"{label} ({name})");
+        return new ImageInput(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), name, name is null ? label : $"{label} ({name})");
     }
 
     /// <summary>Decodes base64 or a <c>data:</c> URL; <paramref name="label"/> names the item in errors.</summary>

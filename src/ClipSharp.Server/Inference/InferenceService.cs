@@ -16,9 +16,15 @@ internal sealed class InferenceService : IDisposable
     private readonly BatchingQueue<float[]> _image;
     private readonly ConcurrentDictionary<string, float[]> _classCache = new(StringComparer.Ordinal);
     private readonly int _maxBatch;
+    private readonly TimeSpan _decodeMemoryWait;
 
-    public InferenceService(IClipBackend backend, BatchingOptions options, ServerMetrics metrics)
+    /// <param name="backend">The model.</param>
+    /// <param name="options">How requests are batched.</param>
+    /// <param name="metrics">Where queue lengths and batches are counted.</param>
+    /// <param name="decodeMemoryWait">The longest an image waits for decode memory before the request is refused with 503.</param>
+    public InferenceService(IClipBackend backend, BatchingOptions options, ServerMetrics metrics, TimeSpan decodeMemoryWait)
     {
+        _decodeMemoryWait = decodeMemoryWait;
         Backend = backend;
         Dimension = backend.Dimension;
         _maxBatch = Math.Max(1, options.MaxBatchSize);
@@ -81,8 +87,12 @@ internal sealed class InferenceService : IDisposable
         return result;
     }
 
-    /// <summary>Decodes and preprocesses the images on the calling thread, then embeds them through the queue.</summary>
-    /// <exception cref="ClipSharpException">An image failed; its <see cref="ClipSharpException.Input"/> names it.</exception>
+    /// <summary>
+    /// Decodes and preprocesses the images on the calling thread, one at a time, each after reserving its estimated
+    /// decode memory from the backend's budget (waiting at most the decode memory wait), then embeds them through the queue.
+    /// </summary>
+    /// <exception cref="ClipSharpException">An image failed, is over the budget on its own (<see cref="ClipErrorKind.ImageTooLarge"/>),
+    /// or found the budget's queue full or waited too long (<see cref="ClipErrorKind.Overloaded"/>); its <see cref="ClipSharpException.Input"/> names it.</exception>
     public async Task<float[][]> EmbedImagesAsync(IReadOnlyList<ImageInput> images, long maxPixels, CancellationToken cancellationToken)
     {
         int per = Backend.PixelsPerImage;
@@ -97,7 +107,11 @@ internal sealed class InferenceService : IDisposable
                 var image = images[start + i];
                 try
                 {
-                    Backend.Preprocess(image.Data.Span, image.Name, maxPixels, pixels.AsSpan(i * per, per));
+                    long need = Backend.EstimateDecodeBytes(image.Data.Span, image.Name, maxPixels);
+                    using (await Backend.DecodeMemory.ReserveAsync(need, image.Label, _decodeMemoryWait, cancellationToken).ConfigureAwait(false))
+                    {
+                        Backend.Preprocess(image.Data.Span, image.Name, maxPixels, pixels.AsSpan(i * per, per));
+                    }
                 }
                 catch (ClipSharpException ex)
                 {

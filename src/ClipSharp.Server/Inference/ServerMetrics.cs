@@ -56,7 +56,8 @@ internal sealed class ServerMetrics
 
     public void Rejected(string kind) => Interlocked.Increment(ref _rejected.GetOrAdd(kind, _ => new long[1])[0]);
 
-    public string Render()
+    /// <param name="decodeMemory">The decode memory budget of the loaded model; null before it is loaded (its series then read 0).</param>
+    public string Render(ClipSharp.Imaging.DecodeMemoryBudget? decodeMemory = null)
     {
         var sb = new StringBuilder();
         sb.AppendLine("# HELP clipsharp_http_requests_total HTTP requests by method, route and status class (requests with the API key, or to public endpoints).");
@@ -90,14 +91,42 @@ internal sealed class ServerMetrics
             sb.Append(CultureInfo.InvariantCulture, $"clipsharp_inference_rejected_total{{kind=\"{kind}\"}} {Interlocked.Read(ref value[0])}\n");
         }
 
+        WriteDecodeMemory(sb, decodeMemory);
         using var process = Process.GetCurrentProcess();
         sb.AppendLine("# HELP process_resident_memory_bytes Resident memory of the server process.");
         sb.AppendLine("# TYPE process_resident_memory_bytes gauge");
         sb.Append(CultureInfo.InvariantCulture, $"process_resident_memory_bytes {process.WorkingSet64}\n");
+        sb.AppendLine("# HELP process_resident_memory_peak_bytes The most resident memory the server process has had (VmHWM on Linux).");
+        sb.AppendLine("# TYPE process_resident_memory_peak_bytes gauge");
+        sb.Append(CultureInfo.InvariantCulture, $"process_resident_memory_peak_bytes {process.PeakWorkingSet64}\n");
         sb.AppendLine("# HELP dotnet_gc_heap_bytes Bytes in the managed heap.");
         sb.AppendLine("# TYPE dotnet_gc_heap_bytes gauge");
         sb.Append(CultureInfo.InvariantCulture, $"dotnet_gc_heap_bytes {GC.GetTotalMemory(false)}\n");
         return sb.ToString();
+    }
+
+    private static void WriteDecodeMemory(StringBuilder sb, ClipSharp.Imaging.DecodeMemoryBudget? budget)
+    {
+        sb.AppendLine("# HELP clipsharp_decode_memory_budget_bytes The decode memory budget: the most bytes image decodes may reserve at once.");
+        sb.AppendLine("# TYPE clipsharp_decode_memory_budget_bytes gauge");
+        sb.Append(CultureInfo.InvariantCulture, $"clipsharp_decode_memory_budget_bytes {budget?.CapacityBytes ?? 0}\n");
+        sb.AppendLine("# HELP clipsharp_decode_memory_in_use_bytes Bytes of the decode memory budget reserved by decodes now.");
+        sb.AppendLine("# TYPE clipsharp_decode_memory_in_use_bytes gauge");
+        sb.Append(CultureInfo.InvariantCulture, $"clipsharp_decode_memory_in_use_bytes {budget?.BytesInUse ?? 0}\n");
+        sb.AppendLine("# HELP clipsharp_decode_memory_peak_bytes The most bytes of the decode memory budget ever reserved at once.");
+        sb.AppendLine("# TYPE clipsharp_decode_memory_peak_bytes gauge");
+        sb.Append(CultureInfo.InvariantCulture, $"clipsharp_decode_memory_peak_bytes {budget?.PeakBytesInUse ?? 0}\n");
+        sb.AppendLine("# HELP clipsharp_decode_memory_waiting Decodes waiting for decode memory now.");
+        sb.AppendLine("# TYPE clipsharp_decode_memory_waiting gauge");
+        sb.Append(CultureInfo.InvariantCulture, $"clipsharp_decode_memory_waiting {budget?.Waiting ?? 0}\n");
+        sb.AppendLine("# HELP clipsharp_decode_memory_waits_total Decodes that had to wait for decode memory.");
+        sb.AppendLine("# TYPE clipsharp_decode_memory_waits_total counter");
+        sb.Append(CultureInfo.InvariantCulture, $"clipsharp_decode_memory_waits_total {budget?.Waits ?? 0}\n");
+        sb.AppendLine("# HELP clipsharp_decode_memory_rejected_total Decodes refused: too-large (over the whole budget, 413), queue-full or timeout (503).");
+        sb.AppendLine("# TYPE clipsharp_decode_memory_rejected_total counter");
+        sb.Append(CultureInfo.InvariantCulture, $"clipsharp_decode_memory_rejected_total{{reason=\"queue-full\"}} {budget?.QueueFullRejections ?? 0}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"clipsharp_decode_memory_rejected_total{{reason=\"timeout\"}} {budget?.TimedOutRejections ?? 0}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"clipsharp_decode_memory_rejected_total{{reason=\"too-large\"}} {budget?.TooLargeRejections ?? 0}\n");
     }
 
     private static void WriteHistograms(StringBuilder sb, string name, string help, string label, ConcurrentDictionary<string, Histogram> histograms)

@@ -50,8 +50,8 @@ public sealed class ClipImage
     /// <summary>Number of bytes per pixel.</summary>
     public int Channels => Format.Channels();
 
-    /// <summary>The rented array behind <see cref="Pixels"/> when decoded for the file pipeline; returned to the pool after preprocessing.</summary>
-    internal byte[]? PooledBuffer { get; set; }
+    /// <summary>The native buffer behind <see cref="Pixels"/> when decoded with releasable pixels; freed after preprocessing.</summary>
+    internal IDisposable? PixelOwner { get; set; }
 
     /// <summary>Wraps raw pixels (no copy). Throws <see cref="ClipSharpException"/> (<see cref="ClipErrorKind.InvalidInput"/>) if the sizes do not match.</summary>
     public static ClipImage FromPixels(int width, int height, PixelFormat format, ReadOnlyMemory<byte> pixels)

@@ -61,9 +61,16 @@ internal static class Exif
     /// <summary>Returns the upright pixels for an image stored with EXIF <paramref name="orientation"/> (2..8), and the new size.</summary>
     internal static (byte[] Pixels, int Width, int Height) Apply(ReadOnlySpan<byte> src, int w, int h, int channels, int orientation)
     {
+        byte[] dst = new byte[src.Length];
+        (int ow, int oh) = Apply(src, dst, w, h, channels, orientation);
+        return (dst, ow, oh);
+    }
+
+    /// <summary>Writes the upright pixels into <paramref name="dst"/> (as long as <paramref name="src"/>); returns the new size.</summary>
+    internal static (int Width, int Height) Apply(ReadOnlySpan<byte> src, Span<byte> dst, int w, int h, int channels, int orientation)
+    {
         bool swap = orientation >= 5;
         int ow = swap ? h : w, oh = swap ? w : h;
-        byte[] dst = new byte[src.Length];
         for (int y = 0; y < oh; y++)
         {
             for (int x = 0; x < ow; x++)
@@ -79,10 +86,10 @@ internal static class Exif
                     8 => (w - 1 - y, x),
                     _ => (x, y),
                 };
-                src.Slice(((sy * w) + sx) * channels, channels).CopyTo(dst.AsSpan(((y * ow) + x) * channels, channels));
+                src.Slice(((sy * w) + sx) * channels, channels).CopyTo(dst.Slice(((y * ow) + x) * channels, channels));
             }
         }
 
-        return (dst, ow, oh);
+        return (ow, oh);
     }
 }

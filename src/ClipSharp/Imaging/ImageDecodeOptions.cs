@@ -27,17 +27,18 @@ public sealed class ImageDecodeOptions
     public int JpegScaledDecodeMinSide { get; set; }
 
     /// <summary>
-    /// Internal (the file pipeline): RGB pixels of Skia-decoded images go into an array rented from
-    /// <see cref="System.Buffers.ArrayPool{T}.Shared"/>, handed back by <see cref="ImageDecoder.ReturnPooled"/>, so
-    /// multi-megapixel photos do not each leave a large-object-heap array behind.
+    /// Internal (the file pipeline and the server, which preprocess and drop the image at once): pixels of
+    /// Skia-decoded and EXIF-rotated images go into native memory (<see cref="NativePixels"/>) freed by
+    /// <see cref="ImageDecoder.ReleasePixels"/>, so multi-megapixel photos neither leave large-object-heap garbage
+    /// behind nor stay cached in a pool after use.
     /// </summary>
-    internal bool PooledPixels { get; init; }
+    internal bool ReleasablePixels { get; init; }
 
-    internal ImageDecodeOptions With(int jpegScaledDecodeMinSide, bool pooledPixels = false) => new()
+    internal ImageDecodeOptions With(int jpegScaledDecodeMinSide, bool releasablePixels = false) => new()
     {
         MaxPixels = MaxPixels,
         ApplyExifOrientation = ApplyExifOrientation,
         JpegScaledDecodeMinSide = jpegScaledDecodeMinSide,
-        PooledPixels = pooledPixels,
+        ReleasablePixels = releasablePixels,
     };
 }

@@ -31,6 +31,9 @@ public static class ImageDecoder
     private const string MemoryName = "<image data>";
     private static readonly float[] s_jpegScales = [0.125f, 0.25f, 0.5f];
 
+    /// <summary>Rows decoded at a time into the RGBA strip that colour JPEGs are converted to RGB from.</summary>
+    internal const int RowStrip = 16;
+
     /// <summary>Decodes the image file at <paramref name="path"/>. Errors name the path.</summary>
     public static ClipImage Decode(string path, ImageDecodeOptions? options = null)
     {
@@ -178,7 +181,7 @@ public static class ImageDecoder
         }
     }
 
-    private static (int Width, int Height, string Format) ReadHeaderCore(ReadOnlySpan<byte> data)
+    internal static (int Width, int Height, string Format) ReadHeaderCore(ReadOnlySpan<byte> data)
     {
         string format = Identify(data);
         (int w, int h) = format switch
@@ -214,7 +217,7 @@ public static class ImageDecoder
             ?? throw new ClipSharpException(ClipErrorKind.UnknownFormat, "unknown image format");
     }
 
-    private static byte[] ReadFile(string path)
+    internal static byte[] ReadFile(string path)
     {
         try
         {
@@ -297,9 +300,33 @@ public static class ImageDecoder
 
         if (options.ApplyExifOrientation && image.Orientation is > 1 and <= 8)
         {
-            (byte[] px, int w, int h) = Exif.Apply(image.Pixels.Span, image.Width, image.Height, image.Channels, image.Orientation);
-            ReturnPooled(image);
-            return ClipImage.Create(w, h, image.Format, px, image.IsPalette, image.SourceFormat, image.Orientation);
+            try
+            {
+                int length = image.Pixels.Length;
+                if (options.ReleasablePixels)
+                {
+                    var native = new NativePixels(length);
+                    try
+                    {
+                        (int ow, int oh) = Exif.Apply(image.Pixels.Span, native.GetSpan(), image.Width, image.Height, image.Channels, image.Orientation);
+                        var rotated = ClipImage.Create(ow, oh, image.Format, native.Memory, image.IsPalette, image.SourceFormat, image.Orientation);
+                        rotated.PixelOwner = native;
+                        return rotated;
+                    }
+                    catch
+                    {
+                        ((IDisposable)native).Dispose();
+                        throw;
+                    }
+                }
+
+                (byte[] px, int w, int h) = Exif.Apply(image.Pixels.Span, image.Width, image.Height, image.Channels, image.Orientation);
+                return ClipImage.Create(w, h, image.Format, px, image.IsPalette, image.SourceFormat, image.Orientation);
+            }
+            finally
+            {
+                ReleasePixels(image);
+            }
         }
 
         if (image.Orientation == 1)
@@ -308,18 +335,19 @@ public static class ImageDecoder
         }
 
         var upright = ClipImage.Create(image.Width, image.Height, image.Format, image.Pixels, image.IsPalette, image.SourceFormat, 1);
-        upright.PooledBuffer = image.PooledBuffer;
+        upright.PixelOwner = image.PixelOwner;
         return upright;
     }
 
-    /// <summary>Returns the rented pixel array of an image decoded with <see cref="ImageDecodeOptions.PooledPixels"/>; the image must not be used afterwards.</summary>
-    internal static void ReturnPooled(ClipImage image)
+    /// <summary>
+    /// Frees the native pixels of an image decoded with <see cref="ImageDecodeOptions.ReleasablePixels"/> (nothing for
+    /// managed ones); the image must not be used afterwards.
+    /// </summary>
+    internal static void ReleasePixels(ClipImage image)
     {
-        if (image.PooledBuffer is { } buffer)
-        {
-            image.PooledBuffer = null;
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-        }
+        IDisposable? owner = image.PixelOwner;
+        image.PixelOwner = null;
+        owner?.Dispose();
     }
 
     private static unsafe ClipImage DecodeWithSkia(ReadOnlySpan<byte> data, string format, ImageDecodeOptions options, PixelFormat? forced, bool isPalette)
@@ -351,18 +379,35 @@ public static class ImageDecoder
             }
         }
 
+        if (forced == PixelFormat.Rgb24 && codec.ScanlineOrder == SKCodecScanlineOrder.TopDown)
+        {
+            var rowInfo = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Opaque);
+            SKCodecResult start = codec.StartScanlineDecode(rowInfo);
+            if (start != SKCodecResult.Success)
+            {
+                throw new ClipSharpException(ClipErrorKind.CorruptImage, $"truncated or corrupt image ({format}: {start})");
+            }
+
+            return DecodeRgbByRows(codec, rowInfo, format, isPalette, options.ReleasablePixels);
+        }
+
         bool gray = forced == PixelFormat.Gray8;
         var dstInfo = new SKImageInfo(w, h, gray ? SKColorType.Gray8 : SKColorType.Rgba8888, gray || forced == PixelFormat.Rgb24 ? SKAlphaType.Opaque : SKAlphaType.Unpremul);
         int bpp = gray ? 1 : 4;
         int rawLength = checked(w * h * bpp);
-        bool pooled = forced == PixelFormat.Rgb24;
-        byte[] raw = pooled ? System.Buffers.ArrayPool<byte>.Shared.Rent(rawLength) : GC.AllocateUninitializedArray<byte>(rawLength);
+
+        // Opaque RGB (forced) is only a scratch buffer for the RGBA -> RGB conversion: native memory, freed below.
+        // Otherwise the raw buffer may become the image's pixels: native only when the caller releases them.
+        bool scratch = forced == PixelFormat.Rgb24;
+        NativePixels? native = scratch || options.ReleasablePixels ? new NativePixels(rawLength) : null;
+        Memory<byte> raw = native is null ? GC.AllocateUninitializedArray<byte>(rawLength) : native.Memory;
+        ClipImage? image = null;
         try
         {
             SKCodecResult result;
-            fixed (byte* p = raw)
+            using (System.Buffers.MemoryHandle pin = raw.Pin())
             {
-                result = codec.GetPixels(dstInfo, (IntPtr)p, new SKCodecOptions(0));
+                result = codec.GetPixels(dstInfo, (IntPtr)pin.Pointer, new SKCodecOptions(0));
             }
 
             if (result != SKCodecResult.Success)
@@ -370,70 +415,135 @@ public static class ImageDecoder
                 throw new ClipSharpException(ClipErrorKind.CorruptImage, $"truncated or corrupt image ({format}: {result})");
             }
 
-            return FromSkiaPixels(raw.AsSpan(0, rawLength), w, h, gray, forced, isPalette, format, (int)codec.EncodedOrigin, raw, options.PooledPixels);
+            image = FromSkiaPixels(raw, native, w, h, gray, forced, isPalette, format, (int)codec.EncodedOrigin, options.ReleasablePixels);
+            return image;
         }
         finally
         {
-            if (pooled)
+            if (native is not null && !ReferenceEquals(image?.PixelOwner, native))
             {
-                System.Buffers.ArrayPool<byte>.Shared.Return(raw);
+                ((IDisposable)native).Dispose();
             }
         }
     }
 
-    private static unsafe ClipImage FromSkiaPixels(Span<byte> raw, int w, int h, bool gray, PixelFormat? forced, bool isPalette, string format, int orientation, byte[] rawArray, bool pooled)
+    /// <summary>
+    /// Opaque colour (JPEG): decodes <see cref="RowStrip"/> rows at a time into a small RGBA strip and converts them
+    /// straight into the RGB image, so the peak is the RGB image (3 bytes/pixel), not a whole RGBA copy beside it (7).
+    /// libjpeg-turbo produces the same rows as a whole-image decode (Skia reads rows through the same path for both).
+    /// </summary>
+    private static unsafe ClipImage DecodeRgbByRows(SKCodec codec, SKImageInfo rowInfo, string format, bool isPalette, bool releasable)
     {
-
+        int w = rowInfo.Width, h = rowInfo.Height;
+        int orientation = (int)codec.EncodedOrigin;
         if (orientation is < 1 or > 8)
         {
             orientation = 1;
         }
 
-        if (gray)
-        {
-            return ClipImage.Create(w, h, PixelFormat.Gray8, rawArray, isPalette, format, orientation);
-        }
-
-        bool opaque = forced == PixelFormat.Rgb24 || !HasTransparency(raw);
-        if (!opaque)
-        {
-            return ClipImage.Create(w, h, PixelFormat.Rgba32, rawArray, isPalette, format, orientation);
-        }
-
+        using var strip = new NativePixels(checked(w * 4 * RowStrip));
         int rgbLength = checked(w * h * 3);
-        byte[] rgb = pooled ? System.Buffers.ArrayPool<byte>.Shared.Rent(rgbLength) : GC.AllocateUninitializedArray<byte>(rgbLength);
-        fixed (byte* sp = raw)
-        fixed (byte* dp = rgb)
+        NativePixels? native = releasable ? new NativePixels(rgbLength) : null;
+        try
         {
-            byte* s = sp;
-            byte* d = dp;
-            byte* end = dp + rgbLength;
-            if (Vector128.IsHardwareAccelerated)
+            Memory<byte> rgb = native is null ? GC.AllocateUninitializedArray<byte>(rgbLength) : native.Memory;
+            using (System.Buffers.MemoryHandle stripPin = strip.Pin())
+            using (System.Buffers.MemoryHandle rgbPin = rgb.Pin())
             {
-                // 4 RGBA pixels -> 12 RGB bytes per step (one byte shuffle); the 16-byte store's last 4 bytes are
-                // overwritten by the next step, so stop while a whole 16-byte store still fits.
-                Vector128<byte> mask = Vector128.Create((byte)0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 0x80, 0x80, 0x80, 0x80);
-                while (d + 16 <= end)
+                for (int y = 0; y < h; y += RowStrip)
                 {
-                    Vector128.Store(Vector128.ShuffleNative(Vector128.Load(s), mask), d);
-                    d += 12;
-                    s += 16;
+                    int n = Math.Min(RowStrip, h - y);
+                    int decoded = codec.GetScanlines((IntPtr)stripPin.Pointer, n, w * 4);
+                    if (decoded != n)
+                    {
+                        throw new ClipSharpException(ClipErrorKind.CorruptImage, $"truncated or corrupt image ({format}: {SKCodecResult.IncompleteInput})");
+                    }
+
+                    RgbaToRgb((byte*)stripPin.Pointer, (byte*)rgbPin.Pointer + ((long)y * w * 3), (long)n * w);
                 }
             }
 
-            while (d < end)
+            var image = ClipImage.Create(w, h, PixelFormat.Rgb24, rgb, isPalette, format, orientation);
+            image.PixelOwner = native;
+            return image;
+        }
+        catch
+        {
+            ((IDisposable?)native)?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Drops the alpha byte of <paramref name="pixels"/> RGBA pixels.</summary>
+    private static unsafe void RgbaToRgb(byte* s, byte* d, long pixels)
+    {
+        byte* end = d + (pixels * 3);
+        if (Vector128.IsHardwareAccelerated)
+        {
+            // 4 RGBA pixels -> 12 RGB bytes per step (one byte shuffle); the 16-byte store's last 4 bytes are
+            // overwritten by the next step, so stop while a whole 16-byte store still fits.
+            Vector128<byte> mask = Vector128.Create((byte)0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 0x80, 0x80, 0x80, 0x80);
+            while (d + 16 <= end)
             {
-                d[0] = s[0];
-                d[1] = s[1];
-                d[2] = s[2];
-                d += 3;
-                s += 4;
+                Vector128.Store(Vector128.ShuffleNative(Vector128.Load(s), mask), d);
+                d += 12;
+                s += 16;
             }
         }
 
-        var image = ClipImage.Create(w, h, PixelFormat.Rgb24, rgb.AsMemory(0, rgbLength), isPalette, format, orientation);
-        image.PooledBuffer = pooled ? rgb : null;
-        return image;
+        while (d < end)
+        {
+            d[0] = s[0];
+            d[1] = s[1];
+            d[2] = s[2];
+            d += 3;
+            s += 4;
+        }
+    }
+
+    private static unsafe ClipImage FromSkiaPixels(Memory<byte> raw, NativePixels? rawOwner, int w, int h, bool gray, PixelFormat? forced, bool isPalette, string format, int orientation, bool releasable)
+    {
+        if (orientation is < 1 or > 8)
+        {
+            orientation = 1;
+        }
+
+        ClipImage image;
+        if (gray)
+        {
+            image = ClipImage.Create(w, h, PixelFormat.Gray8, raw, isPalette, format, orientation);
+            image.PixelOwner = rawOwner;
+            return image;
+        }
+
+        bool opaque = forced == PixelFormat.Rgb24 || !HasTransparency(raw.Span);
+        if (!opaque)
+        {
+            image = ClipImage.Create(w, h, PixelFormat.Rgba32, raw, isPalette, format, orientation);
+            image.PixelOwner = rawOwner;
+            return image;
+        }
+
+        int rgbLength = checked(w * h * 3);
+        NativePixels? native = releasable ? new NativePixels(rgbLength) : null;
+        try
+        {
+            Memory<byte> rgb = native is null ? GC.AllocateUninitializedArray<byte>(rgbLength) : native.Memory;
+            using (System.Buffers.MemoryHandle sourcePin = raw.Pin())
+            using (System.Buffers.MemoryHandle destinationPin = rgb.Pin())
+            {
+                RgbaToRgb((byte*)sourcePin.Pointer, (byte*)destinationPin.Pointer, (long)w * h);
+            }
+
+            image = ClipImage.Create(w, h, PixelFormat.Rgb24, rgb, isPalette, format, orientation);
+            image.PixelOwner = native;
+            return image;
+        }
+        catch
+        {
+            ((IDisposable?)native)?.Dispose();
+            throw;
+        }
     }
 
     private static bool HasTransparency(ReadOnlySpan<byte> rgba)

@@ -86,6 +86,23 @@ public sealed class ImagePreprocessor
         }
     }
 
+    /// <summary>
+    /// A bound on the bytes <see cref="Preprocess(ClipImage, Span{float})"/> allocates for an image of this size: the
+    /// resampler's first-pass window (at most S columns × every source row), its premultiplied row pair for RGBA, its
+    /// weight tables (two axes, plain and packed, about 4 taps per source pixel per output pixel for bicubic), and the
+    /// crop window and canvas. Not the decoded image itself, nor the float destination (the caller's).
+    /// </summary>
+    internal long WorkingBytes(int width, int height, int channels)
+    {
+        long s = Config.Size;
+        long longest = Math.Max(width, height);
+        long stage1 = s * longest * channels;
+        long premultiplied = channels == 4 ? 2L * longest * channels : 0;
+        long weights = 2 * 2 * 4 * ((4 * longest) + (8 * s));
+        long canvasAndWindow = 2 * s * s * channels;
+        return stage1 + premultiplied + weights + canvasAndWindow;
+    }
+
     /// <summary>torchvision's centre crop/pad offset along one axis: negative means padding before the image.</summary>
     private static int CropOffset(int resized, int s)
         => s > resized ? -((s - resized) / 2) : (int)Math.Round((resized - s) / 2.0, MidpointRounding.ToEven);

@@ -16,7 +16,8 @@ public sealed class ClipModel : IDisposable
     private readonly OnnxTower _text;
     private readonly ClipModelOptions _options;
     private readonly int? _declaredDimension;
-    private readonly ImageDecodeOptions? _fileDecode;
+    private readonly ImageDecodeOptions _fileDecode;
+    private readonly ImageDecodeOptions _defaultDecode;
     private readonly ImageDecodeOptions _pipelineDecode;
     private readonly ImageDecodeOptions _pipelineDecodeExact;
     private readonly ImageDecodeOptions _pipelineDecodeFast;
@@ -33,11 +34,13 @@ public sealed class ClipModel : IDisposable
         Preprocessor = preprocessor;
         LogitScale = logitScale;
         _declaredDimension = declaredDimension;
-        _fileDecode = options.FastJpegDecode ? (options.Decode ?? new ImageDecodeOptions()).With(2 * preprocessor.Config.Size) : options.Decode;
-        _pipelineDecode = (options.Decode ?? new ImageDecodeOptions()).With(
-            options.FastJpegDecode ? 2 * preprocessor.Config.Size : options.Decode?.JpegScaledDecodeMinSide ?? 0, pooledPixels: true);
-        _pipelineDecodeExact = (options.Decode ?? new ImageDecodeOptions()).With(0, pooledPixels: true);
-        _pipelineDecodeFast = (options.Decode ?? new ImageDecodeOptions()).With(2 * preprocessor.Config.Size, pooledPixels: true);
+        _defaultDecode = options.Decode ?? new ImageDecodeOptions();
+        _fileDecode = _defaultDecode.With(
+            options.FastJpegDecode ? 2 * preprocessor.Config.Size : _defaultDecode.JpegScaledDecodeMinSide, releasablePixels: true);
+        _pipelineDecode = _fileDecode;
+        _pipelineDecodeExact = _defaultDecode.With(0, releasablePixels: true);
+        _pipelineDecodeFast = _defaultDecode.With(2 * preprocessor.Config.Size, releasablePixels: true);
+        DecodeMemory = options.DecodeMemory ?? DecodeMemoryBudget.Shared;
         _vision = vision;
         _text = text;
         _warming = warming;
@@ -128,6 +131,9 @@ public sealed class ClipModel : IDisposable
 
     /// <summary>The embedding width (from config.json when declared, else from the text tower's graph).</summary>
     public int EmbeddingDimension => _declaredDimension ?? _text.EmbeddingDimension;
+
+    /// <summary>The budget this model's decodes reserve memory from (<see cref="ClipModelOptions.DecodeMemory"/>).</summary>
+    public DecodeMemoryBudget DecodeMemory { get; }
 
     /// <summary>The ONNX file of the vision tower.</summary>
     public string VisionModelPath => _folder.VisualModel;
@@ -221,8 +227,73 @@ public sealed class ClipModel : IDisposable
         _text.RunTexts(ids, lengths, count, ctx, embeddings);
     }
 
-    /// <summary>Decodes, preprocesses and embeds one image file.</summary>
-    public float[] EncodeImage(string path) => EncodeImage(ImageDecoder.Decode(path, _fileDecode));
+    /// <summary>
+    /// Decodes, preprocesses and embeds one image file, after reserving its decode's memory from
+    /// <see cref="DecodeMemory"/> (waiting while other decodes hold it).
+    /// </summary>
+    /// <exception cref="ClipSharpException">The file cannot be read or decoded, or its decode alone needs more than the whole budget; the message names the file.</exception>
+    public float[] EncodeImage(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        float[] pixels = new float[3 * ImageSize * ImageSize];
+        byte[] data = ImageDecoder.ReadFile(path);
+        using (DecodeMemory.Reserve(EstimateImageMemory(data, path, _fileDecode), path))
+        {
+            PreprocessEncoded(data, path, _fileDecode, pixels);
+        }
+
+        float[] embedding = new float[EmbeddingDimension];
+        EncodePixels(pixels, 1, embedding);
+        return embedding;
+    }
+
+    /// <summary>
+    /// Estimates, from the header alone, the peak memory of decoding and preprocessing <paramref name="data"/> with
+    /// <paramref name="options"/> (default: <see cref="ClipModelOptions.Decode"/>): the bytes to reserve from
+    /// <see cref="DecodeMemory"/>. It covers the decoder's buffers that grow with the image (the encoded bytes twice,
+    /// the decoded pixels and their RGB conversion, an EXIF-rotated copy, libjpeg-turbo's coefficient buffer for
+    /// progressive JPEGs) and the resampler's working buffers; not fixed-size codec state (tens of kilobytes) nor the
+    /// caller's float destination.
+    /// </summary>
+    /// <exception cref="ClipSharpException">The data is not an image, its header is corrupt, or it has more pixels than <see cref="ImageDecodeOptions.MaxPixels"/>; the message names <paramref name="name"/>.</exception>
+    public long EstimateImageMemory(ReadOnlySpan<byte> data, string? name = null, ImageDecodeOptions? options = null)
+    {
+        try
+        {
+            (long decode, int w, int h, int channels) = DecodeMemoryEstimate.Estimate(data, options ?? _defaultDecode);
+            return decode + Preprocessor.WorkingBytes(w, h, channels);
+        }
+        catch (ClipSharpException ex)
+        {
+            throw ex.Input is null ? ex.WithInput(name ?? "<image data>") : ex;
+        }
+        catch (Exception ex) when (ex is IndexOutOfRangeException or ArgumentException or InvalidOperationException or OverflowException)
+        {
+            throw new ClipSharpException(ClipErrorKind.CorruptImage, $"truncated or corrupt image ({ex.Message})", name ?? "<image data>", ex);
+        }
+    }
+
+    /// <summary>
+    /// Decodes encoded image bytes and writes the model input into <paramref name="destination"/> (3·S·S floats),
+    /// freeing the decoded pixels at once. The caller reserves the memory first (<see cref="EstimateImageMemory"/> from
+    /// <see cref="DecodeMemory"/>), as the server does. <paramref name="options"/> default to <see cref="ClipModelOptions.Decode"/>;
+    /// a positive <see cref="ImageDecodeOptions.JpegScaledDecodeMinSide"/> there allows the scaled JPEG decode.
+    /// </summary>
+    /// <exception cref="ClipSharpException">Not an image, unsupported, corrupt, or over the pixel limit; the message names <paramref name="name"/>.</exception>
+    public void PreprocessEncoded(ReadOnlySpan<byte> data, string? name, ImageDecodeOptions? options, Span<float> destination)
+    {
+        options ??= _defaultDecode;
+        ImageDecodeOptions decode = options.ReleasablePixels ? options : options.With(options.JpegScaledDecodeMinSide, releasablePixels: true);
+        ClipImage image = ImageDecoder.Decode(data, name, decode);
+        try
+        {
+            Preprocessor.Preprocess(image, destination);
+        }
+        finally
+        {
+            ImageDecoder.ReleasePixels(image);
+        }
+    }
 
     /// <summary>Preprocesses and embeds one decoded image.</summary>
     public float[] EncodeImage(ClipImage image) => EncodeImages([image])[0];
@@ -386,14 +457,10 @@ public sealed class ClipModel : IDisposable
             {
                 try
                 {
-                    ClipImage image = ImageDecoder.Decode(b.Paths[i], decode);
-                    try
+                    byte[] data = ImageDecoder.ReadFile(b.Paths[i]);
+                    using (DecodeMemory.Reserve(EstimateImageMemory(data, b.Paths[i], decode), b.Paths[i], cancellationToken))
                     {
-                        Preprocessor.Preprocess(image, b.Pixels.AsSpan(i * per, per));
-                    }
-                    finally
-                    {
-                        ImageDecoder.ReturnPooled(image);
+                        PreprocessEncoded(data, b.Paths[i], decode, b.Pixels.AsSpan(i * per, per));
                     }
                 }
                 catch (ClipSharpException ex)

@@ -59,6 +59,16 @@ public sealed class ClipModelOptions
     /// </summary>
     public bool FastJpegDecode { get; set; }
 
+    /// <summary>
+    /// The memory budget that this model's image decodes reserve from before they decode (<see cref="ClipModel.EncodeImage(string)"/>,
+    /// <see cref="ClipModel.EncodeImageFiles(IEnumerable{string}, CancellationToken)"/> and the server's requests): a decode
+    /// waits while others hold the budget, and an image whose decode alone needs more is refused
+    /// (<see cref="ClipErrorKind.ImageTooLarge"/>, naming the limit). Null (default) uses
+    /// <see cref="DecodeMemoryBudget.Shared"/> (<see cref="DecodeMemoryBudget.DefaultCapacityBytes"/>), shared by every model
+    /// of the process; give several models one instance to share another limit.
+    /// </summary>
+    public DecodeMemoryBudget? DecodeMemory { get; set; }
+
     /// <summary>Image decoding options (pixel limit, EXIF orientation).</summary>
     public ImageDecodeOptions? Decode { get; set; }
 

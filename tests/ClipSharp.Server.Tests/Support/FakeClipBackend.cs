@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Numerics.Tensors;
+using ClipSharp.Imaging;
 using SkiaSharp;
 
 namespace ClipSharp.Server.Tests;
@@ -46,6 +47,31 @@ internal sealed class FakeClipBackend : IClipBackend
 
     public void Warm() => WarmCount++;
 
+    /// <summary>The decode memory budget; tests give a small one to exercise waits and rejections.</summary>
+    public DecodeMemoryBudget DecodeMemory { get; set; } = new(DecodeMemoryBudget.DefaultCapacityBytes);
+
+    /// <summary>
+    /// The most bytes (by <see cref="EstimateDecodeBytes"/>) of the images inside <see cref="Preprocess"/> at once: counted by
+    /// the fake itself, independently of the budget's own accounting.
+    /// </summary>
+    public long PeakDecodingBytes => Interlocked.Read(ref _peakDecoding);
+
+    private long _decoding;
+    private long _peakDecoding;
+
+    /// <summary>What the fake's decode holds: Skia's RGBA bitmap (4 bytes a pixel) and the encoded copy.</summary>
+    public long EstimateDecodeBytes(ReadOnlySpan<byte> data, string? name, long maxPixels)
+    {
+        using var skData = SKData.CreateCopy(data);
+        using var codec = SKCodec.Create(skData) ?? throw new ClipSharpException(ClipErrorKind.UnknownFormat, "not an image in any format we recognise");
+        if ((long)codec.Info.Width * codec.Info.Height > maxPixels)
+        {
+            throw new ClipSharpException(ClipErrorKind.ImageTooLarge, $"{codec.Info.Width}x{codec.Info.Height} is more than {maxPixels} pixels");
+        }
+
+        return (4L * codec.Info.Width * codec.Info.Height) + data.Length;
+    }
+
     public void Preprocess(ReadOnlySpan<byte> data, string? name, long maxPixels, Span<float> destination)
     {
         if (data.IsEmpty)
@@ -60,6 +86,25 @@ internal sealed class FakeClipBackend : IClipBackend
             throw new ClipSharpException(ClipErrorKind.ImageTooLarge, $"{codec.Info.Width}x{codec.Info.Height} is more than {maxPixels} pixels");
         }
 
+        long own = (4L * codec.Info.Width * codec.Info.Height) + data.Length;
+        long now = Interlocked.Add(ref _decoding, own);
+        long seen;
+        while (now > (seen = Interlocked.Read(ref _peakDecoding)) && Interlocked.CompareExchange(ref _peakDecoding, now, seen) != seen)
+        {
+        }
+
+        try
+        {
+            Decode(codec, destination);
+        }
+        finally
+        {
+            Interlocked.Add(ref _decoding, -own);
+        }
+    }
+
+    private static void Decode(SKCodec codec, Span<float> destination)
+    {
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var full = new SKBitmap(info);
         var result = codec.GetPixels(info, full.GetPixels());
