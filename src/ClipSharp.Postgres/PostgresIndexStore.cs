@@ -185,6 +185,7 @@ public sealed class PostgresIndexStore : IIndexStore
             int.Parse(meta.GetValueOrDefault("dimension") ?? "0", CultureInfo.InvariantCulture),
             meta.GetValueOrDefault("model_folder") is { Length: > 0 } folder ? folder : null)
         {
+            ModelReference = meta.GetValueOrDefault("model_reference") is { Length: > 0 } reference ? reference : null,
             SchemaVersion = int.Parse(meta.GetValueOrDefault("schema_version") ?? "0", CultureInfo.InvariantCulture),
         };
     }, cancellationToken);
@@ -204,6 +205,7 @@ public sealed class PostgresIndexStore : IIndexStore
                     ("preprocess_fingerprint", metadata.PreprocessFingerprint),
                     ("dimension", metadata.Dimension.ToString(CultureInfo.InvariantCulture)),
                     ("model_folder", metadata.ModelFolder ?? ""),
+                    ("model_reference", metadata.ModelReference ?? ""),
                 })
                 {
                     var c = new NpgsqlBatchCommand($"INSERT INTO {_s}.meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value");

@@ -10,6 +10,13 @@ public sealed record IndexMetadata(string ModelId, string PreprocessFingerprint,
     /// <summary>The schema version of the store that read or wrote this metadata.</summary>
     public int SchemaVersion { get; init; } = SqliteIndexStore.SchemaVersion;
 
+    /// <summary>
+    /// How the model was named when the index was built (a catalog name such as clip-vit-base-patch32, or a model
+    /// folder path), so that later commands load the same model without being told; null in indexes made before
+    /// it was recorded (then <see cref="ModelFolder"/> is used).
+    /// </summary>
+    public string? ModelReference { get; init; }
+
     /// <summary>The key that stored vectors carry: model and preprocessing together.</summary>
     public string VectorKey => ModelId + "|" + PreprocessFingerprint;
 }

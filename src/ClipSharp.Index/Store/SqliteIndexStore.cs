@@ -304,6 +304,7 @@ public sealed class SqliteIndexStore : IIndexStore
             int.Parse(ReadMeta(_connection, "dimension") ?? "0", CultureInfo.InvariantCulture),
             ReadMeta(_connection, "model_folder") is { Length: > 0 } folder ? folder : null)
         {
+            ModelReference = ReadMeta(_connection, "model_reference") is { Length: > 0 } reference ? reference : null,
             SchemaVersion = int.Parse(ReadMeta(_connection, "schema_version") ?? "0", CultureInfo.InvariantCulture),
         };
     }, cancellationToken);
@@ -319,6 +320,7 @@ public sealed class SqliteIndexStore : IIndexStore
             WriteMeta(_connection, tx, "preprocess_fingerprint", metadata.PreprocessFingerprint);
             WriteMeta(_connection, tx, "dimension", metadata.Dimension.ToString(CultureInfo.InvariantCulture));
             WriteMeta(_connection, tx, "model_folder", metadata.ModelFolder ?? "");
+            WriteMeta(_connection, tx, "model_reference", metadata.ModelReference ?? "");
             BumpGeneration(tx);
             tx.Commit();
             return 0;
