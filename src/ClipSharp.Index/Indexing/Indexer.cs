@@ -77,6 +77,11 @@ public sealed class Indexer
             run.KnownFailures[f.Path] = f;
         }
 
+        await foreach (var f in _store.ListNonImagesAsync(cancellationToken).ConfigureAwait(false))
+        {
+            run.KnownNonImages[f.Path] = f;
+        }
+
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var toCheck = Channel.CreateBounded<WalkedFile>(new BoundedChannelOptions(ChannelCapacity) { SingleWriter = true });
         var toEmbed = Channel.CreateBounded<Candidate>(new BoundedChannelOptions(ChannelCapacity) { SingleReader = true });
@@ -164,6 +169,13 @@ public sealed class Indexer
                 continue;
             }
 
+            // Not an image when last read and unchanged since: not read again (the model does not matter here).
+            if (run.KnownNonImages.TryGetValue(file.Path, out var other) && other.Size == file.Size && other.ModifiedUtc == file.ModifiedUtc)
+            {
+                Interlocked.Increment(ref run.Unchanged);
+                continue;
+            }
+
             if (!_options.RetryFailed && run.KnownFailures.TryGetValue(file.Path, out var failed)
                 && failed.Size == file.Size && failed.ModifiedUtc == file.ModifiedUtc && failed.VectorKey == run.Metadata.VectorKey)
             {
@@ -227,8 +239,7 @@ public sealed class Indexer
             }
 
             Interlocked.Increment(ref run.Skipped);
-            bool wasKnown = run.Known.ContainsKey(file.Path) || run.KnownFailures.ContainsKey(file.Path);
-            return new Outcome(null, null, wasKnown ? file.Path : null, OutcomeKind.Skipped);
+            return new Outcome(null, null, null, OutcomeKind.Skipped) { NonImage = new NonImageFile(file.Path, file.Size, file.ModifiedUtc) };
         }
 
         if ((long)probe.Width * probe.Height > _options.MaxPixels)
@@ -415,6 +426,10 @@ public sealed class Indexer
             {
                 batch.Deletes.Add(path);
             }
+            else if (outcome.NonImage is { } nonImage)
+            {
+                batch.NonImages.Add(nonImage);
+            }
 
             run.Count(outcome.Kind);
             bool committed = false;
@@ -440,7 +455,7 @@ public sealed class Indexer
     {
         var prefixes = roots.Select(r => r + Path.DirectorySeparatorChar).ToList();
         bool Under(string path) => prefixes.Exists(p => path.StartsWith(p, StringComparison.Ordinal));
-        var gone = run.Known.Keys.Concat(run.KnownFailures.Keys).Where(p => Under(p) && !run.Seen.Contains(p)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var gone = run.Known.Keys.Concat(run.KnownFailures.Keys).Concat(run.KnownNonImages.Keys).Where(p => Under(p) && !run.Seen.Contains(p)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         for (int i = 0; i < gone.Count; i += _options.CommitBatchSize)
         {
             var batch = new IndexBatch();
@@ -511,7 +526,11 @@ public sealed class Indexer
     }
 
     /// <summary>What became of one file that needed work; the committer counts them, so progress matches what happened.</summary>
-    private sealed record Outcome(IndexedFile? Record, IndexFailure? Failure, string? Delete, OutcomeKind Kind);
+    private sealed record Outcome(IndexedFile? Record, IndexFailure? Failure, string? Delete, OutcomeKind Kind)
+    {
+        /// <summary>A file recorded as not an image (replacing any record of its path).</summary>
+        public NonImageFile? NonImage { get; init; }
+    }
 
     private sealed class RunState(IClipEmbedder embedder, IndexerOptions options)
     {
@@ -523,6 +542,7 @@ public sealed class Indexer
 
         public readonly Dictionary<string, Known> Known = new(StringComparer.Ordinal);
         public readonly Dictionary<string, IndexFailure> KnownFailures = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, NonImageFile> KnownNonImages = new(StringComparer.Ordinal);
         public readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> ShaIndexed = new(StringComparer.Ordinal);
         public readonly HashSet<string> Seen = new(StringComparer.Ordinal);
         public long Found;
