@@ -23,7 +23,9 @@ internal static class CliApp
 
     public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)
     {
-        var root = new RootCommand("ClipSharp: OpenAI's CLIP for .NET — tokenize, preprocess, embed and classify with CLIP models in their public ONNX exports.");
+        var root = new RootCommand("ClipSharp: OpenAI's CLIP for .NET — tokenize, preprocess, embed and classify with CLIP models in their public ONNX exports. "
+            + "Exit codes (every command): 0 done; 1 some input failed (the others were processed) or the model or index could not be used; 2 a command-line mistake; "
+            + "130 interrupted; 141 standard output closed by its reader. See docs/command-line.md.");
         var ctx = new CommandContext(console);
         root.Add(TokenizeCommand.Create(ctx));
         root.Add(PreprocessCommand.Create(ctx));
