@@ -138,7 +138,7 @@ public sealed class CommandLineContractTests : IDisposable
         var result = Cli.Run("search", query, "--index", IndexDir);
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("the query is empty", result.Error, StringComparison.Ordinal);
+        Assert.StartsWith("error: the query is empty", result.Error, StringComparison.Ordinal);
     }
 
     [SkippableFact]

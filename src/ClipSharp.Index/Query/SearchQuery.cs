@@ -33,7 +33,7 @@ public static partial class SearchQuery
         fileExists ??= File.Exists;
         if (query.Trim().Length == 0)
         {
-            throw new ClipSharpException(ClipErrorKind.InvalidInput, "the query is empty", query);
+            throw new ClipSharpException(ClipErrorKind.InvalidInput, "the query is empty", null);
         }
 
         var terms = new List<QueryTerm>();
