@@ -34,6 +34,7 @@ internal static class ClassifyCommand
             // while the vision tower may still be loading.
             using var clip = await ctx.LoadModelAsync(parse.GetValue(model), parse.GetValue(variant), parse.GetValue(offline), cancel, warm: true).ConfigureAwait(false);
             Task warm = Task.Run(clip.Warm, cancel);
+            WarnTruncatedPrompts(ctx, clip.Tokenizer, labelList, templates);
             var classifier = ZeroShotClassifier.Create(clip, labelList, new ZeroShotOptions { Templates = templates });
             await warm.ConfigureAwait(false);
             bool asJson = parse.GetValue(json);
@@ -70,6 +71,24 @@ internal static class ClassifyCommand
             return failures > 0 ? CliApp.Failed : CliApp.Ok;
         });
         return command;
+    }
+
+    /// <summary>Warns about each prompt longer than the model's context, as tokenize and embed text do.</summary>
+    private static void WarnTruncatedPrompts(CommandContext ctx, ClipSharp.Text.ClipTokenizer tokenizer, List<string> labels, IReadOnlyList<string> templates)
+    {
+        foreach (string label in labels)
+        {
+            foreach (string t in templates)
+            {
+                string prompt = PromptTemplates.Fill(t, label);
+                var tokens = tokenizer.Tokenize(prompt);
+                if (tokens.Truncated)
+                {
+                    ctx.Warn(string.Create(CultureInfo.InvariantCulture,
+                        $"the prompt \"{prompt}\" (label \"{label}\") needs {tokens.UntruncatedLength} tokens; truncated to {tokenizer.ContextLength} (the last kept token is end-of-text)"));
+                }
+            }
+        }
     }
 
     private static List<string> ReadLabels(string[]? given, string? file)

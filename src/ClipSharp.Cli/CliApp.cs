@@ -15,9 +15,17 @@ internal static class CliApp
     /// <summary>Exit code for a command-line mistake.</summary>
     public const int Usage = 2;
 
+    /// <summary>Exit code when interrupted (Ctrl-C, SIGINT).</summary>
+    public const int Interrupted = 130;
+
+    /// <summary>Exit code when standard output was closed by its reader (as a POSIX tool killed by SIGPIPE: 128 + 13).</summary>
+    public const int OutputClosed = 141;
+
     public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)
     {
-        var root = new RootCommand("ClipSharp: OpenAI's CLIP for .NET — tokenize, preprocess, embed and classify with CLIP models in their public ONNX exports.");
+        var root = new RootCommand("ClipSharp: OpenAI's CLIP for .NET — tokenize, preprocess, embed and classify with CLIP models in their public ONNX exports. "
+            + "Exit codes (every command): 0 done; 1 some input failed (the others were processed) or the model or index could not be used; 2 a command-line mistake; "
+            + "130 interrupted; 141 standard output closed by its reader. See docs/command-line.md.");
         var ctx = new CommandContext(console);
         root.Add(TokenizeCommand.Create(ctx));
         root.Add(PreprocessCommand.Create(ctx));
@@ -57,6 +65,15 @@ internal static class CliApp
                 ProcessTerminationTimeout = ReferenceEquals(parse.CommandResult.Command, serve) ? null : TimeSpan.FromSeconds(2),
             }, cancellationToken).ConfigureAwait(false);
         }
+        catch (ClosedOutputException)
+        {
+            // The reader has what it wanted (… | head -1): stop quietly.
+            return OutputClosed;
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is ClosedOutputException))
+        {
+            return OutputClosed;
+        }
         catch (CliUsageException ex)
         {
             await console.Error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
@@ -70,7 +87,7 @@ internal static class CliApp
         catch (OperationCanceledException)
         {
             await console.Error.WriteLineAsync("cancelled").ConfigureAwait(false);
-            return 130;
+            return Interrupted;
         }
         catch (IOException ex)
         {

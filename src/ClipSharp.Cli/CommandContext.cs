@@ -94,21 +94,44 @@ internal sealed class CommandContext
 
     public void Fail(string message) => Console.Error.WriteLine("error: " + message);
 
-    /// <summary>Reads non-empty lines from standard input (for commands that take texts there).</summary>
+    /// <summary>
+    /// Reads texts from standard input, one per line: a blank line is an empty text (its output line keeps the
+    /// numbering), a final newline ends the last text. No text at all is a usage error (exit 2).
+    /// </summary>
     public List<string> ReadInputLines()
     {
         var lines = new List<string>();
         string? line;
         while ((line = Console.In.ReadLine()) is not null)
         {
-            if (line.Length > 0)
-            {
-                lines.Add(line);
-            }
+            lines.Add(line);
+        }
+
+        if (lines.Count == 0)
+        {
+            throw new CliUsageException("no texts given (pass them as arguments or one per line on standard input)");
         }
 
         return lines;
     }
+
+    /// <summary>Warns, as <c>tokenize</c> does, about each text longer than the model's context (it is truncated).</summary>
+    public void WarnTruncated(ClipTokenizer tokenizer, IReadOnlyList<string> texts, string what = "text")
+    {
+        for (int i = 0; i < texts.Count; i++)
+        {
+            var tokens = tokenizer.Tokenize(texts[i]);
+            if (tokens.Truncated)
+            {
+                Warn(TruncationWarning(i + 1, tokens.UntruncatedLength, tokenizer.ContextLength, what));
+            }
+        }
+    }
+
+    /// <summary>The one wording of the truncation warning (tokenize, embed text, classify).</summary>
+    public static string TruncationWarning(int number, int needed, int contextLength, string what = "text")
+        => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{what} {number} needs {needed} tokens; truncated to {contextLength} (the last kept token is end-of-text)");
 
     /// <summary>The preprocessing for an image command: the model's own config, or OpenAI's when no model is named.</summary>
     public async Task<PreprocessConfig> ResolvePreprocessAsync(string? modelOption, bool offline, CancellationToken cancellationToken)

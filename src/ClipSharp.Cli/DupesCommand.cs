@@ -51,7 +51,7 @@ internal static class DupesCommand
                         : string.Create(CultureInfo.InvariantCulture, $"near ({g.Paths.Count} images, cosine ≥ {g.MinScore:0.0000}):"));
                     foreach (string p in g.Paths)
                     {
-                        ctx.Console.Out.WriteLine("  " + p);
+                        ctx.Console.Out.WriteLine("  " + CliText.Path(p));
                     }
                 }
             }

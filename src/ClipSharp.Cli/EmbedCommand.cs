@@ -103,6 +103,7 @@ internal static class EmbedCommand
                 throw new CliUsageException("no texts given (pass them as arguments or one per line on standard input)");
             }
 
+            ctx.WarnTruncated(clip.Tokenizer, inputs);
             float[][] embeddings = clip.EncodeTexts(inputs);
             string? target = parse.GetValue(output);
             if (target is not null)

@@ -86,7 +86,8 @@ internal static class EvalCommand
                 PrintZeroShot(ctx, clip, report);
             }
 
-            return CliApp.Ok;
+            // As the README says: exit 1 when an input could not be evaluated (after evaluating every other one).
+            return report.Failed.Count > 0 ? CliApp.Failed : CliApp.Ok;
         });
         return command;
     }
@@ -131,7 +132,7 @@ internal static class EvalCommand
 
                     w.WriteNumber("failed", report.Failed.Count);
                 });
-                return CliApp.Ok;
+                return report.Failed.Count > 0 ? CliApp.Failed : CliApp.Ok;
             }
 
             var table = new Table { Border = TableBorder.Simple, Title = new TableTitle(Markup.Escape($"{clip.Name}: {report.Images} images, {report.Captions} captions")) };
@@ -144,7 +145,7 @@ internal static class EvalCommand
             table.AddRow(["text → image", .. report.TextToImage.Select(Percent)]);
             table.AddRow(["image → text", .. report.ImageToText.Select(Percent)]);
             ctx.Console.Ansi.Write(table);
-            return CliApp.Ok;
+            return report.Failed.Count > 0 ? CliApp.Failed : CliApp.Ok;
         });
         return command;
     }

@@ -9,7 +9,8 @@ namespace ClipSharp.Cli;
 /// <summary><c>clipsharp index DIR…</c> (bring the index up to date) and <c>clipsharp index status</c>.</summary>
 internal static class IndexCommand
 {
-    private static readonly TimeSpan s_plainProgressInterval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_plainProgressInterval = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan s_terminalProgressInterval = TimeSpan.FromMilliseconds(200);
 
     public static Command Create(CommandContext ctx)
     {
@@ -30,12 +31,17 @@ internal static class IndexCommand
             HelpName = "float32|float16",
         };
         vectors.CompletionSources.Add("float32", "float16");
+        var rebuild = new Option<bool>("--rebuild")
+        {
+            Description = "Re-embed every file with the --model given when it is not the model the index was built with (without it, such a --model is refused).",
+        };
+        model.Description = "The model to index with. For an existing index the default is the model it was built with (a different one needs --rebuild); for a new index: $CLIPSHARP_MODEL, else " + ClipSharp.Models.ModelCatalog.DefaultModelName + ".";
         var json = CommandContext.JsonOption();
         json.Description = "Print the run's summary as one JSON object.";
         var decodeMemory = CommandContext.DecodeMemoryOption();
         var command = new Command("index", "Bring the photo index up to date with folders: new and changed files are embedded, moved ones re-used, deleted ones removed. Failures are listed and never stop the run.")
         {
-            folders, index, store, model, include, exclude, retry, exact, vectors, json, decodeMemory,
+            folders, index, store, model, rebuild, include, exclude, retry, exact, vectors, json, decodeMemory,
         };
         command.Add(CreateStatus(ctx));
         command.Add(CreateMigrate(ctx));
@@ -68,10 +74,30 @@ internal static class IndexCommand
                 throw new CliUsageException("--vectors is for an index folder; a PostgreSQL store takes vector=halfvec (or vector) in its URL");
             }
 
-            using var clip = await ctx.LoadModelAsync(parse.GetValue(model), null, offline: false, cancel, decodeMemory: CommandContext.DecodeMemoryFrom(parse.GetValue(decodeMemory))).ConfigureAwait(false);
-            var embedder = new ClipModelEmbedder(clip, fastJpegDecode: !parse.GetValue(exact));
             await using var photoIndex = await IndexStoreFactory.OpenAsync(target, new PhotoIndexOptions { Vectors = precision }, cancel).ConfigureAwait(false);
             string indexFolder = photoIndex.Location;
+
+            // The index owns its model: without --model, the one it records; another --model only with --rebuild.
+            var meta = await photoIndex.Store.GetMetadataAsync(cancel).ConfigureAwait(false);
+            string? given = string.IsNullOrWhiteSpace(parse.GetValue(model)) ? null : parse.GetValue(model);
+            string reference = given ?? IndexCommandContext.RecordedModel(meta) ?? CommandContext.ModelReference(null);
+            using var clip = await ctx.LoadModelAsync(reference, null, offline: false, cancel, decodeMemory: CommandContext.DecodeMemoryFrom(parse.GetValue(decodeMemory))).ConfigureAwait(false);
+            var embedder = new ClipModelEmbedder(clip, fastJpegDecode: !parse.GetValue(exact));
+            if (meta is not null && !IndexCommandContext.IsIndexModel(meta, embedder)
+                && await ModelIdUpgrade.AdoptAsync(photoIndex.Store, embedder, cancel).ConfigureAwait(false) is { } adoptedBefore)
+            {
+                // An index from a release before content ids records its model under a former id: adopt first, then compare.
+                ctx.Note(adoptedBefore.Message);
+                meta = await photoIndex.Store.GetMetadataAsync(cancel).ConfigureAwait(false);
+            }
+
+            if (meta is not null && !parse.GetValue(rebuild) && !IndexCommandContext.IsIndexModel(meta, embedder))
+            {
+                string recorded = IndexCommandContext.RecordedModel(meta) is { } r ? $"{meta.ModelId} ({r})" : meta.ModelId;
+                throw new CliUsageException(given is null
+                    ? $"{indexFolder} was built with model {recorded}, but {reference} is now {embedder.ModelId}: pass --model with the index's model, or --rebuild to re-embed every file with this one"
+                    : $"{indexFolder} was built with model {recorded}, not {embedder.ModelId} ({given}): leave out --model to use the index's own, or add --rebuild to re-embed every file with {given}");
+            }
             long converted = photoIndex is PhotoIndex { Store.VectorsConvertedOnOpen: > 0 and var count } ? count : 0;
             if (converted > 0 && !parse.GetValue(json))
             {
@@ -84,6 +110,7 @@ internal static class IndexCommand
                 Exclude = parse.GetValue(exclude) ?? [],
                 RetryFailed = parse.GetValue(retry),
                 SkipFolder = photoIndex is PhotoIndex embedded ? embedded.Folder : null,
+                ModelReference = IndexCommandContext.ReferenceToRecord(reference),
             });
 
             IndexRunResult result;
@@ -126,6 +153,20 @@ internal static class IndexCommand
                     w.WriteNumber("reused", result.Reused);
                     w.WriteNumber("deleted", result.Deleted);
                     w.WriteNumber("skipped", result.Skipped);
+                    w.WriteNumber("unchangedFailed", result.UnchangedFailed);
+                    w.WriteNumber("failedThisRun", result.Failed);
+                    w.WriteNumber("vanished", result.Vanished);
+                    w.WriteNumber("notRegular", result.NotRegular);
+                    w.WriteStartArray("aliases");
+                    foreach (var alias in result.Aliases)
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("path", alias.Path);
+                        w.WriteString("indexedAs", alias.Target);
+                        w.WriteEndObject();
+                    }
+
+                    w.WriteEndArray();
                     w.WriteBoolean("modelChanged", result.ModelChanged);
                     w.WriteString("jpegDecode", embedder.FastJpegDecode ? "fast" : "exact");
                     w.WriteString("vectors", VectorsName(photoIndex));
@@ -136,17 +177,36 @@ internal static class IndexCommand
             }
             else
             {
+                var o = ctx.Console.Out;
+                bool noWork = result.Embedded + result.Reused + result.Failed + result.Skipped + result.Vanished + result.Deleted == 0 && converted == 0 && !result.ModelChanged;
+                if (noWork)
+                {
+                    o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{CliText.Path(indexFolder)}: up to date ({counts.Files} files)"));
+                    return CliApp.Ok;
+                }
+
+                // The counts add up to what the walk found; failed = failed in this run + failed before and unchanged.
                 double rate = result.Embedded / Math.Max(result.Elapsed.TotalSeconds, 1e-3);
-                ctx.Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{indexFolder}: {counts.Files} files indexed; this run: {result.Embedded} embedded, {result.Reused} re-used, {result.Unchanged} unchanged, {result.Deleted} removed, {failures.Count} failed ({rate:0.0} images/s, {result.Elapsed.TotalSeconds:0.0} s)"));
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{CliText.Path(indexFolder)}: {counts.Files} files indexed; this run found {result.Found}: {result.Embedded} embedded, {result.Reused} re-used, {result.Unchanged} unchanged, {result.Failed + result.UnchangedFailed} failed, {result.Skipped} not images{(result.Vanished > 0 ? $", {result.Vanished} deleted while indexing" : "")}; {result.Deleted} removed ({rate:0.0} images/s, {result.Elapsed.TotalSeconds:0.0} s)"));
                 if (result.ModelChanged)
                 {
-                    ctx.Console.Out.WriteLine("the model or its preprocessing (or --exact) changed: every vector was rebuilt");
+                    o.WriteLine("the model or its preprocessing (or --exact) changed: every vector was rebuilt");
+                }
+
+                if (result.NotRegular > 0)
+                {
+                    o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"skipped {result.NotRegular} paths that are not regular files (FIFOs, sockets, devices, broken links)"));
+                }
+
+                foreach (var alias in result.Aliases)
+                {
+                    o.WriteLine($"alias: {CliText.Path(alias.Path)} is indexed as {CliText.Path(alias.Target)}");
                 }
 
                 foreach (var f in failures)
                 {
-                    ctx.Console.Out.WriteLine($"failed: {f.Path}: {f.Reason}");
+                    o.WriteLine($"failed: {CliText.Path(f.Path)}: {CliText.Path(f.Reason)}");
                 }
             }
 
@@ -155,46 +215,70 @@ internal static class IndexCommand
         return command;
     }
 
+    /// <summary>
+    /// Runs the indexer with progress on stderr: on a terminal one line redrawn in place (cleared at the end), else a
+    /// plain line at most every 2 s. Nothing is shown while there is nothing to update, so a run with no work prints
+    /// only its summary.
+    /// </summary>
     private static async Task<IndexRunResult> RunWithProgressAsync(CommandContext ctx, Indexer indexer, string[] dirs, CancellationToken cancel)
     {
-        if (ctx.Console.OutputRedirected)
+        bool terminal = !ctx.Console.OutputRedirected && !Console.IsErrorRedirected;
+        var interval = terminal ? s_terminalProgressInterval : s_plainProgressInterval;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        double last = double.NegativeInfinity;
+        bool drawn = false, stopped = false;
+        var lockObject = new object();
+        var reporter = new InlineProgress(p =>
         {
-            // Not a terminal: a plain line every few seconds on stderr (stdout stays the summary).
-            var last = DateTime.MinValue;
-            var plain = new InlineProgress(p =>
+            lock (lockObject)
             {
-                if (DateTime.UtcNow - last < s_plainProgressInterval)
+                if (stopped || p.ToProcess == 0 || (p.Processed >= p.ToProcess && p.WalkComplete) || clock.Elapsed.TotalSeconds - last < interval.TotalSeconds)
                 {
                     return;
                 }
 
-                last = DateTime.UtcNow;
-                ctx.Console.Error.WriteLine(Describe(p));
-            });
-            return await indexer.RunAsync(dirs, plain, cancel).ConfigureAwait(false);
-        }
-
-        IndexRunResult? result = null;
-        await ctx.Console.Ansi.Progress()
-            .AutoClear(true)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .StartAsync(async progressContext =>
-            {
-                var task = progressContext.AddTask("walking folders", maxValue: 1);
-                var bar = new InlineProgress(p =>
+                last = clock.Elapsed.TotalSeconds;
+                if (terminal)
                 {
-                    task.MaxValue = Math.Max(1, p.ToProcess);
-                    task.Value = p.Processed;
-                    task.Description = Markup.Escape(Describe(p));
-                });
-                result = await indexer.RunAsync(dirs, bar, cancel).ConfigureAwait(false);
-                task.Value = task.MaxValue;
-            }).ConfigureAwait(false);
-        return result!;
+                    int width = TerminalWidth();
+                    ctx.Console.Error.Write("\r" + IndexProgressLine.Terminal(p, width).PadRight(width - 1));
+                    drawn = true;
+                }
+                else
+                {
+                    ctx.Console.Error.WriteLine(IndexProgressLine.Plain(p));
+                }
+            }
+        });
+        try
+        {
+            return await indexer.RunAsync(dirs, reporter, cancel).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (lockObject)
+            {
+                if (drawn)
+                {
+                    ctx.Console.Error.Write("\r" + new string(' ', TerminalWidth() - 1) + "\r");
+                }
+
+                stopped = true;
+            }
+        }
     }
 
-    private static string Describe(IndexProgress p) => string.Create(CultureInfo.InvariantCulture,
-        $"committed {p.Processed} of {p.ToProcess}{(p.WalkComplete ? "" : "+")} files to update ({p.Found} found{(p.WalkComplete ? "" : " so far")}): {p.Embedded} embedded, {p.Reused} re-used, {p.Failed} failed, {p.ImagesPerSecond:0.0} images/s{(p.Eta is { } eta ? $", ETA {eta:hh\\:mm\\:ss}" : "")}");
+    private static int TerminalWidth()
+    {
+        try
+        {
+            return Console.WindowWidth > 0 ? Console.WindowWidth : 80;
+        }
+        catch (IOException)
+        {
+            return 80;
+        }
+    }
 
     private static Command CreateStatus(CommandContext ctx)
     {
@@ -252,7 +336,7 @@ internal static class IndexCommand
             o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"on disk: {bytes / 1048576.0:0.0} MiB"));
             foreach (var f in failures)
             {
-                o.WriteLine($"  {f.Path}: {f.Reason}");
+                o.WriteLine($"  {CliText.Path(f.Path)}: {CliText.Path(f.Reason)}");
             }
 
             return CliApp.Ok;

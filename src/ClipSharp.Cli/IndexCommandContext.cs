@@ -74,18 +74,32 @@ internal static class IndexCommandContext
         return PhotoIndex.Open(store);
     }
 
+    /// <summary>The model an index records (how it was named when built, else the folder it was loaded from), or null.</summary>
+    public static string? RecordedModel(IndexMetadata? meta)
+        => meta is null ? null : !string.IsNullOrWhiteSpace(meta.ModelReference) ? meta.ModelReference : meta.ModelFolder;
+
     /// <summary>
-    /// Loads the model for querying an index: --model, $CLIPSHARP_MODEL, or the folder the index was built with; it
+    /// The reference to record for a model as it was named: a folder becomes a full path (so it loads from anywhere),
+    /// a catalog name stays a name.
+    /// </summary>
+    public static string ReferenceToRecord(string reference)
+        => Directory.Exists(reference) ? Path.TrimEndingDirectorySeparator(Path.GetFullPath(reference)) : reference;
+
+    /// <summary>True when <paramref name="embedder"/> is the model the index's vectors were made with (by the model's identity).</summary>
+    public static bool IsIndexModel(IndexMetadata meta, ClipModelEmbedder embedder) => meta.ModelId == embedder.ModelId;
+
+    /// <summary>
+    /// Loads the model for querying an index: --model, else the model the index records, else $CLIPSHARP_MODEL; it
     /// must be the model the index was built with. Query images are decoded the way the index's vectors were (fast or
     /// exact JPEG decode, recognised by the index's preprocess fingerprint), exactly when that is unknown.
     /// </summary>
     public static async Task<(ClipModel Model, ClipModelEmbedder Embedder)> LoadQueryModelAsync(CommandContext ctx, IPhotoIndex index, string? modelOption, CancellationToken cancellationToken)
     {
         var meta = await index.Store.GetMetadataAsync(cancellationToken).ConfigureAwait(false);
-        string? path = string.IsNullOrWhiteSpace(modelOption) ? Environment.GetEnvironmentVariable(CommandContext.ModelEnvironmentVariable) : modelOption;
+        string? path = string.IsNullOrWhiteSpace(modelOption) ? RecordedModel(meta) : modelOption;
         if (string.IsNullOrWhiteSpace(path))
         {
-            path = meta?.ModelFolder;
+            path = Environment.GetEnvironmentVariable(CommandContext.ModelEnvironmentVariable);
         }
 
         if (string.IsNullOrWhiteSpace(path))
@@ -103,7 +117,7 @@ internal static class IndexCommandContext
                 meta = await index.Store.GetMetadataAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            if (meta is not null && meta.ModelId != embedder.ModelId)
+            if (meta is not null && !IsIndexModel(meta, embedder))
             {
                 throw new ClipSharpException(ClipErrorKind.InvalidInput,
                     $"the index was built with model {meta.ModelId}, not {embedder.ModelId}: pass that model, or re-index with this one", index.Location);
@@ -202,7 +216,7 @@ internal static class IndexCommandContext
             }
             else
             {
-                ctx.Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{hit.Score:0.0000}  {hit.Path}"));
+                ctx.Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{hit.Score:0.0000}  {CliText.Path(hit.Path)}"));
             }
         }
 

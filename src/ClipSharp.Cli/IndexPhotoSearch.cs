@@ -57,7 +57,7 @@ internal sealed class IndexPhotoSearch : IPhotoSearch, IAsyncDisposable
     {
         await using var index = await IndexStoreFactory.OpenAsync(storeOrIndexPath, cancellationToken: cancellationToken).ConfigureAwait(false);
         var meta = await index.Store.GetMetadataAsync(cancellationToken).ConfigureAwait(false);
-        return meta?.ModelFolder;
+        return IndexCommandContext.RecordedModel(meta);
     }
 
     public async Task<IReadOnlyList<PhotoHit>> SearchAsync(ReadOnlyMemory<float> query, PhotoSearchOptions options, CancellationToken cancellationToken)

@@ -1,3 +1,18 @@
 using ClipSharp.Cli;
 
-return await CliApp.RunAsync(args, new CliConsole(Console.Out, Console.Error, Console.In, Console.IsOutputRedirected)).ConfigureAwait(false);
+var output = Console.IsOutputRedirected ? PipeOutputWriter.ForStandardOutput() : Console.Out;
+try
+{
+    return await CliApp.RunAsync(args, new CliConsole(output, Console.Error, Console.In, Console.IsOutputRedirected)).ConfigureAwait(false);
+}
+finally
+{
+    try
+    {
+        output.Flush();
+    }
+    catch (IOException)
+    {
+        // The reader of standard output is gone.
+    }
+}

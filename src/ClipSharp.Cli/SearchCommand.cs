@@ -8,13 +8,29 @@ internal static class SearchCommand
 {
     public static Command Create(CommandContext ctx)
     {
-        var query = new Argument<string>("query") { Description = "What to find: text, an image path, or a combination, e.g. \"dog + beach - night\", \"2:sunset + boat\", \"photo.jpg + snow\"." };
-        var command = new Command("search", "Search the photo index by text, image, or both; prints paths with cosine scores, best first.") { query };
+        var query = new Argument<string>("query")
+        {
+            Description = "What to find: text, an image file, or a sum of terms. Terms are joined by a + or - standing alone (\"dog + beach - night\"; \"t-shirt\" stays one word). "
+                + "A term is an image when it looks like a path: it contains / or \\ (./cat.jpg), starts with ~ (your home folder), or ends with an image extension (cat.jpg); "
+                + "or when written image:PATH. text:WORDS forces text (text:notes/ideas). An image term that does not exist is an error. "
+                + "A weight is written (TERM):W, e.g. \"(sunset boat):1.5 + ~/Pictures/cat.jpg - (night):0.5\".",
+        };
+        var command = new Command("search", "Search the photo index by text, image, or both; prints paths with cosine scores, best first. Exit codes: 0 ok (also with no results), 1 the index or model could not be used, 2 a usage mistake (empty or malformed query, missing image term), 130 interrupted.") { query };
         var (index, store, model, limit, minScore, inFolder, after, exact, json) = HitOptions.AddTo(command, "Model folder (default: $CLIPSHARP_MODEL, else the one the index was built with).");
         command.SetAction(async (parse, cancel) =>
         {
             var options = IndexCommandContext.ReadSearchOptions(parse, limit, minScore, inFolder, after, exact);
-            var terms = SearchQuery.Parse(parse.GetValue(query)!);
+            IReadOnlyList<QueryTerm> terms;
+            try
+            {
+                terms = SearchQuery.Parse(parse.GetValue(query) ?? "");
+            }
+            catch (ClipSharpException ex)
+            {
+                // A query that cannot be read is a command-line mistake (exit 2), found before any index or model is opened.
+                throw new CliUsageException(ex.Message);
+            }
+
             await using var photoIndex = await IndexCommandContext.OpenExistingAsync(parse.GetValue(store), parse.GetValue(index), cancel).ConfigureAwait(false);
             var (clip, embedder) = await IndexCommandContext.LoadQueryModelAsync(ctx, photoIndex, parse.GetValue(model), cancel).ConfigureAwait(false);
             using (clip)

@@ -83,9 +83,9 @@ internal static class ServeCommand
             string? indexPath = parse.GetValue(index) ?? NullIfEmpty(Environment.GetEnvironmentVariable(IndexStoreFactory.StoreEnvironmentVariable));
 
             // Resolve (and if needed download) the model before listening; load and warm it in the background.
-            // Without --model, an index's own model is used, as `search` does.
+            // Without --model, an index's own model is used, as `search` does ($CLIPSHARP_MODEL only when it records none).
             string? modelReference = parse.GetValue(model);
-            if (modelReference is null && indexPath is not null && Environment.GetEnvironmentVariable(CommandContext.ModelEnvironmentVariable) is null)
+            if (string.IsNullOrWhiteSpace(modelReference) && indexPath is not null)
             {
                 modelReference = await IndexPhotoSearch.RecordedModelFolderAsync(indexPath, signals.Token).ConfigureAwait(false);
             }

@@ -46,8 +46,7 @@ internal static class TokenizeCommand
                 var tokens = tokenizer.Tokenize(inputs[i]);
                 if (tokens.Truncated)
                 {
-                    ctx.Warn(string.Create(CultureInfo.InvariantCulture,
-                        $"text {i + 1} needs {tokens.UntruncatedLength} tokens; truncated to {tokenizer.ContextLength} (the last kept token is end-of-text)"));
+                    ctx.Warn(CommandContext.TruncationWarning(i + 1, tokens.UntruncatedLength, tokenizer.ContextLength));
                 }
 
                 Write(ctx, parse.GetValue(json), inputs[i], tokens.Ids, tokens.Length, tokens.Truncated);

@@ -29,6 +29,7 @@ public sealed class PostgresIndexStore : IIndexStore
     private const string FileColumns = "id, path, size, mtime_ticks, sha256, width, height, taken_at, vector_key";
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _s;
+    private volatile bool _nonImagesTableReady;
 
     private PostgresIndexStore(NpgsqlDataSource dataSource, PostgresStoreOptions options)
     {
@@ -185,6 +186,7 @@ public sealed class PostgresIndexStore : IIndexStore
             int.Parse(meta.GetValueOrDefault("dimension") ?? "0", CultureInfo.InvariantCulture),
             meta.GetValueOrDefault("model_folder") is { Length: > 0 } folder ? folder : null)
         {
+            ModelReference = meta.GetValueOrDefault("model_reference") is { Length: > 0 } reference ? reference : null,
             SchemaVersion = int.Parse(meta.GetValueOrDefault("schema_version") ?? "0", CultureInfo.InvariantCulture),
         };
     }, cancellationToken);
@@ -204,6 +206,7 @@ public sealed class PostgresIndexStore : IIndexStore
                     ("preprocess_fingerprint", metadata.PreprocessFingerprint),
                     ("dimension", metadata.Dimension.ToString(CultureInfo.InvariantCulture)),
                     ("model_folder", metadata.ModelFolder ?? ""),
+                    ("model_reference", metadata.ModelReference ?? ""),
                 })
                 {
                     var c = new NpgsqlBatchCommand($"INSERT INTO {_s}.meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
@@ -399,6 +402,36 @@ public sealed class PostgresIndexStore : IIndexStore
     }
 
     /// <inheritdoc/>
+    public async IAsyncEnumerable<NonImageFile> ListNonImagesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var all = await Run(async connection =>
+        {
+            var list = new List<NonImageFile>();
+            // Schemas written before non-images were recorded have no table until their next commit (opening never writes).
+            await using (var exists = new NpgsqlCommand($"SELECT to_regclass('{_s}.non_images') IS NOT NULL", connection))
+            {
+                if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+                {
+                    return list;
+                }
+            }
+
+            await using var cmd = new NpgsqlCommand($"SELECT path, size, mtime_ticks FROM {_s}.non_images ORDER BY path", connection);
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                list.Add(new NonImageFile(reader.GetString(0), reader.GetInt64(1), new DateTime(reader.GetInt64(2), DateTimeKind.Utc)));
+            }
+
+            return list;
+        }, cancellationToken).ConfigureAwait(false);
+        foreach (var f in all)
+        {
+            yield return f;
+        }
+    }
+
+    /// <inheritdoc/>
     public Task CommitAsync(IndexBatch batch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -419,6 +452,12 @@ public sealed class PostgresIndexStore : IIndexStore
         {
             // One short transaction: the generation bump, then one batch of prepared statements (one round trip).
             await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            if (!_nonImagesTableReady)
+            {
+                // Schemas made before non-images were recorded get the table with their first commit (opening never writes).
+                await ExecuteAsync(connection, tx, $"CREATE TABLE IF NOT EXISTS {_s}.non_images (path text COLLATE \"C\" PRIMARY KEY, size bigint NOT NULL, mtime_ticks bigint NOT NULL)", cancellationToken).ConfigureAwait(false);
+            }
+
             long generation;
             await using (var bump = new NpgsqlCommand($"UPDATE {_s}.meta SET value = (value::bigint + 1)::text WHERE key = 'generation' RETURNING value::bigint", connection, tx))
             {
@@ -480,6 +519,31 @@ public sealed class PostgresIndexStore : IIndexStore
                 b.BatchCommands.Add(PathsCommand($"DELETE FROM {_s}.failures WHERE path = ANY($1)", batch.Deletes));
             }
 
+            // Non-images: recorded so an unchanged one is not read again; a path that is (again) an image or a failure is not one.
+            var notNonImages = batch.Upserts.Select(f => f.Path).Concat(batch.Failures.Select(f => f.Path)).Concat(batch.Deletes).ToList();
+            if (notNonImages.Count > 0)
+            {
+                b.BatchCommands.Add(PathsCommand($"DELETE FROM {_s}.non_images WHERE path = ANY($1)", notNonImages));
+            }
+
+            foreach (var f in batch.NonImages)
+            {
+                var c = new NpgsqlBatchCommand($"""
+                    INSERT INTO {_s}.non_images (path, size, mtime_ticks) VALUES ($1, $2, $3)
+                    ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ticks = excluded.mtime_ticks
+                    """);
+                c.Parameters.Add(new NpgsqlParameter<string> { TypedValue = f.Path });
+                c.Parameters.Add(new NpgsqlParameter<long> { TypedValue = f.Size });
+                c.Parameters.Add(new NpgsqlParameter<long> { TypedValue = f.ModifiedUtc.Ticks });
+                b.BatchCommands.Add(c);
+            }
+
+            if (batch.NonImages.Count > 0)
+            {
+                b.BatchCommands.Add(PathsCommand($"DELETE FROM {_s}.files WHERE path = ANY($1)", batch.NonImages.Select(f => f.Path)));
+                b.BatchCommands.Add(PathsCommand($"DELETE FROM {_s}.failures WHERE path = ANY($1)", batch.NonImages.Select(f => f.Path)));
+            }
+
             if (Options.PrepareStatements == true)
             {
                 await b.PrepareAsync(cancellationToken).ConfigureAwait(false);
@@ -487,6 +551,7 @@ public sealed class PostgresIndexStore : IIndexStore
 
             await b.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            _nonImagesTableReady = true;
             return 0;
         }, cancellationToken);
     }

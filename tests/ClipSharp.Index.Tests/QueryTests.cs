@@ -16,11 +16,59 @@ public sealed class QueryTests
     }
 
     [Fact]
-    public void Weights_prefix_a_term_with_a_colon()
+    public void Weights_follow_a_parenthesised_term_after_a_colon()
     {
-        var terms = SearchQuery.Parse("2:sunset + boat - 0.5: fog", s_noFiles);
-        Assert.Equal([new QueryTerm(2, "sunset", false), new QueryTerm(1, "boat", false), new QueryTerm(-0.5f, "fog", false)], terms);
+        var terms = SearchQuery.Parse("(sunset boat):2 + boat - (fog): 0.5", s_noFiles);
+        Assert.Equal([new QueryTerm(2, "sunset boat", false), new QueryTerm(1, "boat", false), new QueryTerm(-0.5f, "fog", false)], terms);
     }
+
+    [Theory]
+    [InlineData("10:30 meeting")]
+    [InlineData("2:sunset")]
+    [InlineData("ratio 16:9 screen")]
+    public void Query_NumberBeforeAColon_IsTextNotAWeight(string query)
+        => Assert.Equal([new QueryTerm(1, query, false)], SearchQuery.Parse(query, s_noFiles));
+
+    [Fact]
+    public void Query_WordThatNamesAnExistingFile_IsStillText()
+        => Assert.Equal([new QueryTerm(1, "notes", false)], SearchQuery.Parse("notes", _ => true));
+
+    [Fact]
+    public void Query_LeadingTilde_IsExpandedToAnImageInTheHomeFolder()
+    {
+        const string expected = "/home/someone/Pictures/cat.jpg";
+        var terms = SearchQuery.Parse("~/Pictures/cat.jpg + snow", p => p == expected, "/home/someone");
+        Assert.Equal([new QueryTerm(1, expected, true), new QueryTerm(1, "snow", false)], terms);
+    }
+
+    [Theory]
+    [InlineData("./cat.jpg", "./cat.jpg")]
+    [InlineData("photos\\cat", "photos\\cat")]
+    [InlineData("cat.jpeg", "cat.jpeg")]
+    [InlineData("image:cat", "cat")]
+    public void Query_PathLikeTerm_IsAnImageTerm(string term, string path)
+        => Assert.Equal([new QueryTerm(1, path, true)], SearchQuery.Parse(term, p => p == path));
+
+    [Theory]
+    [InlineData("./missing.jpg", "./missing.jpg")]
+    [InlineData("holiday.png + sea", "holiday.png")]
+    [InlineData("image:nothing-here", "nothing-here")]
+    public void Query_PathLikeTermThatDoesNotExist_IsAnErrorNamingIt(string query, string path)
+    {
+        var error = Assert.Throws<ClipSharpException>(() => SearchQuery.Parse(query, s_noFiles));
+        Assert.Equal(path, error.Input);
+        Assert.Contains("no such image file", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Query_TextPrefix_ForcesTextEvenForAPathLikeTerm()
+        => Assert.Equal([new QueryTerm(1, "black/white photo", false)], SearchQuery.Parse("text:black/white photo", _ => throw new InvalidOperationException("no file check for text")));
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("  \t ")]
+    public void Query_Empty_SaysTheQueryIsEmpty(string query)
+        => Assert.Contains("the query is empty", Assert.Throws<ClipSharpException>(() => SearchQuery.Parse(query, s_noFiles)).Message, StringComparison.Ordinal);
 
     [Fact]
     public void Hyphens_and_plus_signs_inside_words_are_not_operators()
@@ -41,6 +89,8 @@ public sealed class QueryTests
     [InlineData("   ")]
     [InlineData("dog + ")]
     [InlineData("dog - + cat")]
+    [InlineData("(dog):x")]
+    [InlineData("():2")]
     public void Malformed_queries_are_rejected(string query)
         => Assert.Throws<ClipSharpException>(() => SearchQuery.Parse(query, s_noFiles));
 
@@ -67,7 +117,7 @@ public sealed class QueryTests
         string image = temp.Sub("x.png");
         Corpus.WritePng(image, 3);
         var embedder = new FakeEmbedder();
-        var terms = SearchQuery.Parse($"sunset + 2:{image}");
+        var terms = SearchQuery.Parse($"sunset + ({image}):2");
 
         float[] q = SearchQuery.Embed(terms, embedder);
 

@@ -59,7 +59,8 @@ public sealed class Indexer
         var existing = await _store.GetMetadataAsync(cancellationToken).ConfigureAwait(false);
         bool modelChanged = existing is not null && existing.VectorKey != run.Metadata.VectorKey;
         if (existing is null || modelChanged || existing.Dimension != run.Metadata.Dimension
-            || (run.Metadata.ModelFolder is not null && existing.ModelFolder != run.Metadata.ModelFolder))
+            || (run.Metadata.ModelFolder is not null && existing.ModelFolder != run.Metadata.ModelFolder)
+            || (run.Metadata.ModelReference is not null && existing.ModelReference != run.Metadata.ModelReference))
         {
             await _store.SetMetadataAsync(run.Metadata, cancellationToken).ConfigureAwait(false);
         }
@@ -76,6 +77,11 @@ public sealed class Indexer
         await foreach (var f in _store.ListFailuresAsync(cancellationToken).ConfigureAwait(false))
         {
             run.KnownFailures[f.Path] = f;
+        }
+
+        await foreach (var f in _store.ListNonImagesAsync(cancellationToken).ConfigureAwait(false))
+        {
+            run.KnownNonImages[f.Path] = f;
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -119,9 +125,13 @@ public sealed class Indexer
         // The walk is complete: whatever the store holds under these folders that was not seen is gone (or excluded).
         long deleted = await DeleteVanishedAsync(roots, run, cancellationToken).ConfigureAwait(false);
         progress?.Report(run.Snapshot(clock, final: true));
-        return new IndexRunResult(run.Found, run.Unchanged, run.Embedded, run.Reused, run.Failed, run.Skipped, deleted, modelChanged, clock.Elapsed)
+        return new IndexRunResult(run.Found, run.Unchanged, run.Embedded, run.Reused, run.Failed, run.Skipped, deleted + run.Vanished, modelChanged, clock.Elapsed)
         {
             AdoptedModelId = adopted,
+            UnchangedFailed = run.UnchangedFailed,
+            Vanished = run.Vanished,
+            NotRegular = run.Walker?.Special.Count ?? 0,
+            Aliases = run.Walker?.Aliases.ToList() ?? [],
         };
     }
 
@@ -147,32 +157,37 @@ public sealed class Indexer
     private async Task WalkAsync(List<string> roots, RunState run, ChannelWriter<WalkedFile> output, CancellationToken token)
     {
         var walker = new FolderWalker(_options.Include, _options.Exclude, _options.SkipFolder);
-        foreach (string root in roots)
+        run.Walker = walker;
+        foreach (var file in walker.Walk(roots, token))
         {
-            foreach (var file in walker.Walk(root, token))
+            if (!run.Seen.Add(file.Path))
             {
-                if (!run.Seen.Add(file.Path))
-                {
-                    continue;
-                }
-
-                Interlocked.Increment(ref run.Found);
-                if (run.Known.TryGetValue(file.Path, out var k) && k.Size == file.Size && k.ModifiedUtc == file.ModifiedUtc && k.VectorKey == run.Metadata.VectorKey)
-                {
-                    Interlocked.Increment(ref run.Unchanged);
-                    continue;
-                }
-
-                if (!_options.RetryFailed && run.KnownFailures.TryGetValue(file.Path, out var failed)
-                    && failed.Size == file.Size && failed.ModifiedUtc == file.ModifiedUtc && failed.VectorKey == run.Metadata.VectorKey)
-                {
-                    Interlocked.Increment(ref run.Unchanged);
-                    continue;
-                }
-
-                Interlocked.Increment(ref run.ToProcess);
-                await output.WriteAsync(file, token).ConfigureAwait(false);
+                continue;
             }
+
+            Interlocked.Increment(ref run.Found);
+            if (run.Known.TryGetValue(file.Path, out var k) && k.Size == file.Size && k.ModifiedUtc == file.ModifiedUtc && k.VectorKey == run.Metadata.VectorKey)
+            {
+                Interlocked.Increment(ref run.Unchanged);
+                continue;
+            }
+
+            // Not an image when last read and unchanged since: not read again (the model does not matter here).
+            if (run.KnownNonImages.TryGetValue(file.Path, out var other) && other.Size == file.Size && other.ModifiedUtc == file.ModifiedUtc)
+            {
+                Interlocked.Increment(ref run.Unchanged);
+                continue;
+            }
+
+            if (!_options.RetryFailed && run.KnownFailures.TryGetValue(file.Path, out var failed)
+                && failed.Size == file.Size && failed.ModifiedUtc == file.ModifiedUtc && failed.VectorKey == run.Metadata.VectorKey)
+            {
+                Interlocked.Increment(ref run.UnchangedFailed);
+                continue;
+            }
+
+            Interlocked.Increment(ref run.ToProcess);
+            await output.WriteAsync(file, token).ConfigureAwait(false);
         }
 
         run.WalkComplete = true;
@@ -203,6 +218,12 @@ public sealed class Indexer
         {
             (sha, probe) = await HashAndProbeAsync(file.Path, token).ConfigureAwait(false);
         }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            // Deleted since the walk saw it: gone, as if the walk had not seen it (its record, if any, is removed).
+            Interlocked.Increment(ref run.Vanished);
+            return new Outcome(null, null, file.Path, OutcomeKind.Vanished);
+        }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return Fail(run, file, "io: " + ex.Message);
@@ -221,8 +242,7 @@ public sealed class Indexer
             }
 
             Interlocked.Increment(ref run.Skipped);
-            bool wasKnown = run.Known.ContainsKey(file.Path) || run.KnownFailures.ContainsKey(file.Path);
-            return wasKnown ? new Outcome(null, null, file.Path) : null;
+            return new Outcome(null, null, null, OutcomeKind.Skipped) { NonImage = new NonImageFile(file.Path, file.Size, file.ModifiedUtc) };
         }
 
         if ((long)probe.Width * probe.Height > _options.MaxPixels)
@@ -241,7 +261,7 @@ public sealed class Indexer
             if (same?.Embedding is { } vector && same.VectorKey == key)
             {
                 Interlocked.Increment(ref run.Reused);
-                return new Outcome(candidate.ToRecord(vector, key), null, null);
+                return new Outcome(candidate.ToRecord(vector, key), null, null, OutcomeKind.Reused);
             }
         }
 
@@ -252,7 +272,7 @@ public sealed class Indexer
                 if (twin.VectorKey == key && twin.Embedding is { Length: > 0 } vector && vector.Length == run.Metadata.Dimension)
                 {
                     Interlocked.Increment(ref run.Reused);
-                    return new Outcome(candidate.ToRecord(vector, key), null, null);
+                    return new Outcome(candidate.ToRecord(vector, key), null, null, OutcomeKind.Reused);
                 }
             }
         }
@@ -262,6 +282,19 @@ public sealed class Indexer
 
     private static async Task<(string Sha256, ProbeResult Probe)> HashAndProbeAsync(string path, CancellationToken token)
     {
+        // The walk reported a regular file; it may have been replaced since. Opening a FIFO would block until a writer
+        // comes, so only a regular file is opened.
+        var status = FileStatus.Of(path);
+        if (status.Kind == FileKind.Missing)
+        {
+            throw new FileNotFoundException("file not found", path);
+        }
+
+        if (status.Kind != FileKind.Regular)
+        {
+            throw new IOException("not a regular file (a FIFO, socket, device or folder); it is not opened");
+        }
+
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous);
         await using (stream.ConfigureAwait(false))
         {
@@ -330,7 +363,7 @@ public sealed class Indexer
                     }
 
                     Interlocked.Increment(ref run.Embedded);
-                    outcome = new Outcome(batch[i].ToRecord(vector, run.Metadata.VectorKey), null, null);
+                    outcome = new Outcome(batch[i].ToRecord(vector, run.Metadata.VectorKey), null, null, OutcomeKind.Embedded);
                 }
                 else
                 {
@@ -382,7 +415,6 @@ public sealed class Indexer
     {
         var batch = new IndexBatch();
         var lastReport = TimeSpan.Zero;
-        int pendingProcessed = 0;
         await foreach (var outcome in input.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
         {
             if (outcome.Record is { } record)
@@ -397,19 +429,21 @@ public sealed class Indexer
             {
                 batch.Deletes.Add(path);
             }
+            else if (outcome.NonImage is { } nonImage)
+            {
+                batch.NonImages.Add(nonImage);
+            }
 
-            pendingProcessed++;
+            run.Count(outcome.Kind);
             bool committed = false;
             if (batch.Count >= _options.CommitBatchSize)
             {
                 await _store.CommitAsync(batch, CancellationToken.None).ConfigureAwait(false);
                 batch = new IndexBatch();
-                Interlocked.Add(ref run.Processed, pendingProcessed);
-                pendingProcessed = 0;
                 committed = true;
             }
 
-            // Every commit is reported (Processed moves only then); between commits, at most every interval.
+            // Every commit is reported; between commits, at most every interval.
             if (progress is not null && (committed || clock.Elapsed - lastReport >= s_progressInterval))
             {
                 lastReport = clock.Elapsed;
@@ -418,14 +452,13 @@ public sealed class Indexer
         }
 
         await _store.CommitAsync(batch, CancellationToken.None).ConfigureAwait(false);
-        Interlocked.Add(ref run.Processed, pendingProcessed);
     }
 
     private async Task<long> DeleteVanishedAsync(List<string> roots, RunState run, CancellationToken token)
     {
         var prefixes = roots.Select(r => r + Path.DirectorySeparatorChar).ToList();
         bool Under(string path) => prefixes.Exists(p => path.StartsWith(p, StringComparison.Ordinal));
-        var gone = run.Known.Keys.Concat(run.KnownFailures.Keys).Where(p => Under(p) && !run.Seen.Contains(p)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var gone = run.Known.Keys.Concat(run.KnownFailures.Keys).Concat(run.KnownNonImages.Keys).Where(p => Under(p) && !run.Seen.Contains(p)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         for (int i = 0; i < gone.Count; i += _options.CommitBatchSize)
         {
             var batch = new IndexBatch();
@@ -439,7 +472,7 @@ public sealed class Indexer
     private static Outcome Fail(RunState run, WalkedFile file, string reason)
     {
         Interlocked.Increment(ref run.Failed);
-        return new Outcome(null, new IndexFailure(file.Path, reason, file.Size, file.ModifiedUtc, run.Metadata.VectorKey), null);
+        return new Outcome(null, new IndexFailure(file.Path, reason, file.Size, file.ModifiedUtc, run.Metadata.VectorKey), null, OutcomeKind.Failed);
     }
 
     /// <summary>A failure reason in words: the kind, then the detail.</summary>
@@ -486,38 +519,82 @@ public sealed class Indexer
         };
     }
 
-    private sealed record Outcome(IndexedFile? Record, IndexFailure? Failure, string? Delete);
+    private enum OutcomeKind
+    {
+        Embedded,
+        Reused,
+        Failed,
+        Skipped,
+        Vanished,
+    }
+
+    /// <summary>What became of one file that needed work; the committer counts them, so progress matches what happened.</summary>
+    private sealed record Outcome(IndexedFile? Record, IndexFailure? Failure, string? Delete, OutcomeKind Kind)
+    {
+        /// <summary>A file recorded as not an image (replacing any record of its path).</summary>
+        public NonImageFile? NonImage { get; init; }
+    }
 
     private sealed class RunState(IClipEmbedder embedder, IndexerOptions options)
     {
         public readonly IndexMetadata Metadata = new(embedder.ModelId, embedder.PreprocessFingerprint, embedder.Dimension,
-            options.ModelFolder ?? (embedder as ClipModelEmbedder)?.ModelFolder);
+            options.ModelFolder ?? (embedder as ClipModelEmbedder)?.ModelFolder)
+        {
+            ModelReference = options.ModelReference,
+        };
 
         public readonly Dictionary<string, Known> Known = new(StringComparer.Ordinal);
         public readonly Dictionary<string, IndexFailure> KnownFailures = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, NonImageFile> KnownNonImages = new(StringComparer.Ordinal);
         public readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> ShaIndexed = new(StringComparer.Ordinal);
         public readonly HashSet<string> Seen = new(StringComparer.Ordinal);
         public long Found;
         public long Unchanged;
         public long ToProcess;
-        public long Processed;
         public long Embedded;
         public long Reused;
         public long Failed;
         public long Skipped;
         public long Unexpected;
+        public long UnchangedFailed;
+        public long Vanished;
         public volatile bool WalkComplete;
+        public FolderWalker? Walker;
 
+        // Counted by the committer as outcomes arrive (one reader), read by progress reports.
+        private long _doneEmbedded;
+        private long _doneReused;
+        private long _doneFailed;
+        private long _doneOther;
+
+        public void Count(OutcomeKind kind)
+        {
+            switch (kind)
+            {
+                case OutcomeKind.Embedded: Interlocked.Increment(ref _doneEmbedded); break;
+                case OutcomeKind.Reused: Interlocked.Increment(ref _doneReused); break;
+                case OutcomeKind.Failed: Interlocked.Increment(ref _doneFailed); break;
+                default: Interlocked.Increment(ref _doneOther); break;
+            }
+        }
+
+        /// <summary>
+        /// Progress as the committer has seen it: processed = embedded + re-used + failed + other (not images, vanished),
+        /// so the numbers of one report always add up.
+        /// </summary>
         public IndexProgress Snapshot(Stopwatch clock, bool final)
         {
             double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
-            long embedded = Interlocked.Read(ref Embedded);
+            long embedded = Interlocked.Read(ref _doneEmbedded), reused = Interlocked.Read(ref _doneReused), failed = Interlocked.Read(ref _doneFailed);
+            long processed = embedded + reused + failed + Interlocked.Read(ref _doneOther);
             double rate = embedded / seconds;
-            long toProcess = Interlocked.Read(ref ToProcess), processed = Interlocked.Read(ref Processed);
+            long toProcess = Interlocked.Read(ref ToProcess);
             double doneRate = processed / seconds;
             TimeSpan? eta = final ? TimeSpan.Zero : WalkComplete && doneRate > 0 ? TimeSpan.FromSeconds((toProcess - processed) / doneRate) : null;
-            return new IndexProgress(Interlocked.Read(ref Found), WalkComplete || final, toProcess, processed, embedded,
-                Interlocked.Read(ref Reused), Interlocked.Read(ref Failed), rate, eta);
+            return new IndexProgress(Interlocked.Read(ref Found), WalkComplete || final, toProcess, processed, embedded, reused, failed, rate, eta)
+            {
+                Unchanged = Interlocked.Read(ref Unchanged) + Interlocked.Read(ref UnchangedFailed),
+            };
         }
     }
 }

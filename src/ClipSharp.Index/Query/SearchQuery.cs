@@ -6,22 +6,36 @@ namespace ClipSharp.Index;
 /// <summary>One term of a query: a text or an image file, with a signed weight.</summary>
 /// <param name="Weight">Signed weight (a term after "-" is negative).</param>
 /// <param name="Text">The text, or the image path.</param>
-/// <param name="IsImage">True when <paramref name="Text"/> is an existing image file, embedded as an image.</param>
+/// <param name="IsImage">True when <paramref name="Text"/> is an image file path (expanded), embedded as an image.</param>
 public sealed record QueryTerm(float Weight, string Text, bool IsImage);
 
 /// <summary>
-/// Query arithmetic: <c>"dog + beach - night"</c>, weights <c>"2:sunset + boat"</c>, and existing image paths as
-/// terms. Operators are a "+" or "-" standing alone between spaces, so "t-shirt" stays one word. The query vector
-/// is Σ weight · normalise(embedding(term)), normalised again.
+/// Query arithmetic: <c>"dog + beach - night"</c>, weights <c>"(sunset boat):2 + fog"</c>, and image files as terms.
+/// Operators are a "+" or "-" standing alone between spaces, so "t-shirt" stays one word. The query vector is
+/// Σ weight · normalise(embedding(term)), normalised again.
+/// <para>
+/// Whether a term is an image is decided by its syntax, never by what happens to exist: <c>image:PATH</c>, or a term
+/// that looks like a path — it contains "/" or "\" (so "./x" and "../x" too), starts with "~" (the home folder), or ends with an image
+/// extension (.jpg, .png, …). <c>text:…</c> makes any term text. An image term whose file does not exist is an error
+/// naming it. A weight is written only as <c>(term):W</c>, a form a sentence does not take by accident.
+/// </para>
 /// </summary>
 public static partial class SearchQuery
 {
-    /// <summary>Splits a query into terms; <paramref name="isImageFile"/> decides which terms are image paths (default: existing files).</summary>
-    /// <exception cref="ClipSharpException">The query is empty, or has an operator without a term or a bad weight.</exception>
-    public static IReadOnlyList<QueryTerm> Parse(string query, Func<string, bool>? isImageFile = null)
+    /// <summary>
+    /// Splits a query into terms. <paramref name="fileExists"/> checks image terms (default <see cref="File.Exists"/>);
+    /// <paramref name="homeFolder"/> is what a leading "~" stands for (default: the user's profile folder).
+    /// </summary>
+    /// <exception cref="ClipSharpException">The query is empty, has an operator without a term or a bad weight, or names an image file that does not exist.</exception>
+    public static IReadOnlyList<QueryTerm> Parse(string query, Func<string, bool>? fileExists = null, string? homeFolder = null)
     {
         ArgumentNullException.ThrowIfNull(query);
-        isImageFile ??= File.Exists;
+        fileExists ??= File.Exists;
+        if (query.Trim().Length == 0)
+        {
+            throw new ClipSharpException(ClipErrorKind.InvalidInput, "the query is empty", null);
+        }
+
         var terms = new List<QueryTerm>();
         string[] tokens = Operator().Split(" " + query.Trim() + " ");
         // Split with a capture group: [text, op, text, op, …]; a leading operator leaves an empty first text.
@@ -48,17 +62,17 @@ public static partial class SearchQuery
 
             float weight = 1;
             var m = Weighted().Match(text);
-            if (m.Success && !isImageFile(text))
+            if (m.Success)
             {
-                weight = float.Parse(m.Groups[1].Value, NumberStyles.Float, CultureInfo.InvariantCulture);
-                text = m.Groups[2].Value.Trim();
-                if (!float.IsFinite(weight) || text.Length == 0)
+                if (!float.TryParse(m.Groups[2].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out weight) || !float.IsFinite(weight) || m.Groups[1].Value.Trim().Length == 0)
                 {
-                    throw new ClipSharpException(ClipErrorKind.InvalidInput, $"bad weighted term \"{token.Trim()}\"", query);
+                    throw new ClipSharpException(ClipErrorKind.InvalidInput, $"bad weighted term \"{text}\": write (TERM):WEIGHT, e.g. (sunset):1.5", query);
                 }
+
+                text = m.Groups[1].Value.Trim();
             }
 
-            terms.Add(new QueryTerm(sign * weight, text, isImageFile(text)));
+            terms.Add(Term(sign * weight, text, fileExists, homeFolder, query));
             sign = 1;
         }
 
@@ -68,6 +82,48 @@ public static partial class SearchQuery
         }
 
         return terms;
+    }
+
+    /// <summary>True when <paramref name="term"/> is read as an image path (without a prefix): see the class remarks.</summary>
+    public static bool LooksLikePath(string term)
+    {
+        ArgumentNullException.ThrowIfNull(term);
+        return term.Contains('/', StringComparison.Ordinal) || term.Contains('\\', StringComparison.Ordinal)
+            || term.StartsWith('~') || ImageProbe.HasImageExtension(term);
+    }
+
+    private static QueryTerm Term(float weight, string text, Func<string, bool> fileExists, string? homeFolder, string query)
+    {
+        if (text.StartsWith(TextPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            string plain = text[TextPrefix.Length..].Trim();
+            return plain.Length > 0 ? new QueryTerm(weight, plain, false) : throw new ClipSharpException(ClipErrorKind.InvalidInput, "\"text:\" has no text after it", query);
+        }
+
+        bool prefixed = text.StartsWith(ImagePrefix, StringComparison.OrdinalIgnoreCase);
+        if (!prefixed && !LooksLikePath(text))
+        {
+            return new QueryTerm(weight, text, false);
+        }
+
+        string path = prefixed ? text[ImagePrefix.Length..].Trim() : text;
+        if (path.Length == 0)
+        {
+            throw new ClipSharpException(ClipErrorKind.InvalidInput, "\"image:\" has no path after it", query);
+        }
+
+        if (path == "~" || path.StartsWith("~/", StringComparison.Ordinal) || path.StartsWith("~\\", StringComparison.Ordinal))
+        {
+            path = System.IO.Path.Join(homeFolder ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path[1..]);
+        }
+
+        if (!fileExists(path))
+        {
+            throw new ClipSharpException(ClipErrorKind.InvalidInput,
+                $"no such image file (a term with a / or \\, a leading ~, or an image extension is an image path; write text:{text} to search it as text)", path);
+        }
+
+        return new QueryTerm(weight, path, true);
     }
 
     /// <summary>Embeds the terms and combines them into one normalised query vector.</summary>
@@ -125,6 +181,9 @@ public static partial class SearchQuery
     [GeneratedRegex(@"(?<=\s)([+-])(?=\s)")]
     private static partial Regex Operator();
 
-    [GeneratedRegex(@"^([0-9]*\.?[0-9]+)\s*:\s*(.+)$")]
+    private const string ImagePrefix = "image:";
+    private const string TextPrefix = "text:";
+
+    [GeneratedRegex(@"^\((.*)\)\s*:\s*(\S+)$")]
     private static partial Regex Weighted();
 }

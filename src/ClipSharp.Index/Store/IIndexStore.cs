@@ -40,6 +40,9 @@ public interface IIndexStore : IAsyncDisposable
     /// <summary>Every failed file with its reason, in path order.</summary>
     IAsyncEnumerable<IndexFailure> ListFailuresAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>Every file recorded as not an image (so an unchanged one is not read again), in path order.</summary>
+    IAsyncEnumerable<NonImageFile> ListNonImagesAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Applies a batch (upserts, failures, deletes) atomically: all of it or none of it.</summary>
     Task CommitAsync(IndexBatch batch, CancellationToken cancellationToken = default);
 

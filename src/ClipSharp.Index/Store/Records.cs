@@ -10,6 +10,13 @@ public sealed record IndexMetadata(string ModelId, string PreprocessFingerprint,
     /// <summary>The schema version of the store that read or wrote this metadata.</summary>
     public int SchemaVersion { get; init; } = SqliteIndexStore.SchemaVersion;
 
+    /// <summary>
+    /// How the model was named when the index was built (a catalog name such as clip-vit-base-patch32, or a model
+    /// folder path), so that later commands load the same model without being told; null in indexes made before
+    /// it was recorded (then <see cref="ModelFolder"/> is used).
+    /// </summary>
+    public string? ModelReference { get; init; }
+
     /// <summary>The key that stored vectors carry: model and preprocessing together.</summary>
     public string VectorKey => ModelId + "|" + PreprocessFingerprint;
 }
@@ -56,6 +63,12 @@ public sealed record IndexedFile
 /// <param name="VectorKey">The model it failed with (a new model retries it).</param>
 public sealed record IndexFailure(string Path, string Reason, long Size, DateTime ModifiedUtc, string VectorKey);
 
+/// <summary>A file the walk found that is not an image (by its content), remembered so it is not read again while unchanged.</summary>
+/// <param name="Path">Full path.</param>
+/// <param name="Size">Size when it was read.</param>
+/// <param name="ModifiedUtc">Last write time when it was read.</param>
+public sealed record NonImageFile(string Path, long Size, DateTime ModifiedUtc);
+
 /// <summary>Counts of an index.</summary>
 /// <param name="Files">Indexed files.</param>
 /// <param name="Current">Files whose vector is from the current model.</param>
@@ -66,18 +79,21 @@ public sealed record IndexCounts(long Files, long Current, long Stale, long Fail
 /// <summary>One transaction's worth of changes.</summary>
 public sealed class IndexBatch
 {
-    /// <summary>Records to insert or replace (keyed by path); each also clears a failure of its path.</summary>
+    /// <summary>Records to insert or replace (keyed by path); each also clears a failure (or non-image record) of its path.</summary>
     public List<IndexedFile> Upserts { get; } = [];
 
     /// <summary>Failures to record (keyed by path); each also removes an indexed record of its path.</summary>
     public List<IndexFailure> Failures { get; } = [];
 
-    /// <summary>Paths to remove, indexed or failed.</summary>
+    /// <summary>Paths to remove, indexed, failed or recorded as not images.</summary>
     public List<string> Deletes { get; } = [];
 
+    /// <summary>Files to record as not images (keyed by path); each also removes an indexed or failed record of its path.</summary>
+    public List<NonImageFile> NonImages { get; } = [];
+
     /// <summary>True when there is nothing to do.</summary>
-    public bool IsEmpty => Upserts.Count == 0 && Failures.Count == 0 && Deletes.Count == 0;
+    public bool IsEmpty => Upserts.Count == 0 && Failures.Count == 0 && Deletes.Count == 0 && NonImages.Count == 0;
 
     /// <summary>Number of changes.</summary>
-    public int Count => Upserts.Count + Failures.Count + Deletes.Count;
+    public int Count => Upserts.Count + Failures.Count + Deletes.Count + NonImages.Count;
 }

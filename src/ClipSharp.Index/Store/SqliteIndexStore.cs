@@ -304,6 +304,7 @@ public sealed class SqliteIndexStore : IIndexStore
             int.Parse(ReadMeta(_connection, "dimension") ?? "0", CultureInfo.InvariantCulture),
             ReadMeta(_connection, "model_folder") is { Length: > 0 } folder ? folder : null)
         {
+            ModelReference = ReadMeta(_connection, "model_reference") is { Length: > 0 } reference ? reference : null,
             SchemaVersion = int.Parse(ReadMeta(_connection, "schema_version") ?? "0", CultureInfo.InvariantCulture),
         };
     }, cancellationToken);
@@ -319,6 +320,7 @@ public sealed class SqliteIndexStore : IIndexStore
             WriteMeta(_connection, tx, "preprocess_fingerprint", metadata.PreprocessFingerprint);
             WriteMeta(_connection, tx, "dimension", metadata.Dimension.ToString(CultureInfo.InvariantCulture));
             WriteMeta(_connection, tx, "model_folder", metadata.ModelFolder ?? "");
+            WriteMeta(_connection, tx, "model_reference", metadata.ModelReference ?? "");
             BumpGeneration(tx);
             tx.Commit();
             return 0;
@@ -444,6 +446,35 @@ public sealed class SqliteIndexStore : IIndexStore
     }
 
     /// <inheritdoc/>
+    public async IAsyncEnumerable<NonImageFile> ListNonImagesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var all = await Locked(() =>
+        {
+            var list = new List<NonImageFile>();
+            using var cmd = _connection.CreateCommand();
+            // Indexes written before non-images were recorded have no table until their next commit.
+            cmd.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'non_images'";
+            if (Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture) == 0)
+            {
+                return list;
+            }
+
+            cmd.CommandText = "SELECT path, size, mtime FROM non_images ORDER BY path";
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+            {
+                list.Add(new NonImageFile(reader.GetString(0), reader.GetInt64(1), new DateTime(reader.GetInt64(2), DateTimeKind.Utc)));
+            }
+
+            return list;
+        }, cancellationToken).ConfigureAwait(false);
+        foreach (var f in all)
+        {
+            yield return f;
+        }
+    }
+
+    /// <inheritdoc/>
     public Task CommitAsync(IndexBatch batch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -456,6 +487,7 @@ public sealed class SqliteIndexStore : IIndexStore
         {
             using var tx = _connection.BeginTransaction();
             long generation = BumpGeneration(tx);
+            Execute(_connection, "CREATE TABLE IF NOT EXISTS non_images (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime INTEGER NOT NULL)", tx);
 
             // Read under the write lock the bump took: a conversion by another process cannot slip in between.
             var precision = Precision = ReadPrecision(_connection, Folder, tx);
@@ -502,6 +534,39 @@ public sealed class SqliteIndexStore : IIndexStore
                     upsert.ExecuteNonQuery();
                     pClear.Value = f.Path;
                     clearFailure.ExecuteNonQuery();
+                }
+            }
+
+            using (var nonImage = _connection.CreateCommand())
+            using (var clear = _connection.CreateCommand())
+            {
+                nonImage.Transaction = tx;
+                nonImage.CommandText = """
+                    INSERT INTO non_images(path, size, mtime) VALUES ($path, $size, $mtime)
+                    ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime
+                    """;
+                var pPath = nonImage.Parameters.Add("$path", SqliteType.Text);
+                var pSize = nonImage.Parameters.Add("$size", SqliteType.Integer);
+                var pMtime = nonImage.Parameters.Add("$mtime", SqliteType.Integer);
+                clear.Transaction = tx;
+                clear.CommandText = "DELETE FROM files WHERE path = $path; DELETE FROM failures WHERE path = $path";
+                var pClear = clear.Parameters.Add("$path", SqliteType.Text);
+                foreach (var f in batch.NonImages)
+                {
+                    pPath.Value = f.Path;
+                    pSize.Value = f.Size;
+                    pMtime.Value = f.ModifiedUtc.Ticks;
+                    nonImage.ExecuteNonQuery();
+                    pClear.Value = f.Path;
+                    clear.ExecuteNonQuery();
+                }
+
+                // A path that is (again) an image or a failure is no longer a non-image.
+                clear.CommandText = "DELETE FROM non_images WHERE path = $path";
+                foreach (string path in batch.Upserts.Select(u => u.Path).Concat(batch.Failures.Select(f => f.Path)).Concat(batch.Deletes))
+                {
+                    pClear.Value = path;
+                    clear.ExecuteNonQuery();
                 }
             }
 

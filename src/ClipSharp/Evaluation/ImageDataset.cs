@@ -68,7 +68,14 @@ public static class ImageDataset
     private static List<LabeledImage> LoadCsv(string csv, string labelColumn)
     {
         string baseDir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(csv))!;
-        var rows = ParseCsv(File.ReadAllText(csv, Encoding.UTF8), csv);
+        string text = File.ReadAllText(csv, Encoding.UTF8);
+        if (text.TrimStart('\uFEFF', ' ', '\t', '\r', '\n') is [ '{' or '[', ..])
+        {
+            // A JSON file read as CSV would give rows of JSON fragments and "0 images"; say what it is instead.
+            throw new ClipSharpException(ClipErrorKind.InvalidInput, "this is JSON, not CSV: a dataset is a CSV with a header (file,label) or a folder of class sub-folders", csv);
+        }
+
+        var rows = ParseCsv(text, csv);
         if (rows.Count == 0)
         {
             throw new ClipSharpException(ClipErrorKind.InvalidInput, "empty CSV", csv);

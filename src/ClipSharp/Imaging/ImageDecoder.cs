@@ -154,6 +154,7 @@ public static class ImageDecoder
         ArgumentNullException.ThrowIfNull(path);
         byte[] prefix;
         long length;
+        ThrowIfFolder(path);
         try
         {
             using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
@@ -219,6 +220,7 @@ public static class ImageDecoder
 
     internal static byte[] ReadFile(string path)
     {
+        ThrowIfFolder(path);
         try
         {
             return File.ReadAllBytes(path);
@@ -230,6 +232,15 @@ public static class ImageDecoder
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             throw new ClipSharpException(ClipErrorKind.Io, $"cannot read file: {ex.Message}", path, ex);
+        }
+    }
+
+    /// <summary>A folder is named as one (opening it would say "access denied", which misleads).</summary>
+    private static void ThrowIfFolder(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new ClipSharpException(ClipErrorKind.InvalidInput, "is a folder, not an image file", path);
         }
     }
 

@@ -267,6 +267,204 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
         Assert.Equal(120 - partial, embedder.EmbedCount);
     }
 
+    [SkippableFact]
+    public async Task SymlinkedPhoto_TargetChanges_IsReEmbeddedFromTheTarget()
+    {
+        Skip.If(OperatingSystem.IsWindows(), "symbolic links need privileges on Windows");
+        using var temp = new TempFolder();
+        string root = temp.Sub("pics"), outside = temp.Sub("elsewhere");
+        Directory.CreateDirectory(root);
+        Directory.CreateDirectory(outside);
+        string target = Path.Combine(outside, "t.png"), link = Path.Combine(root, "link.png");
+        Corpus.WritePng(target, 1);
+        File.SetLastWriteTimeUtc(target, new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        File.CreateSymbolicLink(link, target);
+        await using var index = await Backend.OpenAsync();
+        await Run(index, new FakeEmbedder(), root);
+        var before = (await Files(index))[link];
+
+        // The target changes; the link itself (its own size and time) does not.
+        Corpus.WritePng(target, 2, size: 9);
+        File.SetLastWriteTimeUtc(target, new DateTime(2024, 6, 1, 0, 0, 0, DateTimeKind.Utc));
+        var embedder = new FakeEmbedder();
+        var again = await Run(index, embedder, root);
+
+        var after = (await Files(index))[link];
+        Assert.Equal((1L, 0L), (again.Embedded, again.Unchanged));
+        Assert.NotEqual(before.Sha256, after.Sha256);
+        Assert.Equal(new FileInfo(target).Length, after.Size);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(target))), after.Sha256);
+    }
+
+    [SkippableFact]
+    public async Task SymlinkAndItsTarget_InOneRoot_AreOnePhotoUnderTheTargetPathWithTheLinkAsAlias()
+    {
+        Skip.If(OperatingSystem.IsWindows(), "symbolic links need privileges on Windows");
+        using var temp = new TempFolder();
+        string root = temp.Sub("pics");
+        Directory.CreateDirectory(Path.Combine(root, "sub"));
+        string real = Path.Combine(root, "sub", "real.png"), link = Path.Combine(root, "a-link.png");
+        Corpus.WritePng(real, 1);
+        File.CreateSymbolicLink(link, real);
+        await using var index = await Backend.OpenAsync();
+
+        var result = await Run(index, new FakeEmbedder(), root);
+
+        Assert.Equal([real], (await Files(index)).Keys.ToArray());
+        Assert.Equal([new IndexAlias(link, real)], result.Aliases);
+        Assert.DoesNotContain(await index.FindDuplicatesAsync(0.97f), g => g.Kind == DuplicateKind.Exact);
+    }
+
+    [SkippableFact]
+    public async Task HardLinksAndTwoLinksToOneOutsideFile_AreOnePhotoEach()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "device and inode identity is read on Linux");
+        using var temp = new TempFolder();
+        string root = temp.Sub("pics"), outside = temp.Sub("elsewhere");
+        Directory.CreateDirectory(root);
+        Directory.CreateDirectory(outside);
+        Corpus.WritePng(Path.Combine(root, "a.png"), 1);
+        Corpus.WritePng(Path.Combine(outside, "o.png"), 2);
+        RunTool("ln", Path.Combine(root, "a.png"), Path.Combine(root, "b-hard.png"));
+        File.CreateSymbolicLink(Path.Combine(root, "o1.png"), Path.Combine(outside, "o.png"));
+        File.CreateSymbolicLink(Path.Combine(root, "o2.png"), Path.Combine(outside, "o.png"));
+        await using var index = await Backend.OpenAsync();
+
+        var result = await Run(index, new FakeEmbedder(), root);
+
+        Assert.Equal(["a.png", "o1.png"], (await Files(index)).Keys.Select(p => Path.GetFileName(p)!).Order(StringComparer.Ordinal).ToArray());
+        Assert.Equal(["b-hard.png", "o2.png"], result.Aliases.Select(a => Path.GetFileName(a.Path)!).Order(StringComparer.Ordinal).ToArray());
+        Assert.Empty(await index.FindDuplicatesAsync(0.999f));
+    }
+
+    [SkippableFact]
+    public async Task SymlinkedFolders_AreFollowedAndALoopIsWalkedOnce()
+    {
+        Skip.If(OperatingSystem.IsWindows(), "symbolic links need privileges on Windows");
+        using var temp = new TempFolder();
+        string root = temp.Sub("pics"), outside = temp.Sub("elsewhere");
+        Directory.CreateDirectory(Path.Combine(root, "sub"));
+        Directory.CreateDirectory(outside);
+        Corpus.WritePng(Path.Combine(root, "sub", "a.png"), 1);
+        Corpus.WritePng(Path.Combine(outside, "o.png"), 2);
+        Directory.CreateSymbolicLink(Path.Combine(root, "linked"), outside);
+        Directory.CreateSymbolicLink(Path.Combine(root, "sub", "loop"), root);
+        Directory.CreateSymbolicLink(Path.Combine(outside, "back"), outside);
+        await using var index = await Backend.OpenAsync();
+
+        var result = await Run(index, new FakeEmbedder(), root);
+
+        Assert.Equal([Path.Combine(root, "linked", "o.png"), Path.Combine(root, "sub", "a.png")], (await Files(index)).Keys.Order(StringComparer.Ordinal).ToArray());
+        Assert.Contains(new IndexAlias(Path.Combine(root, "sub", "loop"), root), result.Aliases);
+        Assert.Contains(result.Aliases, a => a.Path == Path.Combine(root, "linked", "back"));
+    }
+
+    [SkippableFact]
+    public async Task Fifo_InAPhotoFolder_IsSkippedAndCountedWithoutBeingOpened()
+    {
+        Skip.If(OperatingSystem.IsWindows(), "no FIFOs in Windows folders");
+        using var temp = new TempFolder();
+        string root = temp.Sub("pics");
+        Directory.CreateDirectory(root);
+        Corpus.WritePng(Path.Combine(root, "a.png"), 1);
+        RunTool("mkfifo", Path.Combine(root, "pipe.jpg"));
+        await using var index = await Backend.OpenAsync();
+
+        // Opening the FIFO would block for ever; the token turns such a hang into a failure instead.
+        using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var result = await new Indexer(index.Store, new FakeEmbedder()).RunAsync([root], null, guard.Token);
+
+        Assert.Equal((1L, 1L, 0L), (result.Found, result.NotRegular, result.Failed));
+        Assert.Equal(["a.png"], (await Files(index)).Keys.Select(p => Path.GetFileName(p)!).ToArray());
+    }
+
+    [SkippableFact]
+    public async Task FailedFileUnchangedSinceItFailed_IsCountedAsFailedNotUnchanged_AndTheCountsAddUp()
+    {
+        using var temp = new TempFolder();
+        string root = temp.Sub("pics");
+        Directory.CreateDirectory(root);
+        Corpus.WritePng(Path.Combine(root, "a.png"), 1);
+        File.WriteAllText(Path.Combine(root, "broken.jpg"), "not a jpeg");
+        File.WriteAllText(Path.Combine(root, "notes.txt"), "not an image");
+        await using var index = await Backend.OpenAsync();
+        var first = await Run(index, new FakeEmbedder(), root);
+
+        var second = await Run(index, new FakeEmbedder(), root);
+
+        Assert.Equal((1L, 1L, 1L, 1L), (first.Embedded, first.Failed, first.Skipped, first.Found - 2));
+        // notes.txt, recorded as not an image, is unchanged too.
+        Assert.Equal((2L, 1L, 0L, 0L), (second.Unchanged, second.UnchangedFailed, second.Failed, second.Skipped));
+        foreach (var r in new[] { first, second })
+        {
+            Assert.Equal(r.Found, r.Unchanged + r.UnchangedFailed + r.Embedded + r.Reused + r.Failed + r.Skipped + r.Vanished);
+        }
+    }
+
+    [SkippableFact]
+    public async Task Progress_EveryReport_CountsWhatHappenedAndAddsUp()
+    {
+        using var temp = new TempFolder();
+        string root = temp.Sub("pics");
+        Directory.CreateDirectory(root);
+        for (int i = 0; i < 40; i++)
+        {
+            Corpus.WritePng(Path.Combine(root, $"p{i:D2}.png"), i);
+        }
+
+        File.WriteAllText(Path.Combine(root, "broken.jpg"), "not a jpeg");
+        File.WriteAllText(Path.Combine(root, "notes.txt"), "not an image");
+        await using var index = await Backend.OpenAsync();
+        var reports = new List<IndexProgress>();
+        var embedder = new FakeEmbedder();
+
+        await new Indexer(index.Store, embedder, new IndexerOptions { CommitBatchSize = 8 }).RunAsync([root], new SyncProgress(p => { lock (reports) { reports.Add(p); } }));
+
+        Assert.NotEmpty(reports);
+        foreach (var p in reports)
+        {
+            Assert.True(p.Processed >= p.Embedded + p.Reused + p.Failed && p.Processed <= p.ToProcess && p.Embedded <= embedder.EmbedCount, p.ToString());
+        }
+
+        var last = reports[^1];
+        Assert.Equal((42L, 42L, 40L, 1L), (last.ToProcess, last.Processed, last.Embedded, last.Failed));
+    }
+
+    [SkippableFact]
+    public async Task NonImageFile_UnchangedSizeAndTime_IsNotReadAgain_AndIsReadOnceItChanges()
+    {
+        using var temp = new TempFolder();
+        string root = temp.Sub("pics");
+        Directory.CreateDirectory(root);
+        string png = temp.Sub("p.png"), notes = Path.Combine(root, "notes.txt");
+        Corpus.WritePng(png, 7);
+        byte[] image = File.ReadAllBytes(png);
+        File.WriteAllBytes(notes, Enumerable.Repeat((byte)'x', image.Length).ToArray());
+        var time = new DateTime(2024, 3, 1, 0, 0, 0, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(notes, time);
+        await using var index = await Backend.OpenAsync();
+        var first = await Run(index, new FakeEmbedder(), root);
+
+        // Same size and time, other content: a run that read the file would find an image now.
+        File.WriteAllBytes(notes, image);
+        File.SetLastWriteTimeUtc(notes, time);
+        var second = await Run(index, new FakeEmbedder(), root);
+        File.SetLastWriteTimeUtc(notes, time.AddHours(1));
+        var third = await Run(index, new FakeEmbedder(), root);
+
+        Assert.Equal((1L, 0L), (first.Skipped, first.Embedded));
+        Assert.Equal((0L, 1L, 0L), (second.Skipped, second.Unchanged, second.Embedded));
+        Assert.Equal(1L, third.Embedded);
+        Assert.Empty(await index.Store.ListNonImagesAsync().ToListAsync());
+    }
+
+    private static void RunTool(string tool, params string[] args)
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(tool, args) { UseShellExecute = false })!;
+        process.WaitForExit();
+        Assert.Equal(0, process.ExitCode);
+    }
+
     private sealed class SyncProgress(Action<IndexProgress> action) : IProgress<IndexProgress>
     {
         public void Report(IndexProgress value) => action(value);
