@@ -60,16 +60,16 @@ public sealed class CommandLineContractTests : IDisposable
     public void Index_DifferentModelWithoutRebuild_IsRefusedNamingBothAndNothingIsReEmbedded()
     {
         string photos = Photos();
-        var first = Cli.Run("index", photos, "--index", IndexDir, "--model", Golden.ModelDir("openclip"), "--json");
+        var first = CliRunner.Run("index", photos, "--index", IndexDir, "--model", Golden.ModelDir("openclip"), "--json");
         Assert.True(first.ExitCode == 0, first.Error);
 
-        var refused = Cli.Run("index", photos, "--index", IndexDir, "--model", Golden.ModelDir("hf"));
+        var refused = CliRunner.Run("index", photos, "--index", IndexDir, "--model", Golden.ModelDir("hf"));
 
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains("openclip@", refused.Error, StringComparison.Ordinal);
         Assert.Contains("hf@", refused.Error, StringComparison.Ordinal);
         Assert.Contains("--rebuild", refused.Error, StringComparison.Ordinal);
-        var rebuilt = Cli.Run("index", photos, "--index", IndexDir, "--model", Golden.ModelDir("hf"), "--rebuild", "--json");
+        var rebuilt = CliRunner.Run("index", photos, "--index", IndexDir, "--model", Golden.ModelDir("hf"), "--rebuild", "--json");
         Assert.True(rebuilt.ExitCode == 0, rebuilt.Error);
         Assert.Equal((2, true), (rebuilt.Json[0].GetProperty("embedded").GetInt32(), rebuilt.Json[0].GetProperty("modelChanged").GetBoolean()));
     }
@@ -78,7 +78,7 @@ public sealed class CommandLineContractTests : IDisposable
     public async Task Search_WithoutModel_UsesTheIndexsModelEvenWhenTheVariableNamesAnother()
     {
         string photos = Photos();
-        Assert.Equal(0, Cli.Run("index", photos, "--index", IndexDir, "--model", Golden.ModelDir("openclip")).ExitCode);
+        Assert.Equal(0, CliRunner.Run("index", photos, "--index", IndexDir, "--model", Golden.ModelDir("openclip")).ExitCode);
         await using (var index = PhotoIndex.Open(IndexDir))
         {
             Assert.Equal(Golden.ModelDir("openclip"), (await index.Store.GetMetadataAsync())!.ModelReference);
@@ -121,10 +121,10 @@ public sealed class CommandLineContractTests : IDisposable
     {
         string photos = Photos();
         File.WriteAllText(Path.Combine(photos, "broken.jpg"), "not a jpeg");
-        Assert.Equal(0, Cli.Run("index", photos, "--index", IndexDir, "--model", Golden.ModelDir("openclip")).ExitCode);
+        Assert.Equal(0, CliRunner.Run("index", photos, "--index", IndexDir, "--model", Golden.ModelDir("openclip")).ExitCode);
         File.Copy(TestData.Path("photos", "autumn-leaves.jpg"), Path.Combine(photos, "new.jpg"));
 
-        var second = Cli.Run("index", photos, "--index", IndexDir, "--model", Golden.ModelDir("openclip"));
+        var second = CliRunner.Run("index", photos, "--index", IndexDir, "--model", Golden.ModelDir("openclip"));
 
         Assert.True(second.ExitCode == 0, second.Error);
         Assert.Contains("this run found 4: 1 embedded, 0 re-used, 2 unchanged, 1 failed, 0 not images; 0 removed", second.OutLines[0], StringComparison.Ordinal);
@@ -135,7 +135,7 @@ public sealed class CommandLineContractTests : IDisposable
     [InlineData("   ")]
     public void Search_EmptyQuery_IsAUsageErrorSayingSo(string query)
     {
-        var result = Cli.Run("search", query, "--index", IndexDir);
+        var result = CliRunner.Run("search", query, "--index", IndexDir);
 
         Assert.Equal(2, result.ExitCode);
         Assert.StartsWith("error: the query is empty", result.Error, StringComparison.Ordinal);
@@ -144,7 +144,7 @@ public sealed class CommandLineContractTests : IDisposable
     [SkippableFact]
     public void Search_PathLikeTermThatDoesNotExist_IsAUsageErrorNamingIt()
     {
-        var result = Cli.Run("search", "./no-such-photo.jpg + snow", "--index", IndexDir);
+        var result = CliRunner.Run("search", "./no-such-photo.jpg + snow", "--index", IndexDir);
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("./no-such-photo.jpg", result.Error, StringComparison.Ordinal);
@@ -168,8 +168,8 @@ public sealed class CommandLineContractTests : IDisposable
             await index.Store.CommitAsync(batch);
         }
 
-        var text = Cli.Run("dupes", "--index", IndexDir);
-        var json = Cli.Run("dupes", "--index", IndexDir, "--json");
+        var text = CliRunner.Run("dupes", "--index", IndexDir);
+        var json = CliRunner.Run("dupes", "--index", IndexDir, "--json");
 
         Assert.True(text.ExitCode == 0, text.Error);
         Assert.Equal(["exact (2 copies):", plain, Path.Combine(pics, "two\\nlines\\tand\\x1b[31mred.png")], text.OutLines);
@@ -181,7 +181,7 @@ public sealed class CommandLineContractTests : IDisposable
     {
         string vocab = TestData.Path("tokenizer", "openai", "bpe_simple_vocab_16e6.txt.gz");
 
-        var result = Cli.RunWithInput("a\n\nb\n", "tokenize", "--vocab", vocab, "--json");
+        var result = CliRunner.RunWithInput("a\n\nb\n", "tokenize", "--vocab", vocab, "--json");
 
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.Equal(["a", "", "b"], result.Json.Select(j => j.GetProperty("text").GetString()!).ToArray());
@@ -192,8 +192,8 @@ public sealed class CommandLineContractTests : IDisposable
     {
         string vocab = TestData.Path("tokenizer", "openai", "bpe_simple_vocab_16e6.txt.gz");
 
-        var tokenize = Cli.RunWithInput("", "tokenize", "--vocab", vocab);
-        var embed = Cli.RunWithInput("", "embed", "text", "--model", Golden.ModelDir("openclip"));
+        var tokenize = CliRunner.RunWithInput("", "tokenize", "--vocab", vocab);
+        var embed = CliRunner.RunWithInput("", "embed", "text", "--model", Golden.ModelDir("openclip"));
 
         Assert.Equal((2, 2), (tokenize.ExitCode, embed.ExitCode));
         Assert.Equal(tokenize.Error, embed.Error);
@@ -204,8 +204,8 @@ public sealed class CommandLineContractTests : IDisposable
     {
         string longText = string.Join(' ', Enumerable.Repeat("photo", 100));
 
-        var embed = Cli.RunWithInput("short\n" + longText + "\n", "embed", "text", "--model", Golden.ModelDir("openclip"));
-        var classify = Cli.Run("classify", Golden.ImagePath("astronaut.png"), "--labels", "cat," + longText, "--model", Golden.ModelDir("openclip"), "--json");
+        var embed = CliRunner.RunWithInput("short\n" + longText + "\n", "embed", "text", "--model", Golden.ModelDir("openclip"));
+        var classify = CliRunner.Run("classify", Golden.ImagePath("astronaut.png"), "--labels", "cat," + longText, "--model", Golden.ModelDir("openclip"), "--json");
 
         Assert.True(embed.ExitCode == 0, embed.Error);
         Assert.Contains("warning: text 2 needs 102 tokens; truncated to 77", embed.Error, StringComparison.Ordinal);
@@ -216,7 +216,7 @@ public sealed class CommandLineContractTests : IDisposable
     [SkippableFact]
     public void Classify_AFolder_SaysItIsAFolderAndExitsOne()
     {
-        var result = Cli.Run("classify", TestData.Path("photos"), "--labels", "cat,dog", "--model", Golden.ModelDir("openclip"));
+        var result = CliRunner.Run("classify", TestData.Path("photos"), "--labels", "cat,dog", "--model", Golden.ModelDir("openclip"));
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("is a folder, not an image file", result.Error, StringComparison.Ordinal);
@@ -251,7 +251,7 @@ public sealed class CommandLineContractTests : IDisposable
         string csv = Path.Combine(_root, "set.csv");
         File.WriteAllText(csv, $"file,label\n{TestData.Path("photos", "cat-chelsea.png")},cat\n{Path.Combine(_root, "missing.jpg")},dog\n");
 
-        var result = Cli.Run("eval", "zeroshot", csv, "--model", Golden.ModelDir("openclip"), "--cache", "none", "--json");
+        var result = CliRunner.Run("eval", "zeroshot", csv, "--model", Golden.ModelDir("openclip"), "--cache", "none", "--json");
 
         Assert.Equal(1, result.ExitCode);
         Assert.Equal(1, result.Json[0].GetProperty("failed").GetArrayLength());
@@ -263,7 +263,7 @@ public sealed class CommandLineContractTests : IDisposable
         string file = Path.Combine(_root, "set.csv");
         File.WriteAllText(file, "[{\"file\": \"a.jpg\", \"label\": \"cat\"}]");
 
-        var result = Cli.Run("eval", "zeroshot", file, "--model", Golden.ModelDir("openclip"), "--cache", "none");
+        var result = CliRunner.Run("eval", "zeroshot", file, "--model", Golden.ModelDir("openclip"), "--cache", "none");
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("this is JSON, not CSV", result.Error, StringComparison.Ordinal);
