@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 
 namespace ClipSharp.Index;
@@ -19,8 +17,6 @@ public sealed class SqliteIndexStore : IIndexStore
 {
     /// <summary>The newest schema version this code reads and writes.</summary>
     public const int SchemaVersion = 2;
-
-    private const int Float32SchemaVersion = 1;
 
     /// <summary>The database file name inside an index folder.</summary>
     public const string DatabaseFileName = "index.db";
@@ -84,8 +80,8 @@ public sealed class SqliteIndexStore : IIndexStore
         try
         {
             connection.Open();
-            Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;");
-            var stored = Migrate(connection, folder, precision ?? VectorPrecision.Float32);
+            SqliteStatements.Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;");
+            var stored = SqliteSchema.Migrate(connection, folder, precision ?? VectorPrecision.Float32);
             long converted = 0;
             if (precision is { } wanted && wanted != stored)
             {
@@ -95,7 +91,7 @@ public sealed class SqliteIndexStore : IIndexStore
                         "the index stores float16 vectors, which cannot be widened back to float32 without embedding every photo again: index into a new folder for float32", folder);
                 }
 
-                converted = ConvertToFloat16(connection, folder);
+                converted = SqliteFloat16Conversion.Convert(connection, folder);
                 stored = VectorPrecision.Float16;
             }
 
@@ -113,186 +109,11 @@ public sealed class SqliteIndexStore : IIndexStore
         }
     }
 
-    /// <summary>Creates the schema of a new database; returns the vector precision of the database.</summary>
-    private static VectorPrecision Migrate(SqliteConnection connection, string folder, VectorPrecision forNew)
-    {
-        Execute(connection, """
-            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-            """);
-        string? version = ReadMeta(connection, "schema_version");
-        if (version is null)
-        {
-            using var tx = connection.BeginTransaction();
-            Execute(connection, """
-                CREATE TABLE files (
-                    id INTEGER PRIMARY KEY,
-                    path TEXT NOT NULL UNIQUE,
-                    size INTEGER NOT NULL,
-                    mtime INTEGER NOT NULL,
-                    sha256 TEXT NOT NULL,
-                    width INTEGER NOT NULL,
-                    height INTEGER NOT NULL,
-                    taken_at INTEGER NULL,
-                    vector_key TEXT NOT NULL,
-                    embedding BLOB NOT NULL,
-                    gen INTEGER NOT NULL
-                );
-                CREATE INDEX files_sha256 ON files(sha256);
-                CREATE INDEX files_taken_at ON files(taken_at);
-                CREATE TABLE failures (
-                    path TEXT PRIMARY KEY,
-                    size INTEGER NOT NULL,
-                    mtime INTEGER NOT NULL,
-                    vector_key TEXT NOT NULL,
-                    reason TEXT NOT NULL
-                );
-                INSERT INTO meta(key, value) VALUES ('generation', '0');
-                """, tx);
-            WritePrecision(connection, tx, forNew);
-            tx.Commit();
-            return forNew;
-        }
-
-        if (!int.TryParse(version, CultureInfo.InvariantCulture, out int v) || v > SchemaVersion)
-        {
-            throw new ClipSharpException(ClipErrorKind.InvalidInput,
-                $"the index has schema version {version}; this ClipSharp reads versions up to {SchemaVersion} (upgrade ClipSharp)", folder);
-        }
-
-        return ReadPrecision(connection, folder);
-    }
-
-    private static VectorPrecision ReadPrecision(SqliteConnection connection, string folder, SqliteTransaction? tx = null)
-        => ReadMeta(connection, "vector_precision", tx) switch
-        {
-            null or "float32" => VectorPrecision.Float32,
-            "float16" => VectorPrecision.Float16,
-            var other => throw new ClipSharpException(ClipErrorKind.InvalidInput, $"the index stores vectors as \"{other}\", which this ClipSharp does not know", folder),
-        };
-
-    private static void WritePrecision(SqliteConnection connection, SqliteTransaction tx, VectorPrecision precision)
-    {
-        bool half = precision == VectorPrecision.Float16;
-        WriteMeta(connection, tx, "vector_precision", half ? "float16" : "float32");
-        WriteMeta(connection, tx, "schema_version", (half ? SchemaVersion : Float32SchemaVersion).ToString(CultureInfo.InvariantCulture));
-    }
-
-    /// <summary>
-    /// Rounds every stored vector to float16 in one transaction (a crash leaves the float32 index as it was), marks
-    /// every row as rewritten so derived search structures are rebuilt, then compacts the file. Returns how many
-    /// vectors it converted.
-    /// </summary>
-    private static long ConvertToFloat16(SqliteConnection connection, string folder)
-    {
-        long converted = 0;
-        using (var tx = connection.BeginTransaction())
-        {
-            long generation;
-            using (var bump = connection.CreateCommand())
-            {
-                bump.Transaction = tx;
-                bump.CommandText = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation' RETURNING CAST(value AS INTEGER)";
-                generation = Convert.ToInt64(bump.ExecuteScalar(), CultureInfo.InvariantCulture);
-            }
-
-            // Pages by id, so neither the whole table nor a cursor over rows being rewritten is held.
-            using var read = connection.CreateCommand();
-            read.Transaction = tx;
-            read.CommandText = "SELECT id, path, embedding FROM files WHERE id > $after ORDER BY id LIMIT 4096";
-            var pAfter = read.Parameters.Add("$after", SqliteType.Integer);
-            using var write = connection.CreateCommand();
-            write.Transaction = tx;
-            write.CommandText = "UPDATE files SET embedding = $e, gen = $g WHERE id = $id";
-            var pEmb = write.Parameters.Add("$e", SqliteType.Blob);
-            var pId = write.Parameters.Add("$id", SqliteType.Integer);
-            write.Parameters.AddWithValue("$g", generation);
-            var page = new List<(long Id, byte[] Blob)>();
-            long after = long.MinValue;
-            do
-            {
-                page.Clear();
-                pAfter.Value = after;
-                using (var reader = read.ExecuteReader())
-                {
-                    while (reader.Read())
-                    {
-                        byte[] blob = (byte[])reader.GetValue(2);
-                        if (blob.Length % sizeof(float) != 0)
-                        {
-                            throw new ClipSharpException(ClipErrorKind.InvalidInput, $"the vector of {reader.GetString(1)} has {blob.Length} bytes, not a float32 vector", folder);
-                        }
-
-                        page.Add((reader.GetInt64(0), EncodeFloat16(MemoryMarshal.Cast<byte, float>(blob))));
-                    }
-                }
-
-                foreach (var (id, blob) in page)
-                {
-                    pId.Value = id;
-                    pEmb.Value = blob;
-                    write.ExecuteNonQuery();
-                    after = id;
-                    converted++;
-                }
-            }
-            while (page.Count > 0);
-
-            WritePrecision(connection, tx, VectorPrecision.Float16);
-            tx.Commit();
-        }
-
-        // The rewritten pages are free space until the file is rebuilt. Best effort: another process reading the index
-        // at this moment makes VACUUM fail, and then later writes reuse the free pages instead.
-        try
-        {
-            Execute(connection, "VACUUM");
-        }
-        catch (SqliteException)
-        {
-        }
-
-        return converted;
-    }
-
-    private static byte[] EncodeFloat16(ReadOnlySpan<float> vector)
-    {
-        byte[] blob = new byte[vector.Length * 2];
-        TensorPrimitives.ConvertToHalf(vector, MemoryMarshal.Cast<byte, Half>(blob.AsSpan()));
-        return blob;
-    }
-
-    /// <summary>The stored bytes of a vector at <paramref name="precision"/>.</summary>
-    private static byte[] Encode(float[] vector, VectorPrecision precision)
-        => precision == VectorPrecision.Float16 ? EncodeFloat16(vector) : MemoryMarshal.AsBytes(vector.AsSpan()).ToArray();
-
-    /// <summary>A stored vector as float32; <paramref name="precision"/> is the meta value read with it.</summary>
-    private float[] Decode(byte[] blob, string? precision, string path)
-    {
-        if (precision == "float16")
-        {
-            if (blob.Length % 2 != 0)
-            {
-                throw new ClipSharpException(ClipErrorKind.InvalidInput, $"the vector of {path} has {blob.Length} bytes, not a float16 vector", Folder);
-            }
-
-            float[] vector = new float[blob.Length / 2];
-            TensorPrimitives.ConvertToSingle(MemoryMarshal.Cast<byte, Half>(blob.AsSpan()), vector);
-            return vector;
-        }
-
-        if (blob.Length % sizeof(float) != 0)
-        {
-            throw new ClipSharpException(ClipErrorKind.InvalidInput, $"the vector of {path} has {blob.Length} bytes, not a float32 vector", Folder);
-        }
-
-        return MemoryMarshal.Cast<byte, float>(blob).ToArray();
-    }
-
     /// <inheritdoc/>
     public Task<IndexMetadata?> GetMetadataAsync(CancellationToken cancellationToken = default) => Locked(() =>
     {
-        Precision = ReadPrecision(_connection, Folder);
-        string? model = ReadMeta(_connection, "model_id");
+        Precision = SqliteSchema.ReadPrecision(_connection, Folder);
+        string? model = SqliteStatements.ReadMeta(_connection, "model_id");
         if (model is null)
         {
             return (IndexMetadata?)null;
@@ -300,12 +121,12 @@ public sealed class SqliteIndexStore : IIndexStore
 
         return new IndexMetadata(
             model,
-            ReadMeta(_connection, "preprocess_fingerprint") ?? "",
-            int.Parse(ReadMeta(_connection, "dimension") ?? "0", CultureInfo.InvariantCulture),
-            ReadMeta(_connection, "model_folder") is { Length: > 0 } folder ? folder : null)
+            SqliteStatements.ReadMeta(_connection, "preprocess_fingerprint") ?? "",
+            int.Parse(SqliteStatements.ReadMeta(_connection, "dimension") ?? "0", CultureInfo.InvariantCulture),
+            SqliteStatements.ReadMeta(_connection, "model_folder") is { Length: > 0 } folder ? folder : null)
         {
-            ModelReference = ReadMeta(_connection, "model_reference") is { Length: > 0 } reference ? reference : null,
-            SchemaVersion = int.Parse(ReadMeta(_connection, "schema_version") ?? "0", CultureInfo.InvariantCulture),
+            ModelReference = SqliteStatements.ReadMeta(_connection, "model_reference") is { Length: > 0 } reference ? reference : null,
+            SchemaVersion = int.Parse(SqliteStatements.ReadMeta(_connection, "schema_version") ?? "0", CultureInfo.InvariantCulture),
         };
     }, cancellationToken);
 
@@ -316,12 +137,12 @@ public sealed class SqliteIndexStore : IIndexStore
         return Locked(() =>
         {
             using var tx = _connection.BeginTransaction();
-            WriteMeta(_connection, tx, "model_id", metadata.ModelId);
-            WriteMeta(_connection, tx, "preprocess_fingerprint", metadata.PreprocessFingerprint);
-            WriteMeta(_connection, tx, "dimension", metadata.Dimension.ToString(CultureInfo.InvariantCulture));
-            WriteMeta(_connection, tx, "model_folder", metadata.ModelFolder ?? "");
-            WriteMeta(_connection, tx, "model_reference", metadata.ModelReference ?? "");
-            BumpGeneration(tx);
+            SqliteStatements.WriteMeta(_connection, tx, "model_id", metadata.ModelId);
+            SqliteStatements.WriteMeta(_connection, tx, "preprocess_fingerprint", metadata.PreprocessFingerprint);
+            SqliteStatements.WriteMeta(_connection, tx, "dimension", metadata.Dimension.ToString(CultureInfo.InvariantCulture));
+            SqliteStatements.WriteMeta(_connection, tx, "model_folder", metadata.ModelFolder ?? "");
+            SqliteStatements.WriteMeta(_connection, tx, "model_reference", metadata.ModelReference ?? "");
+            SqliteStatements.BumpGeneration(_connection, tx);
             tx.Commit();
             return 0;
         }, cancellationToken);
@@ -336,15 +157,15 @@ public sealed class SqliteIndexStore : IIndexStore
         {
             using var tx = _connection.BeginTransaction();
             // The bump takes the write lock first, so the id read below cannot change before the commit.
-            long generation = BumpGeneration(tx);
-            if (ReadMeta(_connection, "model_id", tx) != formerModelId)
+            long generation = SqliteStatements.BumpGeneration(_connection, tx);
+            if (SqliteStatements.ReadMeta(_connection, "model_id", tx) != formerModelId)
             {
                 tx.Rollback();
                 return false;
             }
 
-            string preprocess = ReadMeta(_connection, "preprocess_fingerprint", tx) ?? "";
-            WriteMeta(_connection, tx, "model_id", modelId);
+            string preprocess = SqliteStatements.ReadMeta(_connection, "preprocess_fingerprint", tx) ?? "";
+            SqliteStatements.WriteMeta(_connection, tx, "model_id", modelId);
             foreach (string table in new[] { "files", "failures" })
             {
                 using var rekey = _connection.CreateCommand();
@@ -486,11 +307,11 @@ public sealed class SqliteIndexStore : IIndexStore
         return Locked(() =>
         {
             using var tx = _connection.BeginTransaction();
-            long generation = BumpGeneration(tx);
-            Execute(_connection, "CREATE TABLE IF NOT EXISTS non_images (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime INTEGER NOT NULL)", tx);
+            long generation = SqliteStatements.BumpGeneration(_connection, tx);
+            SqliteStatements.Execute(_connection, "CREATE TABLE IF NOT EXISTS non_images (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime INTEGER NOT NULL)", tx);
 
             // Read under the write lock the bump took: a conversion by another process cannot slip in between.
-            var precision = Precision = ReadPrecision(_connection, Folder, tx);
+            var precision = Precision = SqliteSchema.ReadPrecision(_connection, Folder, tx);
             using (var upsert = _connection.CreateCommand())
             using (var clearFailure = _connection.CreateCommand())
             {
@@ -530,7 +351,7 @@ public sealed class SqliteIndexStore : IIndexStore
                     pH.Value = f.Height;
                     pTaken.Value = f.TakenAt is { } t ? t.Ticks : DBNull.Value;
                     pKey.Value = f.VectorKey;
-                    pEmb.Value = Encode(f.Embedding, precision);
+                    pEmb.Value = StoredVectorCodec.Encode(f.Embedding, precision);
                     upsert.ExecuteNonQuery();
                     pClear.Value = f.Path;
                     clearFailure.ExecuteNonQuery();
@@ -614,7 +435,7 @@ public sealed class SqliteIndexStore : IIndexStore
     /// <inheritdoc/>
     public Task<IndexCounts> GetCountsAsync(CancellationToken cancellationToken = default) => Locked(() =>
     {
-        string key = (ReadMeta(_connection, "model_id") ?? "") + "|" + (ReadMeta(_connection, "preprocess_fingerprint") ?? "");
+        string key = (SqliteStatements.ReadMeta(_connection, "model_id") ?? "") + "|" + (SqliteStatements.ReadMeta(_connection, "preprocess_fingerprint") ?? "");
         using var cmd = _connection.CreateCommand();
         cmd.CommandText = "SELECT (SELECT COUNT(*) FROM files), (SELECT COUNT(*) FROM files WHERE vector_key = $k), (SELECT COUNT(*) FROM failures)";
         cmd.Parameters.AddWithValue("$k", key);
@@ -626,7 +447,7 @@ public sealed class SqliteIndexStore : IIndexStore
 
     /// <inheritdoc/>
     public Task<long> GetGenerationAsync(CancellationToken cancellationToken = default)
-        => Locked(() => long.Parse(ReadMeta(_connection, "generation") ?? "0", CultureInfo.InvariantCulture), cancellationToken);
+        => Locked(() => long.Parse(SqliteStatements.ReadMeta(_connection, "generation") ?? "0", CultureInfo.InvariantCulture), cancellationToken);
 
     /// <summary>Runs SQLite's integrity check; returns "ok" for a sound database.</summary>
     public Task<string> CheckIntegrityAsync(CancellationToken cancellationToken = default) => Locked(() =>
@@ -644,10 +465,10 @@ public sealed class SqliteIndexStore : IIndexStore
         // One read transaction: generation, precision and rows from the same state of the database, even while another
         // process commits or converts the vectors.
         using var tx = _connection.BeginTransaction(deferred: true);
-        long generation = long.Parse(ReadMeta(_connection, "generation", tx) ?? "0", CultureInfo.InvariantCulture);
-        Precision = ReadPrecision(_connection, Folder, tx);
-        string key = (ReadMeta(_connection, "model_id", tx) ?? "") + "|" + (ReadMeta(_connection, "preprocess_fingerprint", tx) ?? "");
-        int dim = int.Parse(ReadMeta(_connection, "dimension", tx) ?? "0", CultureInfo.InvariantCulture);
+        long generation = long.Parse(SqliteStatements.ReadMeta(_connection, "generation", tx) ?? "0", CultureInfo.InvariantCulture);
+        Precision = SqliteSchema.ReadPrecision(_connection, Folder, tx);
+        string key = (SqliteStatements.ReadMeta(_connection, "model_id", tx) ?? "") + "|" + (SqliteStatements.ReadMeta(_connection, "preprocess_fingerprint", tx) ?? "");
+        int dim = int.Parse(SqliteStatements.ReadMeta(_connection, "dimension", tx) ?? "0", CultureInfo.InvariantCulture);
         using var count = _connection.CreateCommand();
         count.Transaction = tx;
         count.CommandText = "SELECT COUNT(*) FROM files WHERE vector_key = $k";
@@ -694,7 +515,7 @@ public sealed class SqliteIndexStore : IIndexStore
         TakenAt = reader.IsDBNull(7) ? null : new DateTime(reader.GetInt64(7), DateTimeKind.Unspecified),
         VectorKey = reader.GetString(8),
         Embedding = withEmbedding
-            ? Decode((byte[])reader.GetValue(9), reader.IsDBNull(10) ? null : reader.GetString(10), reader.GetString(1))
+            ? StoredVectorCodec.Decode((byte[])reader.GetValue(9), reader.IsDBNull(10) ? null : reader.GetString(10), reader.GetString(1), Folder)
             : null,
     };
 
@@ -713,42 +534,6 @@ public sealed class SqliteIndexStore : IIndexStore
         {
             _lock.Release();
         }
-    }
-
-    /// <summary>Increments the generation inside <paramref name="tx"/>; returns the new value.</summary>
-    private long BumpGeneration(SqliteTransaction tx)
-    {
-        using var cmd = _connection.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation' RETURNING CAST(value AS INTEGER)";
-        return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
-    }
-
-    private static string? ReadMeta(SqliteConnection connection, string key, SqliteTransaction? tx = null)
-    {
-        using var cmd = connection.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = "SELECT value FROM meta WHERE key = $k";
-        cmd.Parameters.AddWithValue("$k", key);
-        return cmd.ExecuteScalar() as string;
-    }
-
-    private static void WriteMeta(SqliteConnection connection, SqliteTransaction tx, string key, string value)
-    {
-        using var cmd = connection.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = "INSERT INTO meta(key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
-        cmd.Parameters.AddWithValue("$k", key);
-        cmd.Parameters.AddWithValue("$v", value);
-        cmd.ExecuteNonQuery();
-    }
-
-    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
-    {
-        using var cmd = connection.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
     }
 
     /// <summary>Closes the database.</summary>

@@ -236,11 +236,7 @@ public sealed class ClipModel : IDisposable
     {
         ArgumentNullException.ThrowIfNull(path);
         float[] pixels = new float[3 * ImageSize * ImageSize];
-        byte[] data = ImageDecoder.ReadFile(path);
-        using (DecodeMemory.Reserve(EstimateImageMemory(data, path, _fileDecode), path))
-        {
-            PreprocessEncoded(data, path, _fileDecode, pixels);
-        }
+        PreprocessFile(path, _fileDecode, pixels);
 
         float[] embedding = new float[EmbeddingDimension];
         EncodePixels(pixels, 1, embedding);
@@ -336,175 +332,18 @@ public sealed class ClipModel : IDisposable
         => EncodeImageFiles(paths, fastJpegDecode ? _pipelineDecodeFast : _pipelineDecodeExact, cancellationToken);
 
     private IEnumerable<ImageEmbeddingResult> EncodeImageFiles(IEnumerable<string> paths, ImageDecodeOptions decode, CancellationToken cancellationToken)
+        => new ImageFilePipeline(this, _options.MaxBatchSize).Run(paths, decode, cancellationToken);
+
+    /// <summary>
+    /// Reads one image file, reserves its decode's memory from <see cref="DecodeMemory"/> (waiting while other decodes
+    /// hold it) and writes its model input into <paramref name="destination"/> (3·S·S floats).
+    /// </summary>
+    internal void PreprocessFile(string path, ImageDecodeOptions decode, Span<float> destination, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(paths);
-        int batch = Math.Max(1, _options.MaxBatchSize);
-        int per = 3 * ImageSize * ImageSize;
-        int dim = EmbeddingDimension;
-        float[] embeddings = new float[batch * dim];
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var ready = new System.Collections.Concurrent.BlockingCollection<FileBatch>(1);
-        using var free = new System.Collections.Concurrent.BlockingCollection<FileBatch>(3);
-        for (int i = 0; i < 3; i++)
+        byte[] data = ImageDecoder.ReadFile(path);
+        using (DecodeMemory.Reserve(EstimateImageMemory(data, path, decode), path, cancellationToken))
         {
-            free.Add(new FileBatch(batch, per));
-        }
-
-        Exception? producerError = null;
-        Task producer = Task.Factory.StartNew(
-            () =>
-            {
-                try
-                {
-                    ProduceBatches(paths, decode, free, ready, stop.Token);
-                }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested)
-                {
-                }
-                catch (Exception ex)
-                {
-                    producerError = ex;
-                }
-                finally
-                {
-                    ready.CompleteAdding();
-                }
-            },
-            CancellationToken.None,
-            TaskCreationOptions.LongRunning,
-            TaskScheduler.Default);
-        try
-        {
-            while (true)
-            {
-                FileBatch? current = null;
-                try
-                {
-                    if (!ready.TryTake(out current, Timeout.Infinite, cancellationToken))
-                    {
-                        break;
-                    }
-                }
-                catch (InvalidOperationException) when (ready.IsAddingCompleted)
-                {
-                    break;
-                }
-
-                int good = current.Compact(per);
-                if (good > 0)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    EncodePixels(current.Pixels.AsSpan(0, good * per), good, embeddings.AsSpan(0, good * dim));
-                }
-
-                int next = 0;
-                for (int i = 0; i < current.Count; i++)
-                {
-                    if (current.Errors[i] is { } error)
-                    {
-                        yield return new ImageEmbeddingResult(current.Paths[i], null, error);
-                    }
-                    else
-                    {
-                        yield return new ImageEmbeddingResult(current.Paths[i], embeddings.AsSpan(next * dim, dim).ToArray(), null);
-                        next++;
-                    }
-                }
-
-                free.Add(current, CancellationToken.None);
-            }
-
-            if (producerError is not null)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(producerError).Throw();
-            }
-
-            cancellationToken.ThrowIfCancellationRequested();
-        }
-        finally
-        {
-            stop.Cancel();
-            producer.Wait(CancellationToken.None);
-        }
-    }
-
-    private void ProduceBatches(
-        IEnumerable<string> paths,
-        ImageDecodeOptions decode,
-        System.Collections.Concurrent.BlockingCollection<FileBatch> free,
-        System.Collections.Concurrent.BlockingCollection<FileBatch> ready,
-        CancellationToken cancellationToken)
-    {
-        int per = 3 * ImageSize * ImageSize;
-        var parallel = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount };
-        using var enumerator = paths.GetEnumerator();
-        while (true)
-        {
-            FileBatch b = free.Take(cancellationToken);
-            b.Count = 0;
-            while (b.Count < b.Paths.Length && enumerator.MoveNext())
-            {
-                b.Paths[b.Count++] = enumerator.Current;
-            }
-
-            if (b.Count == 0)
-            {
-                return;
-            }
-
-            Array.Clear(b.Errors);
-            Parallel.For(0, b.Count, parallel, i =>
-            {
-                try
-                {
-                    byte[] data = ImageDecoder.ReadFile(b.Paths[i]);
-                    using (DecodeMemory.Reserve(EstimateImageMemory(data, b.Paths[i], decode), b.Paths[i], cancellationToken))
-                    {
-                        PreprocessEncoded(data, b.Paths[i], decode, b.Pixels.AsSpan(i * per, per));
-                    }
-                }
-                catch (ClipSharpException ex)
-                {
-                    b.Errors[i] = ex.WithInput(b.Paths[i]);
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    b.Errors[i] = new ClipSharpException(ClipErrorKind.Io, ex.Message, b.Paths[i], ex);
-                }
-            });
-            ready.Add(b, cancellationToken);
-        }
-    }
-
-    /// <summary>One batch of the file pipeline: paths, their preprocessed pixels and their errors.</summary>
-    private sealed class FileBatch(int capacity, int per)
-    {
-        public string[] Paths { get; } = new string[capacity];
-
-        public float[] Pixels { get; } = new float[capacity * per];
-
-        public ClipSharpException?[] Errors { get; } = new ClipSharpException?[capacity];
-
-        public int Count { get; set; }
-
-        /// <summary>Moves the good images' pixels to the front so one inference call covers them; returns their number.</summary>
-        public int Compact(int per)
-        {
-            int good = 0;
-            for (int i = 0; i < Count; i++)
-            {
-                if (Errors[i] is null)
-                {
-                    if (good != i)
-                    {
-                        Pixels.AsSpan(i * per, per).CopyTo(Pixels.AsSpan(good * per, per));
-                    }
-
-                    good++;
-                }
-            }
-
-            return good;
+            PreprocessEncoded(data, path, decode, destination);
         }
     }
 

@@ -12,36 +12,31 @@ namespace ClipSharp;
 /// </summary>
 internal sealed class OnnxTower : IDisposable
 {
-    private static readonly string[] s_imageInputNames = ["image", "pixel_values"];
-    private static readonly string[] s_textInputNames = ["text", "input_ids"];
-    private static readonly string[] s_imageOutputNames = ["embedding", "image_embeds"];
-    private static readonly string[] s_textOutputNames = ["embedding", "text_embeds"];
-
     private readonly string _path;
-    private readonly bool _isText;
     private readonly ClipModelOptions _options;
-    private readonly Lazy<Session> _session;
+    private readonly TowerSessionLoader _loader;
+    private readonly Lazy<TowerSession> _session;
     private bool _disposed;
 
     public OnnxTower(string path, bool isText, ClipModelOptions options)
     {
         _path = path;
-        _isText = isText;
         _options = options;
-        _session = new Lazy<Session>(Open, LazyThreadSafetyMode.ExecutionAndPublication);
+        _loader = new TowerSessionLoader(path, isText, options);
+        _session = new Lazy<TowerSession>(_loader.Load, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>True once the session has been created.</summary>
     public bool IsLoaded => _session.IsValueCreated;
 
     /// <summary>Whether the session came from the optimised-model cache (valid once loaded).</summary>
-    public OptimizedModelCacheUse CacheUse { get; private set; }
+    public OptimizedModelCacheUse CacheUse => _loader.CacheUse;
 
     /// <summary>The cache entry folder the session was loaded from or wrote, if any (valid once loaded).</summary>
-    public string? CacheEntry { get; private set; }
+    public string? CacheEntry => _loader.CacheEntry;
 
     /// <summary>What <see cref="ClassTokenPruning"/> did to the graph when this load wrote the optimised-model cache, or null.</summary>
-    internal ClassTokenPruning.Result? Pruning { get; private set; }
+    internal ClassTokenPruning.Result? Pruning => _loader.Pruning;
 
     /// <summary>Embedding width (the output's last dimension).</summary>
     public int EmbeddingDimension => Get().EmbeddingDimension;
@@ -183,7 +178,7 @@ internal sealed class OnnxTower : IDisposable
         }
     }
 
-    private void RunOne(Session s, List<OrtValue> inputs, int n, Span<float> output)
+    private void RunOne(TowerSession s, List<OrtValue> inputs, int n, Span<float> output)
     {
         IDisposableReadOnlyCollection<OrtValue> results;
         try
@@ -255,164 +250,10 @@ internal sealed class OnnxTower : IDisposable
         return max;
     }
 
-    private Session Get()
+    private TowerSession Get()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         return _session.Value;
-    }
-
-    private Session Open()
-    {
-        OptimizedModelCache? cache = _options.OptimizedModelCache && _options.ExecutionProvider == ClipExecutionProvider.Cpu
-            ? OptimizedModelCache.Create(_path, _options.OptimizedModelCacheDirectory, _options.OptimizedModelCacheUserRoot, Prunes ? "class-token" : "")
-            : null;
-        if (cache is null)
-        {
-            CacheUse = OptimizedModelCacheUse.Disabled;
-            return OpenOriginal();
-        }
-
-        if (cache.FindEntry() is { } entry)
-        {
-            // The entry holds the graph after every optimisation pass and the pre-packed weights: optimising again would
-            // only repeat the work, so it is loaded as it is (its weights are memory-mapped).
-            SessionOptions so = CreateSessionOptions(GraphOptimizationLevel.ORT_DISABLE_ALL);
-            InferenceSession? session = null;
-            try
-            {
-                session = new InferenceSession(entry, so);
-            }
-            catch (OnnxRuntimeException)
-            {
-                // Damaged in a way the manifest did not catch: drop it and rebuild it from the original below.
-                so.Dispose();
-                OptimizedModelCache.Discard(entry);
-            }
-
-            if (session is not null)
-            {
-                CacheUse = OptimizedModelCacheUse.Loaded;
-                CacheEntry = Path.GetDirectoryName(entry);
-                return Finish(session, so);
-            }
-        }
-
-        if (cache.BeginWrite() is { } pending)
-        {
-            SessionOptions so = CreateSessionOptions(OptimizedModelCache.Level);
-            // ONNX Runtime warns that an ENABLE_ALL graph is specific to this processor; the cache key includes the
-            // processor's features, and the library does not print.
-            so.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
-            pending.Configure(so);
-            InferenceSession? session = null;
-            try
-            {
-                session = CreateSessionForCache(so, pending);
-            }
-            catch (OnnxRuntimeException)
-            {
-                // Writing failed (disk full, …) or the model is bad: load it again without the cache, which reports a
-                // bad model as such.
-                so.Dispose();
-                pending.Abandon();
-            }
-
-            if (session is not null)
-            {
-                bool written = pending.Commit();
-                CacheUse = written ? OptimizedModelCacheUse.Written : OptimizedModelCacheUse.NotWritten;
-                CacheEntry = written ? pending.EntryDirectory : null;
-                return Finish(session, so);
-            }
-        }
-
-        CacheUse = OptimizedModelCacheUse.NotWritten;
-        return OpenOriginal();
-    }
-
-    private bool Prunes => _options.PruneToClassToken && !_isText;
-
-    /// <summary>
-    /// The session whose optimised form is written to the cache: of the model pruned to the class token where that
-    /// applies (the pruned file is written into the pending entry and removed once ONNX Runtime has read it), else of
-    /// the original.
-    /// </summary>
-    private InferenceSession CreateSessionForCache(SessionOptions so, OptimizedModelCache.PendingEntry pending)
-    {
-        if (Prunes)
-        {
-            string pruned = pending.ScratchFile("pruned-source.onnx");
-            try
-            {
-                if (ClassTokenPruning.TryRewrite(_path, pruned) is { } result)
-                {
-                    var session = new InferenceSession(pruned, so);
-                    Pruning = result;
-                    return session;
-                }
-            }
-            catch (OnnxRuntimeException)
-            {
-                // The rewrite is checked by tests on every layout; should a graph still defeat it, the original is
-                // loaded as it is rather than refused.
-            }
-            finally
-            {
-                File.Delete(pruned);
-            }
-        }
-
-        return new InferenceSession(_path, so);
-    }
-
-    private SessionOptions CreateSessionOptions(GraphOptimizationLevel level) => new()
-    {
-        IntraOpNumThreads = _options.IntraOpThreads > 0 ? _options.IntraOpThreads : Environment.ProcessorCount,
-        InterOpNumThreads = 1,
-        ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-        GraphOptimizationLevel = level,
-        EnableMemoryPattern = true,
-        EnableCpuMemArena = true,
-    };
-
-    private Session OpenOriginal()
-    {
-        var so = CreateSessionOptions(OptimizedModelCache.Level);
-        InferenceSession session;
-        try
-        {
-            if (_options.ExecutionProvider == ClipExecutionProvider.Cuda)
-            {
-                so.AppendExecutionProvider_CUDA(_options.DeviceId);
-            }
-
-            session = new InferenceSession(_path, so);
-        }
-        catch (Exception ex) when (ex is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
-        {
-            so.Dispose();
-            string what = _options.ExecutionProvider == ClipExecutionProvider.Cuda
-                ? "cannot create a CUDA session (is Microsoft.ML.OnnxRuntime.Gpu installed and a GPU present?): "
-                : "cannot load the ONNX model: ";
-            throw new ClipSharpException(ClipErrorKind.InvalidModel, what + ex.Message, _path, ex);
-        }
-
-        return Finish(session, so);
-    }
-
-    /// <summary>Reads the graph's inputs and outputs into a <see cref="Session"/>; releases both on failure.</summary>
-    private Session Finish(InferenceSession session, SessionOptions so)
-    {
-        try
-        {
-            return Session.Create(session, so, _path, _isText);
-        }
-        catch
-        {
-            session.Dispose();
-            so.Dispose();
-            throw;
-        }
     }
 
     public void Dispose()
@@ -426,107 +267,6 @@ internal sealed class OnnxTower : IDisposable
         if (_session.IsValueCreated)
         {
             _session.Value.Dispose();
-        }
-    }
-
-    private sealed class Session : IDisposable
-    {
-        public required InferenceSession InferenceSession { get; init; }
-        public required SessionOptions SessionOptions { get; init; }
-        public required RunOptions RunOptions { get; init; }
-        public required string[] InputNames { get; init; }
-        public required string[] OutputNames { get; init; }
-        public required TensorElementType InputType { get; init; }
-        public string? AttentionMaskName { get; init; }
-        public TensorElementType AttentionMaskType { get; init; }
-        public required int StaticBatch { get; init; }
-        public required int StaticLength { get; init; }
-        public required int EmbeddingDimension { get; init; }
-
-        public static Session Create(InferenceSession session, SessionOptions so, string path, bool isText)
-        {
-            var inputs = session.InputMetadata;
-            string? inputName = (isText ? s_textInputNames : s_imageInputNames).FirstOrDefault(inputs.ContainsKey);
-            if (inputName is null && inputs.Count == 1)
-            {
-                inputName = inputs.Keys.First();
-            }
-
-            if (inputName is null)
-            {
-                throw new ClipSharpException(ClipErrorKind.InvalidModel,
-                    $"cannot find the {(isText ? "token ids" : "pixel")} input; the graph declares: {string.Join(", ", inputs.Keys)}", path);
-            }
-
-            NodeMetadata input = inputs[inputName];
-            TensorElementType type = input.ElementDataType;
-            int[] dims = input.Dimensions;
-            if (isText ? type is not (TensorElementType.Int32 or TensorElementType.Int64) : type is not (TensorElementType.Float or TensorElementType.Float16))
-            {
-                throw new ClipSharpException(ClipErrorKind.InvalidModel, $"input '{inputName}' has element type {type}, which this {(isText ? "text" : "vision")} tower cannot feed", path);
-            }
-
-            if (dims.Length != (isText ? 2 : 4))
-            {
-                throw new ClipSharpException(ClipErrorKind.InvalidModel, $"input '{inputName}' has {dims.Length} dimensions, expected {(isText ? 2 : 4)}", path);
-            }
-
-            string? maskName = null;
-            TensorElementType maskType = TensorElementType.Int64;
-            foreach (var (name, meta) in inputs)
-            {
-                if (name == inputName)
-                {
-                    continue;
-                }
-
-                if (isText && name == "attention_mask")
-                {
-                    maskName = name;
-                    maskType = meta.ElementDataType;
-                    continue;
-                }
-
-                throw new ClipSharpException(ClipErrorKind.InvalidModel, $"the graph has an input '{name}' that a CLIP {(isText ? "text" : "vision")} tower does not take", path);
-            }
-
-            var outputs = session.OutputMetadata;
-            string? outputName = (isText ? s_textOutputNames : s_imageOutputNames).FirstOrDefault(outputs.ContainsKey)
-                ?? outputs.Where(o => o.Value.Dimensions.Length == 2).Select(o => o.Key).FirstOrDefault();
-            if (outputName is null)
-            {
-                throw new ClipSharpException(ClipErrorKind.InvalidModel, $"cannot find the embedding output; the graph declares: {string.Join(", ", outputs.Keys)}", path);
-            }
-
-            int dim = outputs[outputName].Dimensions[^1];
-            if (dim <= 0)
-            {
-                throw new ClipSharpException(ClipErrorKind.InvalidModel, $"output '{outputName}' has no static embedding dimension", path);
-            }
-
-            int staticBatch = dims[0] > 0 ? dims[0] : 0;
-            int staticLength = isText ? Math.Max(0, dims[1]) : Math.Max(0, dims[2]);
-            return new Session
-            {
-                InferenceSession = session,
-                SessionOptions = so,
-                RunOptions = new RunOptions(),
-                InputNames = maskName is null ? [inputName] : [inputName, maskName],
-                OutputNames = [outputName],
-                InputType = type,
-                AttentionMaskName = maskName,
-                AttentionMaskType = maskType,
-                StaticBatch = staticBatch,
-                StaticLength = staticLength,
-                EmbeddingDimension = dim,
-            };
-        }
-
-        public void Dispose()
-        {
-            InferenceSession.Dispose();
-            RunOptions.Dispose();
-            SessionOptions.Dispose();
         }
     }
 }
