@@ -174,55 +174,9 @@ internal static partial class PillowResampler
 
         AxisCoefficients? vert = needV ? Precompute(h, outH, y0, ch, filter) : null;
         AxisCoefficients? horiz = needH ? Precompute(w, outW, x0, cw, filter) : null;
-
-        // Source rows the vertical pass needs (or the output rows themselves when there is no vertical pass).
-        int rowFirst, rowEnd;
-        if (vert is not null)
-        {
-            rowFirst = vert.Start[0];
-            rowEnd = vert.Start[ch - 1] + vert.Length[ch - 1];
-            for (int i = 0; i < ch; i++)
-            {
-                rowFirst = Math.Min(rowFirst, vert.Start[i]);
-                rowEnd = Math.Max(rowEnd, vert.Start[i] + vert.Length[i]);
-            }
-        }
-        else
-        {
-            rowFirst = y0;
-            rowEnd = y0 + ch;
-        }
-
-        // Source columns needed by the horizontal pass (or the output columns when there is none).
-        int colFirst, colEnd;
-        if (horiz is not null)
-        {
-            colFirst = int.MaxValue;
-            colEnd = 0;
-            for (int i = 0; i < cw; i++)
-            {
-                colFirst = Math.Min(colFirst, horiz.Start[i]);
-                colEnd = Math.Max(colEnd, horiz.Start[i] + horiz.Length[i]);
-            }
-
-            colFirst = Math.Min(colFirst, colEnd);
-        }
-        else
-        {
-            colFirst = x0;
-            colEnd = x0 + cw;
-        }
-
-        ResampleKernel k = kernel ?? BestKernel;
-        if (k == ResampleKernel.Avx2 && !System.Runtime.Intrinsics.X86.Avx2.IsSupported)
-        {
-            k = Vector128.IsHardwareAccelerated ? ResampleKernel.Vector128 : ResampleKernel.Scalar;
-        }
-
-        if (k == ResampleKernel.Vector128 && !Vector128.IsHardwareAccelerated)
-        {
-            k = ResampleKernel.Scalar;
-        }
+        (int rowFirst, int rowEnd) = SourceRange(vert, y0, ch);
+        (int colFirst, int colEnd) = SourceRange(horiz, x0, cw);
+        ResampleKernel k = SupportedKernel(kernel ?? BestKernel);
 
         int tempRows = rowEnd - rowFirst;
         int tempRowBytes = cw * channels;
@@ -252,48 +206,15 @@ internal static partial class PillowResampler
 
         try
         {
-            int srcStride = w * channels;
             Span<byte> stage1 = temp.AsSpan(0, stage1Bytes);
-            int rowOrigin = rowBuf is null ? 0 : colFirst;
-            if (horiz is not null)
+            var rows = new ResampleSourceRows(src, w * channels, rowFirst, tempRows, channels, colFirst, premultipliedBytes, rowBuf);
+            if (horiz is null)
             {
-                CheckHorizontalWindows(horiz, cw, channels, rowOrigin, rowBuf is null ? srcStride : premultipliedBytes);
+                CopyRows(rows, (x0 - rows.Origin) * channels, stage1, tempRowBytes);
             }
-
-            // Two rows at a time: the AVX2 kernel loads each weight vector once for both. An odd last row is paired
-            // with itself (same input, same output place, same values).
-            for (int r = 0; r < tempRows; r += 2)
+            else
             {
-                int r2 = Math.Min(r + 1, tempRows - 1);
-                ReadOnlySpan<byte> rowA = src.Slice((rowFirst + r) * srcStride, srcStride);
-                ReadOnlySpan<byte> rowB = src.Slice((rowFirst + r2) * srcStride, srcStride);
-                if (rowBuf is not null)
-                {
-                    Premultiply(rowA.Slice(colFirst * channels, premultipliedBytes), rowBuf.AsSpan(0, premultipliedBytes));
-                    Premultiply(rowB.Slice(colFirst * channels, premultipliedBytes), rowBuf.AsSpan(premultipliedBytes, premultipliedBytes));
-                    rowA = rowBuf.AsSpan(0, premultipliedBytes);
-                    rowB = rowBuf.AsSpan(premultipliedBytes, premultipliedBytes);
-                }
-
-                Span<byte> outA = stage1.Slice(r * tempRowBytes, tempRowBytes);
-                Span<byte> outB = stage1.Slice(r2 * tempRowBytes, tempRowBytes);
-                if (horiz is null)
-                {
-                    rowA.Slice((x0 - rowOrigin) * channels, tempRowBytes).CopyTo(outA);
-                    rowB.Slice((x0 - rowOrigin) * channels, tempRowBytes).CopyTo(outB);
-                }
-                else if (hKernel == ResampleKernel.Avx2 && hPacked is not null)
-                {
-                    HorizontalRowsAvx2(rowA, rowB, rowOrigin, channels, horiz, cw, outA, outB, hPacked, hStride);
-                }
-                else
-                {
-                    HorizontalRow(rowA, rowOrigin, channels, horiz, cw, outA, hKernel);
-                    if (r2 != r)
-                    {
-                        HorizontalRow(rowB, rowOrigin, channels, horiz, cw, outB, hKernel);
-                    }
-                }
+                HorizontalPass(rows, channels, horiz, cw, stage1, tempRowBytes, hKernel, hPacked, hStride);
             }
 
             if (vert is not null)
@@ -326,6 +247,88 @@ internal static partial class PillowResampler
             if (vPacked is not null)
             {
                 ArrayPool<int>.Shared.Return(vPacked);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The source range [first, end) one pass reads along an axis: the union of the output pixels' windows, or the
+    /// output window [start, start+count) itself when the axis is not resampled.
+    /// </summary>
+    private static (int First, int End) SourceRange(AxisCoefficients? axis, int start, int count)
+    {
+        if (axis is null)
+        {
+            return (start, start + count);
+        }
+
+        int first = int.MaxValue;
+        int end = 0;
+        for (int i = 0; i < count; i++)
+        {
+            first = Math.Min(first, axis.Start[i]);
+            end = Math.Max(end, axis.Start[i] + axis.Length[i]);
+        }
+
+        return (Math.Min(first, end), end);
+    }
+
+    /// <summary><paramref name="kernel"/> when this machine runs it, else the fastest one below it that it does.</summary>
+    private static ResampleKernel SupportedKernel(ResampleKernel kernel)
+    {
+        if (kernel == ResampleKernel.Avx2 && !System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+        {
+            kernel = Vector128.IsHardwareAccelerated ? ResampleKernel.Vector128 : ResampleKernel.Scalar;
+        }
+
+        if (kernel == ResampleKernel.Vector128 && !Vector128.IsHardwareAccelerated)
+        {
+            kernel = ResampleKernel.Scalar;
+        }
+
+        return kernel;
+    }
+
+    /// <summary>Stage one without a horizontal pass: the window's columns of each source row the vertical pass reads.</summary>
+    private static void CopyRows(ResampleSourceRows rows, int offset, Span<byte> stage1, int rowBytes)
+    {
+        for (int r = 0; r < rows.Count; r += 2)
+        {
+            int r2 = Math.Min(r + 1, rows.Count - 1);
+            rows.Pair(r, r2, out ReadOnlySpan<byte> rowA, out ReadOnlySpan<byte> rowB);
+            rowA.Slice(offset, rowBytes).CopyTo(stage1.Slice(r * rowBytes, rowBytes));
+            rowB.Slice(offset, rowBytes).CopyTo(stage1.Slice(r2 * rowBytes, rowBytes));
+        }
+    }
+
+    /// <summary>
+    /// The horizontal pass over every source row the vertical pass reads, into the 8-bit intermediate
+    /// <paramref name="stage1"/> (one row of <paramref name="rowBytes"/> per source row).
+    /// </summary>
+    private static void HorizontalPass(ResampleSourceRows rows, int channels, AxisCoefficients horiz, int cw, Span<byte> stage1, int rowBytes,
+        ResampleKernel kernel, int[]? packed, int packedStride)
+    {
+        CheckHorizontalWindows(horiz, cw, channels, rows.Origin, rows.Length);
+
+        // Two rows at a time: the AVX2 kernel loads each weight vector once for both. An odd last row is paired
+        // with itself (same input, same output place, same values).
+        for (int r = 0; r < rows.Count; r += 2)
+        {
+            int r2 = Math.Min(r + 1, rows.Count - 1);
+            rows.Pair(r, r2, out ReadOnlySpan<byte> rowA, out ReadOnlySpan<byte> rowB);
+            Span<byte> outA = stage1.Slice(r * rowBytes, rowBytes);
+            Span<byte> outB = stage1.Slice(r2 * rowBytes, rowBytes);
+            if (kernel == ResampleKernel.Avx2 && packed is not null)
+            {
+                HorizontalRowsAvx2(rowA, rowB, rows.Origin, channels, horiz, cw, outA, outB, packed, packedStride);
+            }
+            else
+            {
+                HorizontalRow(rowA, rows.Origin, channels, horiz, cw, outA, kernel);
+                if (r2 != r)
+                {
+                    HorizontalRow(rowB, rows.Origin, channels, horiz, cw, outB, kernel);
+                }
             }
         }
     }

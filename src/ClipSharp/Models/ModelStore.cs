@@ -242,14 +242,14 @@ internal sealed class ModelStore(ModelHubOptions options)
         if (downloadBytes > available)
         {
             throw new ClipSharpException(ClipErrorKind.DiskFull,
-                $"not enough disk space: the download needs {ModelHub.FormatBytes(downloadBytes)} but {ModelHub.FormatBytes(available)} is free; free some space or set CLIPSHARP_HOME to another disk", ModelsDirectory);
+                $"not enough disk space: the download needs {ByteCount.Format(downloadBytes)} but {ByteCount.Format(available)} is free; free some space or set CLIPSHARP_HOME to another disk", ModelsDirectory);
         }
 
         string? optimizedDir = new ClipModelOptions().OptimizedModelCacheDirectory;
         long? left = optimizedDir is null || SameMount(optimizedDir, ModelsDirectory) ? available - downloadBytes : FreeBytes(optimizedDir);
         if (optimizedBytes > 0 && left is long room && optimizedBytes > room)
         {
-            notice?.Invoke($"the optimised copy of {label} needs about {ModelHub.FormatBytes(optimizedBytes)} but only {ModelHub.FormatBytes(room)} will be free; it will not be written (CLIPSHARP_OPTIMIZED_MODELS=DIR puts it on another disk)");
+            notice?.Invoke($"the optimised copy of {label} needs about {ByteCount.Format(optimizedBytes)} but only {ByteCount.Format(room)} will be free; it will not be written (CLIPSHARP_OPTIMIZED_MODELS=DIR puts it on another disk)");
         }
     }
 
