@@ -96,7 +96,8 @@ def main():
         micro_oc = os.path.join(args.micro, "openclip")
         shutil.copy(os.path.join(micro_oc, "visual", "preprocess_cfg.json"), os.path.join(oc, "visual"))
         for f in os.listdir(os.path.join(micro_oc, "textual")):
-            if f != "model.onnx":
+            # Files only: a model folder that was loaded while writable also holds a .clipsharp-cache folder.
+            if f != "model.onnx" and os.path.isfile(os.path.join(micro_oc, "textual", f)):
                 shutil.copy(os.path.join(micro_oc, "textual", f), os.path.join(oc, "textual"))
         with open(os.path.join(oc, "config.json"), "w") as fh:
             json.dump({"embed_dim": a["embed_dim"],

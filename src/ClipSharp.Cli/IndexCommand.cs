@@ -196,7 +196,7 @@ internal static class IndexCommand
 
                 if (result.NotRegular > 0)
                 {
-                    o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"skipped {result.NotRegular} paths that are not regular files (FIFOs, sockets, devices, broken links)"));
+                    o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"skipped {result.NotRegular} {(result.NotRegular == 1 ? "path that is not a regular file" : "paths that are not regular files")} (FIFOs, sockets, devices, broken links)"));
                 }
 
                 foreach (var alias in result.Aliases)

@@ -66,8 +66,10 @@ public sealed class CommandLineContractTests : IDisposable
         var refused = CliRunner.Run("index", photos, "--index", IndexDir, "--model", Golden.ModelDir("hf"));
 
         Assert.Equal(2, refused.ExitCode);
-        Assert.Contains("openclip@", refused.Error, StringComparison.Ordinal);
-        Assert.Contains("hf@", refused.Error, StringComparison.Ordinal);
+        // Both models by their content ids and by how they were named.
+        Assert.Equal(2, refused.Error.Split("content:").Length - 1);
+        Assert.Contains(Path.GetFullPath(Golden.ModelDir("openclip")), refused.Error, StringComparison.Ordinal);
+        Assert.Contains(Golden.ModelDir("hf"), refused.Error, StringComparison.Ordinal);
         Assert.Contains("--rebuild", refused.Error, StringComparison.Ordinal);
         var rebuilt = CliRunner.Run("index", photos, "--index", IndexDir, "--model", Golden.ModelDir("hf"), "--rebuild", "--json");
         Assert.True(rebuilt.ExitCode == 0, rebuilt.Error);
