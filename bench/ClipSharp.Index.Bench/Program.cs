@@ -87,7 +87,7 @@ async Task IndexRate(int files)
         }
 
         await using var index = PhotoIndex.Open(Path.Combine(root, "index"));
-        var embedder = new FakeEmbedder { Dimension = 512, PreferredBatchSize = 32 };
+        var embedder = new FakeClipEmbedder { Dimension = 512, PreferredBatchSize = 32 };
         var clock = Stopwatch.StartNew();
         var first = await new Indexer(index.Store, embedder).RunAsync([pics]);
         double firstSeconds = clock.Elapsed.TotalSeconds;

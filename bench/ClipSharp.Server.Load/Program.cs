@@ -71,7 +71,7 @@ async Task<ModeResult> RunModeAsync(bool batching)
 {
     var options = new ClipServerOptions { Urls = ["http://127.0.0.1:0"] };
     options.Batching.Enabled = batching;
-    await using var server = ClipServer.Create(options, _ => Task.FromResult<IClipBackend>(new ClipModelBackend(ClipModel.Load(settings.Model))), _ => Task.FromResult<IPhotoSearch?>(search));
+    await using var server = ClipServer.Create(options, _ => Task.FromResult<IClipEmbedder>(new ClipModelEmbedder(ClipModel.Load(settings.Model), fastJpegDecode: false, ownsModel: true)), _ => Task.FromResult<IPhotoSearch?>(search));
     await server.StartAsync();
     await server.Ready;
     using var client = new HttpClient { BaseAddress = new Uri(server.Addresses[0]), Timeout = TimeSpan.FromSeconds(60) };

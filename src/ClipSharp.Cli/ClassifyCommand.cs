@@ -15,8 +15,8 @@ internal static class ClassifyCommand
         var labels = new Option<string[]>("--labels", "-l") { Description = "Comma-separated labels (the option may be repeated).", HelpName = "A,B,C", AllowMultipleArgumentsPerToken = false };
         var labelsFile = new Option<string?>("--labels-file") { Description = "A file with one label per line.", HelpName = "FILE" };
         var template = new Option<string[]>("--template", "-t") { Description = "Prompt template with {} for the label (default \"a photo of a {}.\"; \"{}\" uses labels verbatim). Repeat it to ensemble several.", HelpName = "TEMPLATE" };
-        var ensemble = new Option<string?>("--ensemble") { Description = "Use a template ensemble: 'imagenet' (the CLIP paper's 80 ImageNet templates).", HelpName = "NAME" };
-        ensemble.AcceptOnlyFromAmong("imagenet");
+        var ensemble = new Option<string?>("--ensemble") { Description = $"Use a template ensemble: '{PromptTemplates.ImageNetEnsemble}' (the CLIP paper's 80 ImageNet templates; also called '{PromptTemplates.ImageNetEnsembleAlias}').", HelpName = "NAME" };
+        ensemble.AcceptOnlyFromAmong(PromptTemplates.ImageNetEnsemble, PromptTemplates.ImageNetEnsembleAlias);
         var model = CommandContext.ModelOption();
         var variant = CommandContext.VariantOption();
         var json = CommandContext.JsonOption();
@@ -127,26 +127,19 @@ internal static class ClassifyCommand
 
     private static IReadOnlyList<string> ResolveTemplates(string[]? templates, string? ensemble)
     {
-        templates ??= [];
-        if (ensemble is not null && templates.Length > 0)
+        if (ensemble is not null && templates is { Length: > 0 })
         {
             throw new CliUsageException("--template and --ensemble cannot be used together");
         }
 
-        if (ensemble is not null)
+        try
         {
-            return PromptTemplates.ImageNet80;
+            return PromptTemplates.Resolve(templates, ensemble);
         }
-
-        foreach (string t in templates)
+        catch (ClipSharpException ex) when (ex.Kind == ClipErrorKind.InvalidInput)
         {
-            if (!t.Contains("{}", StringComparison.Ordinal))
-            {
-                throw new CliUsageException($"template \"{t}\" has no {{}} placeholder for the label");
-            }
+            throw new CliUsageException(ex.Detail);
         }
-
-        return templates.Length > 0 ? templates : [PromptTemplates.Default];
     }
 
     private static void WriteJson(CommandContext ctx, string path, ZeroShotResult result)

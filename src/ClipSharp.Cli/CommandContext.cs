@@ -58,9 +58,8 @@ internal sealed class CommandContext
     public async Task<ClipModel> LoadModelAsync(string? option, string? variant, bool offline, CancellationToken cancellationToken, bool warm = false, DecodeMemoryBudget? decodeMemory = null)
     {
         using var hub = CreateHub(offline);
-        var resolved = await hub.ResolveAsync(ModelReference(option), new DownloadReporter(Console), Warn, cancellationToken).ConfigureAwait(false);
-        string? chosen = string.IsNullOrWhiteSpace(variant) ? resolved.Variant : variant;
-        return ClipModel.Load(resolved.Folder, new ClipModelOptions { Variant = chosen, WarmInBackground = warm, DecodeMemory = decodeMemory });
+        return await hub.LoadModelAsync(ModelReference(option), new ClipModelOptions { Variant = variant, WarmInBackground = warm, DecodeMemory = decodeMemory },
+            new DownloadReporter(Console), Warn, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The <c>--decode-memory-mb</c> option of the commands that decode many images (serve, index).</summary>

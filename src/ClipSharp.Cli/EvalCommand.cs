@@ -45,7 +45,7 @@ internal static class EvalCommand
     private static Command CreateZeroShot(CommandContext ctx)
     {
         var dataset = new Argument<string>("dataset") { Description = "A folder with one sub-folder of images per class, or a CSV of file,label (paths relative to the CSV)." };
-        var templates = new Option<string>("--templates") { Description = "imagenet80 (the CLIP paper's 80-prompt ensemble), simple (\"a photo of a {}.\"), or a file with one template per line.", DefaultValueFactory = _ => "simple", HelpName = "imagenet80|simple|FILE" };
+        var templates = new Option<string>("--templates") { Description = "imagenet80 (the CLIP paper's 80-prompt ensemble; also called imagenet), simple (\"a photo of a {}.\"), or a file with one template per line.", DefaultValueFactory = _ => "simple", HelpName = "imagenet80|simple|FILE" };
         var classes = new Option<string?>("--classes") { Description = "A file with one class name per line, in class-index order (default: the dataset's labels, sorted).", HelpName = "FILE" };
         var output = new Option<string?>("--out", "-o") { Description = "A folder for summary.json, per-class.csv and confusion.csv.", HelpName = "DIR" };
         var cache = CacheOption();
@@ -150,24 +150,19 @@ internal static class EvalCommand
         return command;
     }
 
-    private static IReadOnlyList<string> LoadTemplates(string option) => option switch
+    /// <summary>A named ensemble (<see cref="PromptTemplates.FindEnsemble"/>), <c>simple</c>, or a file of templates.</summary>
+    private static IReadOnlyList<string> LoadTemplates(string option)
     {
-        "imagenet80" => PromptTemplates.ImageNet80,
-        "simple" => [PromptTemplates.Default],
-        _ => ValidateTemplates(ReadLines(option, "templates")),
-    };
-
-    private static List<string> ValidateTemplates(List<string> templates)
-    {
-        foreach (string t in templates)
+        try
         {
-            if (!t.Contains("{}", StringComparison.Ordinal))
-            {
-                throw new CliUsageException($"template \"{t}\" has no {{}} placeholder for the class name");
-            }
+            return option == "simple" ? PromptTemplates.Resolve(null, null)
+                : PromptTemplates.FindEnsemble(option, out string name) is not null ? PromptTemplates.Resolve(null, name)
+                : PromptTemplates.Resolve(ReadLines(option, "templates"), null);
         }
-
-        return templates;
+        catch (ClipSharpException ex) when (ex.Kind == ClipErrorKind.InvalidInput)
+        {
+            throw new CliUsageException(ex.Detail);
+        }
     }
 
     private static List<string> ReadLines(string file, string what)

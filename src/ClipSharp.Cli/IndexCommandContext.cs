@@ -110,7 +110,7 @@ internal static class IndexCommandContext
         var model = await ctx.LoadModelAsync(path, null, offline: false, cancellationToken).ConfigureAwait(false);
         try
         {
-            var embedder = new ClipModelEmbedder(model).ForIndex(meta);
+            var embedder = new ClipModelEmbedder(model).ForPreprocessFingerprint(meta?.PreprocessFingerprint);
             if (await ModelIdUpgrade.AdoptAsync(index.Store, embedder, cancellationToken).ConfigureAwait(false) is { } adopted)
             {
                 ctx.Note(adopted.Message);

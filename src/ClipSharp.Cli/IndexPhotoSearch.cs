@@ -28,7 +28,7 @@ internal sealed class IndexPhotoSearch : IPhotoSearch, IAsyncDisposable
         var index = await IndexStoreFactory.OpenAsync(storeOrIndexPath, cancellationToken: cancellationToken).ConfigureAwait(false);
         try
         {
-            var embedder = new ClipModelEmbedder(model).ForIndex(await index.Store.GetMetadataAsync(cancellationToken).ConfigureAwait(false));
+            var embedder = new ClipModelEmbedder(model).ForPreprocessFingerprint((await index.Store.GetMetadataAsync(cancellationToken).ConfigureAwait(false))?.PreprocessFingerprint);
             if (await ModelIdUpgrade.AdoptAsync(index.Store, embedder, cancellationToken).ConfigureAwait(false) is { } adopted)
             {
                 notice(adopted.Message);

@@ -95,7 +95,7 @@ internal static class ServeCommand
             Func<CancellationToken, Task<IPhotoSearch?>>? search = indexPath is null
                 ? null
                 : async token => await IndexPhotoSearch.OpenAsync(indexPath, clip, ctx.Note, token).ConfigureAwait(false);
-            await using var server = ClipServer.Create(options, _ => Task.FromResult<IClipBackend>(new ClipModelBackend(clip)), search);
+            await using var server = ClipServer.Create(options, _ => Task.FromResult<IClipEmbedder>(new ClipModelEmbedder(clip, fastJpegDecode: false, ownsModel: true)), search);
             try
             {
                 await server.StartAsync(signals.Token).ConfigureAwait(false);

@@ -6,10 +6,11 @@ using Microsoft.Extensions.Options;
 namespace ClipSharp.Extensions;
 
 /// <summary>
-/// Finds and loads the configured model once. As a hosted service it does so when the host starts, asynchronously and
-/// cancellably, downloading a catalog model that is not cached yet (or, offline, taking it from the Hugging Face
-/// cache). Without a host, the first resolution of <see cref="ClipModel"/> loads it from disk only (a folder or a
-/// cached catalog model) and says how to get a model that is not there: nothing blocks on a download.
+/// Finds and loads the configured model once, through the library's one loader (<see cref="ModelHubExtensions"/>). As a
+/// hosted service it does so when the host starts, asynchronously and cancellably, downloading a catalog model that is
+/// not cached yet (or, offline, taking it from the Hugging Face cache). Without a host, the first resolution of
+/// <see cref="ClipModel"/> loads it from disk only (a folder or a cached catalog model) and says how to get a model that
+/// is not there: nothing blocks on a download or on any other asynchronous work.
 /// </summary>
 internal sealed class ClipModelLoader(IOptions<ClipSharpOptions> options) : IHostedService, IDisposable
 {
@@ -27,11 +28,24 @@ internal sealed class ClipModelLoader(IOptions<ClipSharpOptions> options) : IHos
                 if (_model is null)
                 {
                     using var hub = CreateHub();
-                    var resolved = hub.ResolveLocal(options.Value.Model)
+                    var model = hub.LoadLocalModel(options.Value.Model, ModelOptions())
                         ?? throw new ClipSharpException(ClipErrorKind.NotCached,
                             $"the model is not in the cache yet; it is downloaded when the host starts (AddClipSharp registers a hosted service), or pull it beforehand with 'clipsharp models pull {options.Value.Model}'",
                             options.Value.Model);
-                    _model = Load(resolved);
+                    if (options.Value.Warm)
+                    {
+                        try
+                        {
+                            model.Warm();
+                        }
+                        catch
+                        {
+                            model.Dispose();
+                            throw;
+                        }
+                    }
+
+                    _model = model;
                 }
 
                 _handedOut = true;
@@ -51,8 +65,20 @@ internal sealed class ClipModelLoader(IOptions<ClipSharpOptions> options) : IHos
         }
 
         using var hub = CreateHub();
-        var resolved = await hub.ResolveAsync(options.Value.Model, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var model = Load(resolved);
+        var model = await hub.LoadModelAsync(options.Value.Model, ModelOptions(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (options.Value.Warm)
+        {
+            try
+            {
+                await Task.Run(model.Warm, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
+        }
+
         lock (_sync)
         {
             if (_model is null)
@@ -96,22 +122,16 @@ internal sealed class ClipModelLoader(IOptions<ClipSharpOptions> options) : IHos
         return ModelHub.Create(hubOptions);
     }
 
-    private ClipModel Load(ResolvedModel resolved)
+    private ClipModelOptions ModelOptions()
     {
         var o = options.Value;
-        var model = ClipModel.Load(resolved.Folder, new ClipModelOptions
+        return new ClipModelOptions
         {
-            Variant = o.Variant ?? resolved.Variant,
+            Variant = o.Variant,
             IntraOpThreads = o.IntraOpThreads,
             MaxBatchSize = o.MaxBatchSize,
             Decode = new ImageDecodeOptions { MaxPixels = o.MaxImagePixels },
             DecodeMemory = o.DecodeMemoryMegabytes is int megabytes ? new DecodeMemoryBudget(megabytes * 1024L * 1024) : null,
-        });
-        if (o.Warm)
-        {
-            model.Warm();
-        }
-
-        return model;
+        };
     }
 }

@@ -37,12 +37,6 @@ public sealed class ClipSharpOptions
     /// </summary>
     public int? DecodeMemoryMegabytes { get; set; }
 
-    /// <summary>
-    /// The photo index to register as <c>IPhotoIndex</c>: an index folder, or a PostgreSQL store
-    /// (<c>postgres://…</c> or <c>Host=…;Database=…</c>). Null registers none.
-    /// </summary>
-    public string? Index { get; set; }
-
     /// <summary>Create both ONNX sessions when the model is first resolved rather than on first use.</summary>
     public bool Warm { get; set; } = true;
 }

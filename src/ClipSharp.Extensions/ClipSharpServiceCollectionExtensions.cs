@@ -1,7 +1,4 @@
-using ClipSharp.Imaging;
-using ClipSharp.Index;
 using ClipSharp.Models;
-using ClipSharp.Postgres;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,11 +11,13 @@ public static class ClipSharpServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the CLIP model (a singleton that owns the ONNX sessions and is disposed with the container; a catalog
-    /// model that is not cached is downloaded by a hosted service when the host starts, asynchronously), a text
+    /// model that is not cached is downloaded by a hosted service when the host starts, asynchronously), the model as an
+    /// <see cref="IClipEmbedder"/> (exact decode, batches of <see cref="ClipSharpOptions.MaxBatchSize"/>), a text
     /// generator (<c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c>) and an image generator
-    /// (<c>IEmbeddingGenerator&lt;DataContent, Embedding&lt;float&gt;&gt;</c>), and, when <see cref="ClipSharpOptions.Index"/>
-    /// is set, the photo index as <c>IPhotoIndex</c> (an index folder or a PostgreSQL store). Options are validated when the host
-    /// starts (data annotations, and that a folder model exists).
+    /// (<c>IEmbeddingGenerator&lt;DataContent, Embedding&lt;float&gt;&gt;</c>). Options are validated when the host
+    /// starts (data annotations, and that a folder model exists). A photo index is registered by its own package:
+    /// <c>AddPhotoIndex</c> (ClipSharp.Index) or <c>AddPostgresPhotoIndex</c> (ClipSharp.Postgres), so text embeddings
+    /// through DI never pull a database driver.
     /// </summary>
     public static IServiceCollection AddClipSharp(this IServiceCollection services, Action<ClipSharpOptions> configure)
     {
@@ -52,17 +51,11 @@ public static class ClipSharpServiceCollectionExtensions
         services.AddSingleton<ClipModelLoader>();
         services.AddHostedService(sp => sp.GetRequiredService<ClipModelLoader>());
         services.AddSingleton(sp => sp.GetRequiredService<ClipModelLoader>().Model);
-        // The photo index (embedded folder or PostgreSQL), when configured; disposed with the container.
-        services.AddSingleton<IPhotoIndex>(sp =>
-        {
-            string? index = sp.GetRequiredService<IOptions<ClipSharpOptions>>().Value.Index;
-            return string.IsNullOrWhiteSpace(index)
-                ? throw new InvalidOperationException("No photo index is configured: set ClipSharp:Index to an index folder or a PostgreSQL store.")
-                : IndexStoreFactory.Open(index);
-        });
-        services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp => new ClipTextEmbeddingGenerator(sp.GetRequiredService<ClipModel>()));
+        services.AddSingleton<IClipEmbedder>(sp => new ClipModelEmbedder(sp.GetRequiredService<ClipModel>(),
+            sp.GetRequiredService<IOptions<ClipSharpOptions>>().Value.MaxBatchSize, fastJpegDecode: false));
+        services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp => new ClipTextEmbeddingGenerator(sp.GetRequiredService<IClipEmbedder>()));
         services.AddSingleton<IEmbeddingGenerator<DataContent, Embedding<float>>>(sp =>
-            new ClipImageEmbeddingGenerator(sp.GetRequiredService<ClipModel>(), new ImageDecodeOptions { MaxPixels = sp.GetRequiredService<IOptions<ClipSharpOptions>>().Value.MaxImagePixels }));
+            new ClipImageEmbeddingGenerator(sp.GetRequiredService<IClipEmbedder>(), sp.GetRequiredService<IOptions<ClipSharpOptions>>().Value.MaxImagePixels));
         return services;
     }
 

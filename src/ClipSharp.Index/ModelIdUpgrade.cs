@@ -38,7 +38,7 @@ public static class ModelIdUpgrade
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(embedder);
         var meta = await store.GetMetadataAsync(cancellationToken).ConfigureAwait(false);
-        if (meta is null || meta.ModelId == embedder.ModelId || !LegacyModelId.IsLegacy(meta.ModelId)
+        if (meta is null || meta.ModelId == embedder.ModelId || !ClipModelEmbedder.HasFormerIdForm(meta.ModelId)
             || !(embedder.IsFormerModelId(meta.ModelId) || await GivesTheStoredVectorsAsync(store, meta, embedder, cancellationToken).ConfigureAwait(false)))
         {
             return null;

@@ -32,12 +32,12 @@ public sealed class ClipServer : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly ServerState _state;
-    private readonly Func<CancellationToken, Task<IClipBackend>> _backend;
+    private readonly Func<CancellationToken, Task<IClipEmbedder>> _backend;
     private readonly Func<CancellationToken, Task<IPhotoSearch?>>? _search;
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loading;
 
-    private ClipServer(WebApplication app, ServerState state, Func<CancellationToken, Task<IClipBackend>> backend, Func<CancellationToken, Task<IPhotoSearch?>>? search)
+    private ClipServer(WebApplication app, ServerState state, Func<CancellationToken, Task<IClipEmbedder>> backend, Func<CancellationToken, Task<IPhotoSearch?>>? search)
     {
         _app = app;
         _state = state;
@@ -49,7 +49,7 @@ public sealed class ClipServer : IAsyncDisposable
     /// <param name="options">Addresses, limits, batching, API key, CORS.</param>
     /// <param name="backend">Loads the model (called once, in the background, after the server listens).</param>
     /// <param name="search">Opens the photo index, or null for a server without search.</param>
-    public static ClipServer Create(ClipServerOptions options, Func<CancellationToken, Task<IClipBackend>> backend, Func<CancellationToken, Task<IPhotoSearch?>>? search = null)
+    public static ClipServer Create(ClipServerOptions options, Func<CancellationToken, Task<IClipEmbedder>> backend, Func<CancellationToken, Task<IPhotoSearch?>>? search = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(backend);

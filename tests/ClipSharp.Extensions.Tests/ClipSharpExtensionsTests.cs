@@ -143,50 +143,60 @@ public class ClipSharpExtensionsTests
     }
 }
 
-/// <summary>The photo index registered from configuration.</summary>
-public class ClipSharpIndexRegistrationTests
+/// <summary>The embedder under the generators, and what the package does not pull.</summary>
+public class ClipSharpEmbedderTests
 {
     [SkippableFact]
-    public async Task AddClipSharp_WithAnIndexFolder_RegistersAPhotoIndexThatStores()
-    {
-        string dir = Directory.CreateTempSubdirectory("clipsharp-di-index-").FullName;
-        try
-        {
-            // PhotoIndex is IAsyncDisposable only: the container must be disposed asynchronously, as hosts do.
-            await using var services = new ServiceCollection()
-                .AddClipSharp(o =>
-                {
-                    o.Model = Golden.ModelDir("openclip");
-                    o.Index = dir;
-                })
-                .BuildServiceProvider();
-            var index = services.GetRequiredService<ClipSharp.Index.IPhotoIndex>();
-            var model = services.GetRequiredService<ClipModel>();
-            var batch = new ClipSharp.Index.IndexBatch();
-            batch.Upserts.Add(new ClipSharp.Index.IndexedFile
-            {
-                Path = Golden.ImagePath("chelsea.png"),
-                Sha256 = "00",
-                VectorKey = "k",
-                Embedding = model.EncodeImage(Golden.ImagePath("chelsea.png")),
-            });
-            await index.Store.SetMetadataAsync(new ClipSharp.Index.IndexMetadata("m", "p", model.EmbeddingDimension));
-            await index.Store.CommitAsync(batch);
-
-            Assert.Equal(1, (await index.Store.GetCountsAsync()).Files);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
-    }
-
-    [SkippableFact]
-    public void AddClipSharp_WithoutAnIndex_SaysHowToConfigureOne()
+    public void AddClipSharp_ResolvingTheEmbedder_GivesOneOverTheRegisteredModel()
     {
         using var services = new ServiceCollection().AddClipSharp(o => o.Model = Golden.ModelDir("openclip")).BuildServiceProvider();
 
-        var ex = Assert.Throws<InvalidOperationException>(() => services.GetRequiredService<ClipSharp.Index.IPhotoIndex>());
-        Assert.Contains("ClipSharp:Index", ex.Message, StringComparison.Ordinal);
+        var embedder = Assert.IsType<ClipModelEmbedder>(services.GetRequiredService<IClipEmbedder>());
+
+        Assert.Same(services.GetRequiredService<ClipModel>(), embedder.Model);
+        Assert.False(embedder.FastJpegDecode);
+        Assert.Same(embedder.Model, services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>().GetService<ClipModel>());
+    }
+
+    [Fact]
+    public void ExtensionsAssembly_ReferencedAssemblies_IncludeNoIndexOrDatabaseDriver()
+    {
+        string[] referenced = typeof(ClipSharpOptions).Assembly.GetReferencedAssemblies().Select(a => a.Name!).ToArray();
+
+        Assert.Contains("ClipSharp", referenced);
+        foreach (string banned in new[] { "ClipSharp.Index", "ClipSharp.Postgres", "Npgsql", "Microsoft.Data.Sqlite", "USearch", "Pgvector" })
+        {
+            Assert.DoesNotContain(referenced, name => name.StartsWith(banned, StringComparison.OrdinalIgnoreCase));
+        }
+    }
+
+    [Fact]
+    public async Task ImageGenerator_OverTheFakeEmbedder_EmbedsInBatchesOfThePreferredSize()
+    {
+        var fake = new FakeClipEmbedder();
+        using var generator = new ClipImageEmbeddingGenerator(fake);
+        byte[] png = File.ReadAllBytes(Golden.ImagePath("chelsea.png"));
+        var inputs = Enumerable.Range(0, fake.PreferredBatchSize + 3).Select(_ => new DataContent(png, "image/png")).ToArray();
+
+        var embeddings = await generator.GenerateAsync(inputs);
+
+        Assert.Equal(inputs.Length, embeddings.Count);
+        Assert.Equal([("image", fake.PreferredBatchSize), ("image", 3)], fake.Calls.ToArray());
+        Assert.All(embeddings, e => Assert.Equal(embeddings[0].Vector.ToArray(), e.Vector.ToArray()));
+        Assert.Equal("fake", embeddings[0].ModelId);
+    }
+
+    [Fact]
+    public async Task ImageGenerator_ImageOverTheDecodeMemoryBudget_IsRefusedAsTooLargeNamingTheInput()
+    {
+        var fake = new FakeClipEmbedder { DecodeMemory = new Imaging.DecodeMemoryBudget(1024) };
+        using var generator = new ClipImageEmbeddingGenerator(fake);
+        byte[] png = File.ReadAllBytes(Golden.ImagePath("chelsea.png"));
+
+        var ex = await Assert.ThrowsAsync<ClipSharpException>(() => generator.GenerateAsync([new DataContent(png, "image/png") { Name = "cat.png" }]));
+
+        Assert.Equal(ClipErrorKind.ImageTooLarge, ex.Kind);
+        Assert.Equal("cat.png", ex.Input);
+        Assert.Empty(fake.Calls);
     }
 }

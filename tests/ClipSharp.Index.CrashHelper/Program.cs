@@ -1,6 +1,5 @@
 using System.Globalization;
 using ClipSharp.Index;
-using ClipSharp.Index.Tests;
 using ClipSharp.Postgres;
 
 // Test helper: indexes a folder with the deterministic fake embedder, so the crash test can kill -9 a real
@@ -12,7 +11,7 @@ if (args.Length != 4)
     return 2;
 }
 
-var embedder = new FakeEmbedder { DelayPerImage = TimeSpan.FromMilliseconds(int.Parse(args[2], CultureInfo.InvariantCulture)) };
+var embedder = new FakeClipEmbedder { DelayPerImage = TimeSpan.FromMilliseconds(int.Parse(args[2], CultureInfo.InvariantCulture)) };
 await using var index = await IndexStoreFactory.OpenAsync(args[0]);
 var indexer = new Indexer(index.Store, embedder, new IndexerOptions { CommitBatchSize = int.Parse(args[3], CultureInfo.InvariantCulture) });
 // The test times its kills from these lines, so process start-up (slow on a loaded machine) never eats the window.

@@ -87,11 +87,11 @@ public sealed class ClipModelEmbedderTests
         string fastFingerprint = embedder.PreprocessFingerprint;
         string exactFingerprint = embedder.WithFastJpegDecode(false).PreprocessFingerprint;
 
-        Assert.True(embedder.ForIndex(new IndexMetadata(embedder.ModelId, fastFingerprint, 32)).FastJpegDecode);
-        Assert.False(embedder.ForIndex(new IndexMetadata(embedder.ModelId, exactFingerprint, 32)).FastJpegDecode);
-        Assert.False(embedder.ForIndex(new IndexMetadata(embedder.ModelId, "another-preprocessing", 32)).FastJpegDecode);
-        Assert.False(embedder.ForIndex(null).FastJpegDecode);
-        Assert.True(embedder.WithFastJpegDecode(false).ForIndex(new IndexMetadata(embedder.ModelId, fastFingerprint, 32)).FastJpegDecode);
+        Assert.True(embedder.ForPreprocessFingerprint(fastFingerprint).FastJpegDecode);
+        Assert.False(embedder.ForPreprocessFingerprint(exactFingerprint).FastJpegDecode);
+        Assert.False(embedder.ForPreprocessFingerprint("another-preprocessing").FastJpegDecode);
+        Assert.False(embedder.ForPreprocessFingerprint(null).FastJpegDecode);
+        Assert.True(embedder.WithFastJpegDecode(false).ForPreprocessFingerprint(fastFingerprint).FastJpegDecode);
     }
 
     [SkippableFact]

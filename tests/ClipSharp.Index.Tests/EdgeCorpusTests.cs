@@ -26,7 +26,7 @@ public sealed class EdgeCorpusTests
         TestFolders.CopyFolder(TestData.Path("edge"), edge);
         await using var index = PhotoIndex.Open(temp.Sub("index"));
 
-        var result = await new Indexer(index.Store, new FakeEmbedder()).RunAsync([edge]);
+        var result = await new Indexer(index.Store, new FakeClipEmbedder()).RunAsync([edge]);
 
         var failures = new Dictionary<string, string>();
         await foreach (var f in index.Store.ListFailuresAsync())
@@ -59,7 +59,7 @@ public sealed class EdgeCorpusTests
         Assert.Equal(failures.Count, result.Failed);
 
         // Unchanged failed files are not retried on the next run.
-        var again = new FakeEmbedder();
+        var again = new FakeClipEmbedder();
         await new Indexer(index.Store, again).RunAsync([edge]);
         Assert.Equal(0, again.EmbedCount);
     }

@@ -116,12 +116,12 @@ public sealed class QueryTests
         using var temp = new TempFolder();
         string image = temp.Sub("x.png");
         Corpus.WritePng(image, 3);
-        var embedder = new FakeEmbedder();
+        var embedder = new FakeClipEmbedder();
         var terms = SearchQuery.Parse($"sunset + ({image}):2");
 
         float[] q = SearchQuery.Embed(terms, embedder);
 
-        float[] expected = SearchQuery.Combine([1f, 2f], [embedder.EmbedTexts(["sunset"])[0], FakeEmbedder.VectorFor(File.ReadAllBytes(image), 32)]);
+        float[] expected = SearchQuery.Combine([1f, 2f], [embedder.EmbedTexts(["sunset"])[0], FakeClipEmbedder.VectorFor(File.ReadAllBytes(image))]);
         Assert.Equal(expected, q);
         Assert.True(terms[1].IsImage);
     }

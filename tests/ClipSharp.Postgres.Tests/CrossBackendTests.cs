@@ -66,7 +66,7 @@ public sealed class CrossBackendTests : IAsyncLifetime
     {
         string photos = Corpus.CopyPhotosAndEdge(_temp.Sub("library"));
         await using var source = await _sqlite.OpenAsync();
-        var first = new FakeEmbedder();
+        var first = new FakeClipEmbedder();
         await new Indexer(source.Store, first).RunAsync([photos]);
         Assert.True(first.EmbedCount > 0);
         var sourceCounts = await source.Store.GetCountsAsync();
@@ -84,7 +84,7 @@ public sealed class CrossBackendTests : IAsyncLifetime
         Assert.Equal(a.Select(f => f with { Id = 0 }).Select(Key), b.Select(f => f with { Id = 0 }).Select(Key));
 
         // The counter: indexing the same folder into the migrated store embeds nothing, re-uses nothing.
-        var counter = new FakeEmbedder();
+        var counter = new FakeClipEmbedder();
         var run = await new Indexer(target.Store, counter).RunAsync([photos]);
         Assert.Equal(0, counter.EmbedCount);
         Assert.Equal(0, run.Embedded);

@@ -9,7 +9,7 @@ public sealed class BatchingTests
     public async Task Concurrent_requests_are_combined_into_shared_inference_calls()
     {
         // Each inference call takes 50 ms, so requests arriving meanwhile pile up and go together into the next.
-        var backend = new FakeClipBackend { Delay = TimeSpan.FromMilliseconds(50) };
+        var backend = new FakeClipEmbedder { Delay = TimeSpan.FromMilliseconds(50) };
         await using var server = await RunningServer.StartAsync(backend, configure: o => o.Batching.Window = TimeSpan.FromMilliseconds(5));
         const int n = 24;
         var responses = await Task.WhenAll(Enumerable.Range(0, n).Select(i =>
@@ -20,7 +20,7 @@ public sealed class BatchingTests
         for (int i = 0; i < n; i++)
         {
             var body = await RunningServer.ReadJsonAsync(responses[i]);
-            Assert.Equal(FakeClipBackend.TextVector($"text number {i}"), EndpointTests.Vector(body.GetProperty("data")[0]));
+            Assert.Equal(FakeClipEmbedder.TextVector($"text number {i}"), EndpointTests.Vector(body.GetProperty("data")[0]));
         }
 
         var calls = backend.Calls.Where(c => c.Kind == "text").ToArray();
@@ -39,7 +39,7 @@ public sealed class BatchingTests
     [Fact]
     public async Task Images_are_batched_too()
     {
-        var backend = new FakeClipBackend { Delay = TimeSpan.FromMilliseconds(50) };
+        var backend = new FakeClipEmbedder { Delay = TimeSpan.FromMilliseconds(50) };
         await using var server = await RunningServer.StartAsync(backend);
         byte[] png = TinyPng();
         var responses = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ =>
@@ -53,7 +53,7 @@ public sealed class BatchingTests
     [Fact]
     public async Task Without_batching_every_request_has_its_own_call()
     {
-        var backend = new FakeClipBackend { Delay = TimeSpan.FromMilliseconds(10) };
+        var backend = new FakeClipEmbedder { Delay = TimeSpan.FromMilliseconds(10) };
         await using var server = await RunningServer.StartAsync(backend, configure: o => o.Batching.Enabled = false);
         var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(i =>
             server.Client.PostAsync("/v1/embeddings/text", RunningServer.Json(new { text = $"t{i}" }))));
@@ -68,7 +68,7 @@ public sealed class BatchingTests
     public async Task A_full_queue_answers_503_with_retry_after()
     {
         using var gate = new ManualResetEventSlim(false);
-        var backend = new FakeClipBackend { Gate = gate };
+        var backend = new FakeClipEmbedder { Gate = gate };
         await using var server = await RunningServer.StartAsync(backend, configure: o =>
         {
             o.Batching.QueueCapacity = 4;

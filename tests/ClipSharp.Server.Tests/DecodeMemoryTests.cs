@@ -32,7 +32,7 @@ public sealed class DecodeMemoryTests
     public async Task ClassifyBurst_SmallDecodeBudget_AnswersOnly200Or503AndNeverDecodesMoreThanTheBudget()
     {
         byte[] image = Png(600, 1);
-        var backend = new FakeClipBackend();
+        var backend = new FakeClipEmbedder();
         long one = backend.EstimateDecodeBytes(image, null, long.MaxValue);
         backend.DecodeMemory = new DecodeMemoryBudget((2 * one) + (one / 2), maxWaiting: 4);
         await using var server = await RunningServer.StartAsync(backend);
@@ -71,7 +71,7 @@ public sealed class DecodeMemoryTests
     public async Task Classify_DecodeBudgetQueueFull_Is503WithRetryAfterAndCounted()
     {
         byte[] image = Png(64, 2);
-        var backend = new FakeClipBackend { DecodeMemory = new DecodeMemoryBudget(1024 * 1024, maxWaiting: 0) };
+        var backend = new FakeClipEmbedder { DecodeMemory = new DecodeMemoryBudget(1024 * 1024, maxWaiting: 0) };
         await using var server = await RunningServer.StartAsync(backend);
         using (backend.DecodeMemory.Reserve(1024 * 1024, "held by the test"))
         {
@@ -95,7 +95,7 @@ public sealed class DecodeMemoryTests
     public async Task Classify_DecodeBudgetSpentLongerThanItsWait_Is503AndCounted()
     {
         byte[] image = Png(64, 3);
-        var backend = new FakeClipBackend { DecodeMemory = new DecodeMemoryBudget(1024 * 1024) };
+        var backend = new FakeClipEmbedder { DecodeMemory = new DecodeMemoryBudget(1024 * 1024) };
         await using var server = await RunningServer.StartAsync(backend, configure: o => o.RequestTimeout = TimeSpan.FromSeconds(1.5));
         using (backend.DecodeMemory.Reserve(1024 * 1024, "held by the test"))
         {
@@ -115,7 +115,7 @@ public sealed class DecodeMemoryTests
     public async Task Classify_ImageOverTheWholeDecodeBudget_Is413NamingTheLimit()
     {
         byte[] image = Png(600, 4);
-        var backend = new FakeClipBackend { DecodeMemory = new DecodeMemoryBudget(1024 * 1024) };
+        var backend = new FakeClipEmbedder { DecodeMemory = new DecodeMemoryBudget(1024 * 1024) };
         await using var server = await RunningServer.StartAsync(backend);
         using var form = ClassifyForm(image, "big.png");
 
@@ -134,8 +134,8 @@ public sealed class DecodeMemoryTests
         using var probe = ClipModel.Load(folder);
         long one = probe.EstimateImageMemory(image);
         var budget = new DecodeMemoryBudget(one, maxWaiting: 3);
-        await using var server = await RunningServer.StartAsync(backendFactory: _ => Task.FromResult<IClipBackend>(
-            new ClipModelBackend(ClipModel.Load(folder, new ClipModelOptions { DecodeMemory = budget }))));
+        await using var server = await RunningServer.StartAsync(backendFactory: _ => Task.FromResult<IClipEmbedder>(
+            new ClipModelEmbedder(ClipModel.Load(folder, new ClipModelOptions { DecodeMemory = budget }), fastJpegDecode: false, ownsModel: true)));
 
         var statuses = await Task.WhenAll(Enumerable.Range(0, 12).Select(async i =>
         {

@@ -25,7 +25,7 @@ public sealed class EndpointTests(ServerFixture fixture) : IClassFixture<ServerF
         var body = await RunningServer.ReadJsonAsync(ready);
         Assert.Equal("ready", body.GetProperty("status").GetString());
         Assert.Equal("fake", body.GetProperty("model").GetString());
-        Assert.Equal(FakeClipBackend.Dim, body.GetProperty("dimension").GetInt32());
+        Assert.Equal(FakeClipEmbedder.DefaultDimension, body.GetProperty("dimension").GetInt32());
         Assert.True(fixture.Backend.WarmCount >= 1);
     }
 
@@ -72,10 +72,10 @@ public sealed class EndpointTests(ServerFixture fixture) : IClassFixture<ServerF
         Assert.Equal(HttpStatusCode.OK, one.StatusCode);
         var body = await RunningServer.ReadJsonAsync(one);
         Assert.Equal("fake", body.GetProperty("model").GetString());
-        Assert.Equal(FakeClipBackend.Dim, body.GetProperty("dimension").GetInt32());
+        Assert.Equal(FakeClipEmbedder.DefaultDimension, body.GetProperty("dimension").GetInt32());
         var data = body.GetProperty("data");
         Assert.Equal(1, data.GetArrayLength());
-        Assert.Equal(FakeClipBackend.TextVector("a dog on grass"), Vector(data[0]), new FloatComparer(1e-6f));
+        Assert.Equal(FakeClipEmbedder.TextVector("a dog on grass"), Vector(data[0]), new FloatComparer(1e-6f));
 
         string[] texts = ["a cat", "a bird", "a red car"];
         var many = await Client.PostAsync("/v1/embeddings/text", RunningServer.Json(new { texts }));
@@ -87,7 +87,7 @@ public sealed class EndpointTests(ServerFixture fixture) : IClassFixture<ServerF
             Assert.Equal(texts[i], items[i].GetProperty("input").GetString());
             float[] v = Vector(items[i]);
             Assert.Equal(1.0, Math.Sqrt(v.Sum(x => (double)x * x)), 4);
-            Assert.Equal(FakeClipBackend.TextVector(texts[i]), v, new FloatComparer(1e-6f));
+            Assert.Equal(FakeClipEmbedder.TextVector(texts[i]), v, new FloatComparer(1e-6f));
         }
     }
 
@@ -140,7 +140,7 @@ public sealed class EndpointTests(ServerFixture fixture) : IClassFixture<ServerF
         // The same maths as ZeroShotClassifier: cosine with each prompt embedding, softmax(100 · cosine).
         var embedded = await RunningServer.ReadJsonAsync(await Client.PostAsync("/v1/embeddings/image", RunningServer.Bytes(cat, "image/png")));
         float[] image = Vector(embedded.GetProperty("data")[0]);
-        float[] cosines = labels.Select(l => System.Numerics.Tensors.TensorPrimitives.Dot(image, FakeClipBackend.TextVector($"a photo of a {l}."))).ToArray();
+        float[] cosines = labels.Select(l => System.Numerics.Tensors.TensorPrimitives.Dot(image, FakeClipEmbedder.TextVector($"a photo of a {l}."))).ToArray();
         float[] expected = new float[3];
         ClipMath.Softmax(cosines, 100f, expected);
         for (int i = 0; i < 3; i++)
@@ -310,7 +310,7 @@ public sealed class EndpointTests(ServerFixture fixture) : IClassFixture<ServerF
         for (int i = 0; i < files.Length; i++)
         {
             string path = TestData.Path("edge", files[i]);
-            search.Add(new PhotoRecord(i + 1, path, new FileInfo(path).Length, File.GetLastWriteTimeUtc(path), null), FakeClipBackend.TextVector(files[i]));
+            search.Add(new PhotoRecord(i + 1, path, new FileInfo(path).Length, File.GetLastWriteTimeUtc(path), null), FakeClipEmbedder.TextVector(files[i]));
         }
 
         await using var server = await RunningServer.StartAsync(search: search);

@@ -265,7 +265,7 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
     [Fact]
     public async Task Readyz_is_503_until_the_model_is_loaded_and_api_calls_wait_for_it()
     {
-        var release = new TaskCompletionSource<IClipBackend>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource<IClipEmbedder>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var server = await RunningServer.StartAsync(waitReady: false, backendFactory: _ => release.Task);
         Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/healthz")).StatusCode);
         var notReady = await server.Client.GetAsync("/readyz");
@@ -273,7 +273,7 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
         Assert.NotNull(notReady.Headers.RetryAfter);
         await RunningServer.AssertProblemAsync(await server.Client.PostAsync("/v1/embeddings/text", RunningServer.Json(new { text = "x" })), 503, "not-ready");
 
-        release.SetResult(new FakeClipBackend());
+        release.SetResult(new FakeClipEmbedder());
         await server.Server.Ready.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/readyz")).StatusCode);
     }
@@ -291,7 +291,7 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
     [Fact]
     public async Task Slow_requests_time_out_with_504()
     {
-        var slow = new FakeClipBackend { Delay = TimeSpan.FromSeconds(2) };
+        var slow = new FakeClipEmbedder { Delay = TimeSpan.FromSeconds(2) };
         await using var server = await RunningServer.StartAsync(slow, configure: o => o.RequestTimeout = TimeSpan.FromMilliseconds(300));
         await RunningServer.AssertProblemAsync(await server.Client.PostAsync("/v1/embeddings/text", RunningServer.Json(new { text = "x" })), 504, "timeout");
     }

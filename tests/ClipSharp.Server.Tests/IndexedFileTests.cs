@@ -152,7 +152,7 @@ public sealed class IndexedFileTests : IDisposable
         using var clip = ClipModel.Load(model);
         long id;
         await using (var search = await Cli.IndexPhotoSearch.OpenAsync(indexDir, clip, _ => { }, CancellationToken.None))
-        await using (var server = await RunningServer.StartAsync(new ClipModelBackend(clip, ownsModel: false), search))
+        await using (var server = await RunningServer.StartAsync(new ClipModelEmbedder(clip, fastJpegDecode: false), search))
         {
             var found = await RunningServer.ReadJsonAsync(await server.Client.GetAsync("/v1/search?q=kite&limit=10"));
             id = found.GetProperty("results").EnumerateArray().Single(r => r.GetProperty("name").GetString() == Photo).GetProperty("id").GetInt64();
@@ -169,7 +169,7 @@ public sealed class IndexedFileTests : IDisposable
         Assert.Contains("\"embedded\":1", output.ToString(), StringComparison.Ordinal);
 
         await using (var search = await Cli.IndexPhotoSearch.OpenAsync(indexDir, clip, _ => { }, CancellationToken.None))
-        await using (var server = await RunningServer.StartAsync(new ClipModelBackend(clip, ownsModel: false), search))
+        await using (var server = await RunningServer.StartAsync(new ClipModelEmbedder(clip, fastJpegDecode: false), search))
         {
             Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync($"/v1/images/{id}")).StatusCode);
         }
@@ -184,7 +184,7 @@ public sealed class IndexedFileTests : IDisposable
         for (int i = 0; i < files.Length; i++)
         {
             var info = new FileInfo(files[i]);
-            search.Add(new PhotoRecord(i + 1, info.FullName, info.Length, info.LastWriteTimeUtc, null), FakeClipBackend.TextVector(Path.GetFileNameWithoutExtension(files[i]).Replace('-', ' ')));
+            search.Add(new PhotoRecord(i + 1, info.FullName, info.Length, info.LastWriteTimeUtc, null), FakeClipEmbedder.TextVector(Path.GetFileNameWithoutExtension(files[i]).Replace('-', ' ')));
         }
 
         return (search, await RunningServer.StartAsync(search: search));

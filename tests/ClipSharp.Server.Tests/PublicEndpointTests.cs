@@ -51,7 +51,7 @@ public sealed class PublicEndpointTests
 
         // A file added after start-up is counted at once.
         string extra = TestData.Path("photos", "kite-in-sky.jpg");
-        search.Add(new PhotoRecord(10_000, extra, new FileInfo(extra).Length, File.GetLastWriteTimeUtc(extra), null), FakeClipBackend.TextVector("extra"));
+        search.Add(new PhotoRecord(10_000, extra, new FileInfo(extra).Length, File.GetLastWriteTimeUtc(extra), null), FakeClipEmbedder.TextVector("extra"));
         Assert.Equal(count + 1, (await RunningServer.ReadJsonAsync(await server.Client.GetAsync("/readyz"))).GetProperty("files").GetInt64());
 
         // Without a key the location is shown.

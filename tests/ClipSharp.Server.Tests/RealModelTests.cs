@@ -17,7 +17,7 @@ public sealed class RealModelTests
     {
         Skip.If(ImageDecoder.SniffFormat(s_pngSignature) is null, "needs the real ClipSharp.Imaging and ClipSharp.Text (not merged into this branch yet)");
         string folder = Golden.ModelDir("openclip");
-        return await RunningServer.StartAsync(backendFactory: _ => Task.FromResult<IClipBackend>(new ClipModelBackend(ClipModel.Load(folder))));
+        return await RunningServer.StartAsync(backendFactory: _ => Task.FromResult<IClipEmbedder>(new ClipModelEmbedder(ClipModel.Load(folder), fastJpegDecode: false, ownsModel: true)));
     }
 
     [SkippableFact]

@@ -32,7 +32,7 @@ public sealed class SearchPagingTests
     /// <summary>The fake backend's width, so the server's text queries can search these vectors too.</summary>
     private static float[] Unit(float x, float y)
     {
-        float[] v = new float[FakeClipBackend.Dim];
+        float[] v = new float[FakeClipEmbedder.DefaultDimension];
         v[0] = x;
         v[1] = y;
         return v;

@@ -5,7 +5,7 @@ public sealed class ServerFixture : IAsyncLifetime
 {
     internal RunningServer Server { get; private set; } = null!;
 
-    internal FakeClipBackend Backend { get; } = new();
+    internal FakeClipEmbedder Backend { get; } = new();
 
     internal InMemoryPhotoSearch Search { get; private set; } = null!;
 

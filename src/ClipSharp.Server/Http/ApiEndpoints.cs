@@ -201,10 +201,7 @@ internal static class ApiEndpoints
         var results = new List<LabelResult>(labels.Count);
         for (int i = 0; i < labels.Count; i++)
         {
-            string prompt = templates.Count == 1
-                ? PromptTemplates.Fill(templates[0], labels[i])
-                : string.Create(CultureInfo.InvariantCulture, $"mean of {templates.Count} prompts: {PromptTemplates.Fill(templates[0], labels[i])} …");
-            results.Add(new LabelResult(labels[i], prompt, cosines[i], probabilities[i]));
+            results.Add(new LabelResult(labels[i], PromptEnsemble.Describe(templates, labels[i]), cosines[i], probabilities[i]));
         }
 
         string best = results.MaxBy(r => r.Score)!.Label;
@@ -514,9 +511,9 @@ internal static class ApiEndpoints
 
         if (request.Ensemble is not null)
         {
-            return string.Equals(request.Ensemble, "imagenet", StringComparison.OrdinalIgnoreCase)
-                ? (PromptTemplates.ImageNet80, "ensemble:imagenet")
-                : throw ApiProblemException.BadRequest("Unknown 'ensemble'; the known one is 'imagenet'.");
+            return PromptTemplates.FindEnsemble(request.Ensemble, out string ensemble) is { } members
+                ? (members, "ensemble:" + ensemble)
+                : throw ApiProblemException.BadRequest($"Unknown 'ensemble'; the known one is '{PromptTemplates.ImageNetEnsemble}' (also '{PromptTemplates.ImageNetEnsembleAlias}').");
         }
 
         IReadOnlyList<string?> templates = request.Templates ?? [request.Template ?? PromptTemplates.Default];
@@ -539,13 +536,17 @@ internal static class ApiEndpoints
                 throw ApiProblemException.OverLimit($"{name} is longer than {options.MaxTemplateLength} characters (MaxTemplateLength).");
             }
 
-            if (!t.Contains("{}", StringComparison.Ordinal))
-            {
-                throw ApiProblemException.BadRequest($"{name} has no {{}} placeholder for the label.");
-            }
         }
 
-        return ((IReadOnlyList<string>)templates!, "templates:" + string.Join('\u0002', templates));
+        try
+        {
+            IReadOnlyList<string> resolved = PromptTemplates.Resolve((IReadOnlyList<string>)templates!, null);
+            return (resolved, "templates:" + string.Join('\u0002', resolved));
+        }
+        catch (ClipSharpException ex) when (ex.Kind == ClipErrorKind.InvalidInput)
+        {
+            throw ApiProblemException.BadRequest(char.ToUpperInvariant(ex.Detail[0]) + ex.Detail[1..] + ".");
+        }
     }
 
     private static IReadOnlyList<T> OneOrMany<T>(T? one, IReadOnlyList<T>? many, string oneName, string manyName)

@@ -28,7 +28,7 @@ public sealed record EmbeddingItem(int Index, string? Input, float[] Embedding);
 /// <param name="Labels">The labels.</param>
 /// <param name="Template">One prompt template with <c>{}</c> for the label (default <c>a photo of a {}.</c>; <c>{}</c> uses labels verbatim).</param>
 /// <param name="Templates">Several templates, ensembled.</param>
-/// <param name="Ensemble"><c>imagenet</c>: the CLIP paper's 80 ImageNet templates.</param>
+/// <param name="Ensemble"><c>imagenet80</c> (or <c>imagenet</c>): the CLIP paper's 80 ImageNet templates.</param>
 public sealed record ClassifyRequest(
     string? Image = null,
     long? ImageId = null,

@@ -22,7 +22,7 @@ internal sealed class InferenceService : IDisposable
     /// <param name="options">How requests are batched.</param>
     /// <param name="metrics">Where queue lengths and batches are counted.</param>
     /// <param name="decodeMemoryWait">The longest an image waits for decode memory before the request is refused with 503.</param>
-    public InferenceService(IClipBackend backend, BatchingOptions options, ServerMetrics metrics, TimeSpan decodeMemoryWait)
+    public InferenceService(IClipEmbedder backend, BatchingOptions options, ServerMetrics metrics, TimeSpan decodeMemoryWait)
     {
         _decodeMemoryWait = decodeMemoryWait;
         Backend = backend;
@@ -61,7 +61,7 @@ internal sealed class InferenceService : IDisposable
         });
     }
 
-    public IClipBackend Backend { get; }
+    public IClipEmbedder Backend { get; }
 
     public int Dimension { get; }
 
@@ -107,11 +107,7 @@ internal sealed class InferenceService : IDisposable
                 var image = images[start + i];
                 try
                 {
-                    long need = Backend.EstimateDecodeBytes(image.Data.Span, image.Name, maxPixels);
-                    using (await Backend.DecodeMemory.ReserveAsync(need, image.Label, _decodeMemoryWait, cancellationToken).ConfigureAwait(false))
-                    {
-                        Backend.Preprocess(image.Data.Span, image.Name, maxPixels, pixels.AsSpan(i * per, per));
-                    }
+                    await Backend.PreprocessAsync(image.Data, image.Name, maxPixels, _decodeMemoryWait, pixels.AsMemory(i * per, per), cancellationToken).ConfigureAwait(false);
                 }
                 catch (ClipSharpException ex)
                 {
@@ -168,12 +164,7 @@ internal sealed class InferenceService : IDisposable
             for (int m = 0; m < missing.Count; m++)
             {
                 float[] sum = new float[Dimension];
-                for (int k = 0; k < t; k++)
-                {
-                    TensorPrimitives.Add(sum, embedded[(m * t) + k], sum);
-                }
-
-                ClipMath.Normalize(sum);
+                PromptEnsemble.Average(embedded.AsSpan(m * t, t), sum);
                 result[missing[m]] = sum;
                 _classCache[templateKey + "\u0001" + labels[missing[m]]] = sum;
             }

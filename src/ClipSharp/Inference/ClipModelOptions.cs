@@ -119,6 +119,14 @@ public sealed class ClipModelOptions
     /// <summary>The user cache folder for entries of read-only model folders; null uses the default. Tests point it elsewhere.</summary>
     internal string? OptimizedModelCacheUserRoot { get; set; }
 
+    /// <summary>A shallow copy of these options with <see cref="Variant"/> set to <paramref name="variant"/>.</summary>
+    internal ClipModelOptions WithVariant(string? variant)
+    {
+        var copy = (ClipModelOptions)MemberwiseClone();
+        copy.Variant = variant;
+        return copy;
+    }
+
     private static bool IsOff(string? value)
         => value is not null && value.Trim().ToLowerInvariant() is "off" or "0" or "false" or "no";
 

@@ -1,10 +1,21 @@
+using System.Globalization;
+
 namespace ClipSharp;
 
-/// <summary>Prompt templates for zero-shot classification; <c>{}</c> stands for the label.</summary>
+/// <summary>
+/// Prompt templates for zero-shot classification; <c>{}</c> stands for the label. <see cref="Resolve"/> is the one place
+/// a user's choice (templates, or a named ensemble) becomes the templates to embed.
+/// </summary>
 public static class PromptTemplates
 {
     /// <summary>The single template of OpenAI's CLIP walkthrough: <c>a photo of a {}.</c></summary>
     public const string Default = "a photo of a {}.";
+
+    /// <summary>The name of the CLIP paper's 80-prompt ImageNet ensemble (<see cref="ImageNet80"/>).</summary>
+    public const string ImageNetEnsemble = "imagenet80";
+
+    /// <summary>Another name accepted for <see cref="ImageNetEnsemble"/> (the name <c>classify</c> and the server took first).</summary>
+    public const string ImageNetEnsembleAlias = "imagenet";
 
     /// <summary>
     /// The 80 templates that the CLIP paper ensembles for ImageNet, from OpenAI's
@@ -93,6 +104,61 @@ public static class PromptTemplates
         "a photo of a small {}.",
         "a tattoo of the {}.",
     ];
+
+    /// <summary>
+    /// The templates of a named ensemble, and its canonical name: <see cref="ImageNetEnsemble"/> or its alias
+    /// <see cref="ImageNetEnsembleAlias"/>, in any letter case. Null when the name is unknown.
+    /// </summary>
+    public static IReadOnlyList<string>? FindEnsemble(string name, out string canonicalName)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (string.Equals(name, ImageNetEnsemble, StringComparison.OrdinalIgnoreCase) || string.Equals(name, ImageNetEnsembleAlias, StringComparison.OrdinalIgnoreCase))
+        {
+            canonicalName = ImageNetEnsemble;
+            return ImageNet80;
+        }
+
+        canonicalName = name;
+        return null;
+    }
+
+    /// <summary>
+    /// The templates to embed for a user's choice: the named <paramref name="ensemble"/>, else <paramref name="templates"/>
+    /// (each must hold <c>{}</c>), else <see cref="Default"/> alone.
+    /// </summary>
+    /// <exception cref="ClipSharpException">(<see cref="ClipErrorKind.InvalidInput"/>) Both an ensemble and templates, an unknown ensemble, or a template without <c>{}</c>; <see cref="ClipSharpException.Detail"/> says which.</exception>
+    public static IReadOnlyList<string> Resolve(IReadOnlyList<string>? templates, string? ensemble)
+    {
+        if (ensemble is not null)
+        {
+            if (templates is { Count: > 0 })
+            {
+                throw new ClipSharpException(ClipErrorKind.InvalidInput, "templates and a template ensemble cannot be used together");
+            }
+
+            return FindEnsemble(ensemble, out _)
+                ?? throw new ClipSharpException(ClipErrorKind.InvalidInput, $"unknown template ensemble \"{ensemble}\"; the known one is {ImageNetEnsemble} (also called {ImageNetEnsembleAlias}), the CLIP paper's 80 ImageNet templates");
+        }
+
+        if (templates is null || templates.Count == 0)
+        {
+            return [Default];
+        }
+
+        for (int i = 0; i < templates.Count; i++)
+        {
+            ArgumentNullException.ThrowIfNull(templates[i], nameof(templates));
+            if (!templates[i].Contains("{}", StringComparison.Ordinal))
+            {
+                // Named by position, never echoed: a template may be long or come from a request that logs must not repeat.
+                throw new ClipSharpException(ClipErrorKind.InvalidInput, templates.Count == 1
+                    ? "the template has no {} placeholder for the label"
+                    : string.Create(CultureInfo.InvariantCulture, $"template {i} (counting from 0) has no {{}} placeholder for the label"));
+            }
+        }
+
+        return templates;
+    }
 
     /// <summary>Fills a template: every <c>{}</c> becomes <paramref name="label"/>.</summary>
     /// <exception cref="ArgumentException">The template has no <c>{}</c> placeholder.</exception>

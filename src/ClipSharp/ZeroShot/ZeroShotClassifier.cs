@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Numerics.Tensors;
 using ClipSharp.Imaging;
 
@@ -106,16 +105,8 @@ public sealed class ZeroShotClassifier
         string[] prompts = new string[labels.Count];
         for (int c = 0; c < labels.Count; c++)
         {
-            Span<float> target = classes.AsSpan(c * dim, dim);
-            for (int k = 0; k < t; k++)
-            {
-                TensorPrimitives.Add(target, embedded[(c * t) + k], target);
-            }
-
-            ClipMath.Normalize(target);
-            prompts[c] = t == 1
-                ? texts[c]
-                : string.Create(CultureInfo.InvariantCulture, $"mean of {t} prompts: {texts[c * t]} …");
+            PromptEnsemble.Average(embedded.AsSpan(c * t, t), classes.AsSpan(c * dim, dim));
+            prompts[c] = PromptEnsemble.Describe(options.Templates, labels[c]);
         }
 
         float scale = options.LogitScale ?? model.LogitScale;

@@ -113,7 +113,7 @@ public abstract class CrashConformanceTests(ITestOutputHelper output) : IAsyncLi
 
         await using (var cleanIndex = await Backend.OpenAsync("clean"))
         {
-            await new Indexer(cleanIndex.Store, new FakeEmbedder()).RunAsync([pics]);
+            await new Indexer(cleanIndex.Store, new FakeClipEmbedder()).RunAsync([pics]);
         }
 
         await using var a = await Backend.OpenAsync("crashed");

@@ -31,11 +31,11 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
     {
         string photos = Corpus.CopyPhotosAndEdge(_temp.Sub("library"));
         var index = await Backend.OpenAsync();
-        await Run(index, new FakeEmbedder(), photos);
+        await Run(index, new FakeClipEmbedder(), photos);
         return (index, photos);
     }
 
-    private static Task<IndexRunResult> Run(IPhotoIndex index, FakeEmbedder embedder, string folder, IndexerOptions? options = null)
+    private static Task<IndexRunResult> Run(IPhotoIndex index, FakeClipEmbedder embedder, string folder, IndexerOptions? options = null)
         => new Indexer(index.Store, embedder, options).RunAsync([folder]);
 
     private static async Task<Dictionary<string, IndexedFile>> Files(IPhotoIndex index)
@@ -57,7 +57,7 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
         var first = await Files(index);
         Assert.True(first.Count >= 37 + 20, $"only {first.Count} files indexed");
 
-        var embedder = new FakeEmbedder();
+        var embedder = new FakeClipEmbedder();
         var second = await Run(index, embedder, photos);
 
         Assert.Equal(0, embedder.EmbedCount);
@@ -77,7 +77,7 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
         var newTime = DateTime.UtcNow.AddMinutes(5);
         File.SetLastWriteTimeUtc(file, newTime);
 
-        var embedder = new FakeEmbedder();
+        var embedder = new FakeClipEmbedder();
         var result = await Run(index, embedder, photos);
 
         Assert.Equal(0, embedder.EmbedCount);
@@ -99,13 +99,13 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
         bytes[bytes.Length / 2] ^= 0x55;
         File.WriteAllBytes(file, bytes);
 
-        var embedder = new FakeEmbedder();
+        var embedder = new FakeClipEmbedder();
         await Run(index, embedder, photos);
 
         Assert.Equal([file], embedder.EmbeddedPaths.ToArray());
         var after = (await Files(index))[file];
         Assert.NotEqual(before.Sha256, after.Sha256);
-        Assert.Equal(Backend.AsStored(FakeEmbedder.VectorFor(bytes, 32)), after.Embedding);
+        Assert.Equal(Backend.AsStored(FakeClipEmbedder.VectorFor(bytes)), after.Embedding);
     }
 
     [SkippableFact]
@@ -119,7 +119,7 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
         Directory.CreateDirectory(Path.GetDirectoryName(to)!);
         File.Move(from, to);
 
-        var embedder = new FakeEmbedder();
+        var embedder = new FakeClipEmbedder();
         var result = await Run(index, embedder, photos);
 
         Assert.Equal(0, embedder.EmbedCount);
@@ -140,7 +140,7 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
         int count = (await Files(index)).Count;
         File.Delete(file);
 
-        var embedder = new FakeEmbedder();
+        var embedder = new FakeClipEmbedder();
         var result = await Run(index, embedder, photos);
 
         Assert.Equal(0, embedder.EmbedCount);
@@ -159,7 +159,7 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
         string added = Path.Combine(photos, "photos", "new-picture.png");
         Corpus.WritePng(added, seed: 42);
 
-        var embedder = new FakeEmbedder();
+        var embedder = new FakeClipEmbedder();
         await Run(index, embedder, photos);
 
         Assert.Equal([added], embedder.EmbeddedPaths.ToArray());
@@ -172,7 +172,7 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
         var (index, photos) = await IndexedCopyAsync();
         await using var _ = index;
         int count = (await Files(index)).Count;
-        var newModel = new FakeEmbedder { ModelId = "fake@2" };
+        var newModel = new FakeClipEmbedder { ModelId = "fake@2" };
 
         var result = await Run(index, newModel, photos);
 
@@ -182,7 +182,7 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
         var counts = await index.Store.GetCountsAsync();
         Assert.Equal(0, counts.Stale);
 
-        var newPreprocess = new FakeEmbedder { ModelId = "fake@2", PreprocessFingerprint = "fake-preprocess-2" };
+        var newPreprocess = new FakeClipEmbedder { ModelId = "fake@2", PreprocessFingerprint = "fake-preprocess-2" };
         await Run(index, newPreprocess, photos);
         Assert.Equal(count, newPreprocess.EmbedCount);
     }
@@ -192,10 +192,10 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
     {
         string library = Corpus.CopyPhotosAndEdge(_temp.Sub("library"));
         await using var index = await Backend.OpenAsync();
-        await Run(index, new FakeEmbedder(), Path.Combine(library, "photos"));
+        await Run(index, new FakeClipEmbedder(), Path.Combine(library, "photos"));
         int photos = (await Files(index)).Count;
 
-        var result = await Run(index, new FakeEmbedder(), Path.Combine(library, "edge"));
+        var result = await Run(index, new FakeClipEmbedder(), Path.Combine(library, "edge"));
 
         Assert.Equal(0, result.Deleted);
         Assert.True((await Files(index)).Count > photos);
@@ -217,14 +217,14 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
         File.WriteAllText(Path.Combine(root, "notes.txt"), "not an image");
         await using var index = await Backend.OpenAsync();
 
-        var result = await Run(index, new FakeEmbedder(), root, new IndexerOptions { Exclude = ["raw", "skip-*"] });
+        var result = await Run(index, new FakeClipEmbedder(), root, new IndexerOptions { Exclude = ["raw", "skip-*"] });
 
         var names = (await Files(index)).Keys.Select(p => Path.GetFileName(p)!).Order().ToArray();
         Assert.Equal(["a.png", "no-extension"], names);
         Assert.Equal(1, result.Skipped);
         Assert.Equal(0, (await index.Store.GetCountsAsync()).Failed);
 
-        await Run(index, new FakeEmbedder(), root, new IndexerOptions { Include = ["*.png"], Exclude = ["raw", "skip-*"] });
+        await Run(index, new FakeClipEmbedder(), root, new IndexerOptions { Include = ["*.png"], Exclude = ["raw", "skip-*"] });
         Assert.Equal(["a.png"], (await Files(index)).Keys.Select(p => Path.GetFileName(p)!).ToArray());
     }
 
@@ -242,7 +242,7 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
         await using var index = await Backend.OpenAsync();
         using var cts = new CancellationTokenSource();
         // The cancel comes from inside the model, after its third batch of 8: a fixed point in the run, on any machine.
-        var slow = new FakeEmbedder
+        var slow = new FakeClipEmbedder
         {
             AfterEachImage = n =>
             {
@@ -261,7 +261,7 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
         // queue ran short) is not.
         Assert.InRange(partial, 17, 24);
 
-        var embedder = new FakeEmbedder();
+        var embedder = new FakeClipEmbedder();
         await Run(index, embedder, root);
         Assert.Equal(120, (await index.Store.GetCountsAsync()).Files);
         Assert.Equal(120 - partial, embedder.EmbedCount);
@@ -280,13 +280,13 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
         File.SetLastWriteTimeUtc(target, new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc));
         File.CreateSymbolicLink(link, target);
         await using var index = await Backend.OpenAsync();
-        await Run(index, new FakeEmbedder(), root);
+        await Run(index, new FakeClipEmbedder(), root);
         var before = (await Files(index))[link];
 
         // The target changes; the link itself (its own size and time) does not.
         Corpus.WritePng(target, 2, size: 9);
         File.SetLastWriteTimeUtc(target, new DateTime(2024, 6, 1, 0, 0, 0, DateTimeKind.Utc));
-        var embedder = new FakeEmbedder();
+        var embedder = new FakeClipEmbedder();
         var again = await Run(index, embedder, root);
 
         var after = (await Files(index))[link];
@@ -308,7 +308,7 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
         File.CreateSymbolicLink(link, real);
         await using var index = await Backend.OpenAsync();
 
-        var result = await Run(index, new FakeEmbedder(), root);
+        var result = await Run(index, new FakeClipEmbedder(), root);
 
         Assert.Equal([real], (await Files(index)).Keys.ToArray());
         Assert.Equal([new IndexAlias(link, real)], result.Aliases);
@@ -330,7 +330,7 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
         File.CreateSymbolicLink(Path.Combine(root, "o2.png"), Path.Combine(outside, "o.png"));
         await using var index = await Backend.OpenAsync();
 
-        var result = await Run(index, new FakeEmbedder(), root);
+        var result = await Run(index, new FakeClipEmbedder(), root);
 
         Assert.Equal(["a.png", "o1.png"], (await Files(index)).Keys.Select(p => Path.GetFileName(p)!).Order(StringComparer.Ordinal).ToArray());
         Assert.Equal(["b-hard.png", "o2.png"], result.Aliases.Select(a => Path.GetFileName(a.Path)!).Order(StringComparer.Ordinal).ToArray());
@@ -352,7 +352,7 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
         Directory.CreateSymbolicLink(Path.Combine(outside, "back"), outside);
         await using var index = await Backend.OpenAsync();
 
-        var result = await Run(index, new FakeEmbedder(), root);
+        var result = await Run(index, new FakeClipEmbedder(), root);
 
         Assert.Equal([Path.Combine(root, "linked", "o.png"), Path.Combine(root, "sub", "a.png")], (await Files(index)).Keys.Order(StringComparer.Ordinal).ToArray());
         Assert.Contains(new IndexAlias(Path.Combine(root, "sub", "loop"), root), result.Aliases);
@@ -372,7 +372,7 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
 
         // Opening the FIFO would block for ever; the token turns such a hang into a failure instead.
         using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var result = await new Indexer(index.Store, new FakeEmbedder()).RunAsync([root], null, guard.Token);
+        var result = await new Indexer(index.Store, new FakeClipEmbedder()).RunAsync([root], null, guard.Token);
 
         Assert.Equal((1L, 1L, 0L), (result.Found, result.NotRegular, result.Failed));
         Assert.Equal(["a.png"], (await Files(index)).Keys.Select(p => Path.GetFileName(p)!).ToArray());
@@ -388,9 +388,9 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
         File.WriteAllText(Path.Combine(root, "broken.jpg"), "not a jpeg");
         File.WriteAllText(Path.Combine(root, "notes.txt"), "not an image");
         await using var index = await Backend.OpenAsync();
-        var first = await Run(index, new FakeEmbedder(), root);
+        var first = await Run(index, new FakeClipEmbedder(), root);
 
-        var second = await Run(index, new FakeEmbedder(), root);
+        var second = await Run(index, new FakeClipEmbedder(), root);
 
         Assert.Equal((1L, 1L, 1L, 1L), (first.Embedded, first.Failed, first.Skipped, first.Found - 2));
         // notes.txt, recorded as not an image, is unchanged too.
@@ -416,7 +416,7 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
         File.WriteAllText(Path.Combine(root, "notes.txt"), "not an image");
         await using var index = await Backend.OpenAsync();
         var reports = new List<IndexProgress>();
-        var embedder = new FakeEmbedder();
+        var embedder = new FakeClipEmbedder();
 
         await new Indexer(index.Store, embedder, new IndexerOptions { CommitBatchSize = 8 }).RunAsync([root], new SyncProgress(p => { lock (reports) { reports.Add(p); } }));
 
@@ -443,14 +443,14 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
         var time = new DateTime(2024, 3, 1, 0, 0, 0, DateTimeKind.Utc);
         File.SetLastWriteTimeUtc(notes, time);
         await using var index = await Backend.OpenAsync();
-        var first = await Run(index, new FakeEmbedder(), root);
+        var first = await Run(index, new FakeClipEmbedder(), root);
 
         // Same size and time, other content: a run that read the file would find an image now.
         File.WriteAllBytes(notes, image);
         File.SetLastWriteTimeUtc(notes, time);
-        var second = await Run(index, new FakeEmbedder(), root);
+        var second = await Run(index, new FakeClipEmbedder(), root);
         File.SetLastWriteTimeUtc(notes, time.AddHours(1));
-        var third = await Run(index, new FakeEmbedder(), root);
+        var third = await Run(index, new FakeClipEmbedder(), root);
 
         Assert.Equal((1L, 0L), (first.Skipped, first.Embedded));
         Assert.Equal((0L, 1L, 0L), (second.Skipped, second.Unchanged, second.Embedded));

@@ -224,9 +224,9 @@ public abstract class ModelIdentityConformanceTests : IAsyncLifetime
     {
         string photos = Photos();
         await using var index = await Backend.OpenAsync();
-        await new Indexer(index.Store, new FakeEmbedder { ModelId = "fake@0123456789abcdef" }).RunAsync([photos]);
+        await new Indexer(index.Store, new FakeClipEmbedder { ModelId = "fake@0123456789abcdef" }).RunAsync([photos]);
 
-        var other = new FakeEmbedder { ModelId = "content:other", Weights = 7 };
+        var other = new FakeClipEmbedder { ModelId = "content:other", Weights = 7 };
         var result = await new Indexer(index.Store, other).RunAsync([photos]);
 
         Assert.Null(result.AdoptedModelId);
@@ -238,9 +238,9 @@ public abstract class ModelIdentityConformanceTests : IAsyncLifetime
     {
         string photos = Photos();
         await using var index = await Backend.OpenAsync();
-        await new Indexer(index.Store, new FakeEmbedder { ModelId = "fake@0123456789abcdef" }).RunAsync([photos]);
+        await new Indexer(index.Store, new FakeClipEmbedder { ModelId = "fake@0123456789abcdef" }).RunAsync([photos]);
 
-        var same = new FakeEmbedder { ModelId = "content:same" };
+        var same = new FakeClipEmbedder { ModelId = "content:same" };
         var result = await new Indexer(index.Store, same).RunAsync([photos]);
 
         Assert.Equal(new ModelIdAdoption("fake@0123456789abcdef", "content:same"), result.AdoptedModelId);
@@ -253,18 +253,18 @@ public abstract class ModelIdentityConformanceTests : IAsyncLifetime
     {
         string photos = Photos();
         await using var index = await Backend.OpenAsync();
-        await new Indexer(index.Store, new FakeEmbedder { ModelId = "fake@0123456789abcdef" }).RunAsync([photos]);
+        await new Indexer(index.Store, new FakeClipEmbedder { ModelId = "fake@0123456789abcdef" }).RunAsync([photos]);
         foreach (string file in Directory.EnumerateFiles(photos))
         {
             File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddMinutes(1));
         }
 
-        var same = new FakeEmbedder { ModelId = "content:same" };
+        var same = new FakeClipEmbedder { ModelId = "content:same" };
         Assert.Null(await ModelIdUpgrade.AdoptAsync(index.Store, same));
         Assert.Equal(0, same.EmbedCount);
 
         // The first rule needs no file: the embedder recognises its own former id.
-        var recognising = new FakeEmbedder { ModelId = "content:same", FormerModelIds = new HashSet<string> { "fake@0123456789abcdef" } };
+        var recognising = new FakeClipEmbedder { ModelId = "content:same", FormerModelIds = new HashSet<string> { "fake@0123456789abcdef" } };
         Assert.Equal(new ModelIdAdoption("fake@0123456789abcdef", "content:same"), await ModelIdUpgrade.AdoptAsync(index.Store, recognising));
         Assert.Equal(0, recognising.EmbedCount);
     }

@@ -9,7 +9,7 @@ internal static class TestServers
     public static async Task<(ClipServer Server, string Address)> StartAsync(IPhotoSearch? search, string? apiKey = null)
     {
         var options = new ClipServerOptions { Urls = ["http://127.0.0.1:0"], ApiKey = apiKey };
-        var server = ClipServer.Create(options, _ => Task.FromResult<IClipBackend>(new FakeClipBackend()),
+        var server = ClipServer.Create(options, _ => Task.FromResult<IClipEmbedder>(new FakeClipEmbedder()),
             search is null ? null : _ => Task.FromResult<IPhotoSearch?>(search));
         await server.StartAsync();
         await server.Ready.WaitAsync(TimeSpan.FromSeconds(30));
@@ -30,7 +30,7 @@ internal static class TestServers
             string path = TestData.Path("photos", file);
             var info = new FileInfo(path);
             DateTime? taken = i % 2 == 0 ? new DateTime(2020, 1, 1).AddDays(i * 9) : null;
-            search.Add(new PhotoRecord(i + 1, path, info.Length, info.LastWriteTimeUtc, taken), FakeClipBackend.TextVector(label));
+            search.Add(new PhotoRecord(i + 1, path, info.Length, info.LastWriteTimeUtc, taken), FakeClipEmbedder.TextVector(label));
         }
 
         return search;

@@ -31,7 +31,7 @@ internal static class PhotoLibrary
             string path = Path.Combine(Folder, file);
             var info = new FileInfo(path);
             DateTime? taken = id % 2 == 0 ? new DateTime(2020, 1, 1).AddDays(id) : null;
-            search.Add(new PhotoRecord(id, path, info.Length, info.LastWriteTimeUtc, taken), FakeClipBackend.TextVector(label));
+            search.Add(new PhotoRecord(id, path, info.Length, info.LastWriteTimeUtc, taken), FakeClipEmbedder.TextVector(label));
             id++;
         }
 

@@ -22,15 +22,15 @@ internal sealed class RunningServer : IAsyncDisposable
 
     /// <summary>Starts a server on a dynamic loopback port and waits until it is ready.</summary>
     public static async Task<RunningServer> StartAsync(
-        IClipBackend? backend = null,
+        IClipEmbedder? backend = null,
         IPhotoSearch? search = null,
         Action<ClipServerOptions>? configure = null,
         bool waitReady = true,
-        Func<CancellationToken, Task<IClipBackend>>? backendFactory = null)
+        Func<CancellationToken, Task<IClipEmbedder>>? backendFactory = null)
     {
         var options = new ClipServerOptions { Urls = ["http://127.0.0.1:0"] };
         configure?.Invoke(options);
-        backend ??= new FakeClipBackend();
+        backend ??= new FakeClipEmbedder();
         var server = ClipServer.Create(options, backendFactory ?? (_ => Task.FromResult(backend)), search is null ? null : _ => Task.FromResult<IPhotoSearch?>(search));
         await server.StartAsync();
         string address = server.Addresses.Single();

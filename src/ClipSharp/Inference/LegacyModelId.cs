@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace ClipSharp.Index;
+namespace ClipSharp;
 
 /// <summary>
 /// Recognises the model ids that ClipSharp wrote into indexes before content ids (up to commit 402108c):
@@ -16,7 +16,7 @@ namespace ClipSharp.Index;
 /// entries; beyond that only all or none). This accepts exactly what the old release would have accepted for these
 /// files, whatever the cache held then, and ignores the folder name (a renamed folder has the same content). It cannot
 /// recognise an index whose cache entries from that time are gone while the cache existed when it was built; such an
-/// index is then tied to the model by its vectors instead (<see cref="ModelIdUpgrade"/>'s second rule).
+/// index is then tied to the model by its vectors instead (the photo index's ModelIdUpgrade, its second rule).
 /// </para>
 /// </summary>
 internal static class LegacyModelId

@@ -1,18 +1,20 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using ClipSharp.Imaging;
 
-namespace ClipSharp.Index;
+namespace ClipSharp;
 
 /// <summary>
 /// Embeds with a <see cref="ClipModel"/>; its model id is the model's content id (<see cref="ClipModel.ContentId"/>:
 /// never the folder's name or location, file times or caches), and <see cref="IsFormerModelId"/> recognises the ids
-/// older releases wrote, so an index can adopt the new id without re-embedding (<see cref="ModelIdUpgrade"/>). Large JPEGs are decoded at a
+/// older releases wrote, so an index can adopt the new id without re-embedding. Large JPEGs are decoded at a
 /// reduced scale inside the DCT by default (<see cref="FastJpegDecode"/>: about 3× less decode time; embedding cosine
 /// to the exact decode mean 0.9999, worst 0.9989 on camera photos); the decode mode is part of <see cref="PreprocessFingerprint"/>, so an index
-/// never mixes vectors of the two modes.
+/// never mixes vectors of the two modes. The server embeds uploads with the exact decode (<c>fastJpegDecode: false</c>),
+/// so its answers match the reference pipeline.
 /// </summary>
-public sealed class ClipModelEmbedder : IClipEmbedder
+public sealed class ClipModelEmbedder : IClipEmbedder, IDisposable
 {
     /// <summary>Bump when ClipSharp's decoding or preprocessing changes the pixels it feeds the model.</summary>
     private const string PipelineVersion = "clipsharp-preprocess-1;exif-orientation";
@@ -24,22 +26,23 @@ public sealed class ClipModelEmbedder : IClipEmbedder
     private const string FastJpegMarker = ";jpeg-dct-scaled-min-side=2x";
 
     private readonly ClipModel _model;
+    private readonly bool _ownsModel;
     private readonly string _exactFingerprint;
     private readonly string _fastFingerprint;
 
     /// <summary>
-    /// Wraps <paramref name="model"/> (not owned: the caller disposes it). <paramref name="fastJpegDecode"/> (default
-    /// true) decodes large JPEGs at a reduced scale inside the DCT whatever the model's own options say; false decodes
-    /// exactly as the reference pipeline does.
+    /// Wraps <paramref name="model"/>, disposing it with this embedder only when <paramref name="ownsModel"/> is true
+    /// (default: the caller disposes it). <paramref name="fastJpegDecode"/> (default true) decodes large JPEGs at a
+    /// reduced scale inside the DCT whatever the model's own options say; false decodes exactly as the reference pipeline does.
     /// </summary>
-    public ClipModelEmbedder(ClipModel model, int batchSize = 16, bool fastJpegDecode = true)
+    public ClipModelEmbedder(ClipModel model, int batchSize = 16, bool fastJpegDecode = true, bool ownsModel = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         _model = model;
+        _ownsModel = ownsModel;
         PreferredBatchSize = batchSize;
         FastJpegDecode = fastJpegDecode;
-        ModelId = ContentIdPrefix + model.ContentId[..32];
         (_exactFingerprint, _fastFingerprint) = Fingerprint(model);
     }
 
@@ -47,7 +50,6 @@ public sealed class ClipModelEmbedder : IClipEmbedder
     {
         _model = other._model;
         PreferredBatchSize = other.PreferredBatchSize;
-        ModelId = other.ModelId;
         _exactFingerprint = other._exactFingerprint;
         _fastFingerprint = other._fastFingerprint;
         FastJpegDecode = fastJpegDecode;
@@ -57,7 +59,8 @@ public sealed class ClipModelEmbedder : IClipEmbedder
     public bool FastJpegDecode { get; }
 
     /// <summary><c>content:</c> and the first 32 hex digits of the model's <see cref="ClipModel.ContentId"/>.</summary>
-    public string ModelId { get; }
+    /// <remarks>Computed on first use (hashing the model's files), so a server that never asks does not pay for it.</remarks>
+    public string ModelId => ContentIdPrefix + _model.ContentId[..32];
 
     /// <inheritdoc/>
     public string PreprocessFingerprint => FastJpegDecode ? _fastFingerprint : _exactFingerprint;
@@ -71,24 +74,84 @@ public sealed class ClipModelEmbedder : IClipEmbedder
     /// <summary>The model folder.</summary>
     public string ModelFolder => _model.Folder;
 
-    /// <summary>The same model and batch size with the other decode mode (the model's files are not fingerprinted again).</summary>
+    /// <summary>The wrapped model.</summary>
+    public ClipModel Model => _model;
+
+    /// <inheritdoc/>
+    public string ModelName => _model.Name;
+
+    /// <inheritdoc/>
+    public float LogitScale => _model.LogitScale;
+
+    /// <inheritdoc/>
+    public int PixelsPerImage => 3 * _model.ImageSize * _model.ImageSize;
+
+    /// <inheritdoc/>
+    public DecodeMemoryBudget DecodeMemory => _model.DecodeMemory;
+
+    /// <summary>
+    /// True when <paramref name="modelId"/> has the form of the ids releases before content ids wrote
+    /// (<c>{name}@{16 hex}</c>): the only ids an index adopts a new id in place of.
+    /// </summary>
+    public static bool HasFormerIdForm(string modelId)
+    {
+        ArgumentNullException.ThrowIfNull(modelId);
+        return LegacyModelId.IsLegacy(modelId);
+    }
+
+    /// <summary>The same model and batch size with the other decode mode (the model's files are not fingerprinted again; the copy never owns the model).</summary>
     public ClipModelEmbedder WithFastJpegDecode(bool fastJpegDecode)
         => fastJpegDecode == FastJpegDecode ? this : new ClipModelEmbedder(this, fastJpegDecode);
 
     /// <summary>
-    /// The embedder for query images against an index built with <paramref name="metadata"/>: the decode mode whose
-    /// fingerprint is the index's, so an image that is also in the index gets exactly its stored vector; the exact
-    /// decode when the index's fingerprint is neither (another preprocessing) or there is no metadata yet.
+    /// The embedder for query images against an index whose vectors have <paramref name="preprocessFingerprint"/>: the
+    /// decode mode with that fingerprint, so an image that is also in the index gets exactly its stored vector; the exact
+    /// decode when the fingerprint is neither mode's (another preprocessing) or null (no index metadata yet).
     /// </summary>
-    public ClipModelEmbedder ForIndex(IndexMetadata? metadata)
-        => WithFastJpegDecode(metadata is not null && metadata.PreprocessFingerprint == _fastFingerprint);
+    public ClipModelEmbedder ForPreprocessFingerprint(string? preprocessFingerprint)
+        => WithFastJpegDecode(preprocessFingerprint is not null && preprocessFingerprint == _fastFingerprint);
+
+    /// <inheritdoc/>
+    public void Warm() => _model.Warm();
 
     /// <inheritdoc/>
     public IReadOnlyList<ImageEmbeddingResult> EmbedImageFiles(IReadOnlyList<string> paths, CancellationToken cancellationToken = default)
         => _model.EncodeImageFiles(paths, FastJpegDecode, cancellationToken).ToList();
 
     /// <inheritdoc/>
-    public IReadOnlyList<float[]> EmbedTexts(IReadOnlyList<string> texts) => _model.EncodeTexts(texts);
+    public void EmbedTexts(IReadOnlyList<string> texts, Span<float> destination)
+    {
+        float[][] vectors = _model.EncodeTexts(texts);
+        int dim = Dimension;
+        for (int i = 0; i < vectors.Length; i++)
+        {
+            vectors[i].CopyTo(destination.Slice(i * dim, dim));
+        }
+    }
+
+    /// <inheritdoc/>
+    public long EstimateDecodeBytes(ReadOnlySpan<byte> data, string? name, long maxPixels)
+        => _model.EstimateImageMemory(data, name, DecodeOptions(maxPixels));
+
+    /// <inheritdoc/>
+    public void Preprocess(ReadOnlySpan<byte> data, string? name, long maxPixels, Span<float> destination)
+        => _model.PreprocessEncoded(data, name, DecodeOptions(maxPixels), destination);
+
+    /// <inheritdoc/>
+    public void EmbedPixels(ReadOnlySpan<float> pixels, int count, Span<float> destination) => _model.EncodePixels(pixels, count, destination);
+
+    /// <summary>Disposes the model when this embedder owns it.</summary>
+    public void Dispose()
+    {
+        if (_ownsModel)
+        {
+            _model.Dispose();
+        }
+    }
+
+    /// <summary>EXIF-oriented decode of uploaded bytes, in this embedder's JPEG mode (the fast one keeps at least twice the input size, as for files).</summary>
+    private ImageDecodeOptions DecodeOptions(long maxPixels)
+        => new() { MaxPixels = maxPixels, ApplyExifOrientation = true, JpegScaledDecodeMinSide = FastJpegDecode ? 2 * _model.ImageSize : 0 };
 
     /// <summary>
     /// True when <paramref name="modelId"/> is the id a ClipSharp before content ids gave this model's folder
