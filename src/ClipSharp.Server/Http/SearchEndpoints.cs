@@ -10,7 +10,6 @@ namespace ClipSharp.Server.Http;
 internal static class SearchEndpoints
 {
     private const int MaxSearchLimit = 200;
-    private const int MaxTerms = 16;
     private const int MaxFolderLength = 4096;
 
     public static Task<IResult> SearchGet(HttpContext c, ServerState state)
@@ -97,60 +96,7 @@ internal static class SearchEndpoints
             throw ApiProblemException.BadRequest("'in' is not a folder path: it holds a null character.");
         }
 
-        var terms = new List<SearchTerm>();
-        if (request.Text is not null)
-        {
-            terms.Add(new SearchTerm(Text: request.Text));
-        }
-
-        if (request.Image is not null)
-        {
-            terms.Add(new SearchTerm(Image: request.Image));
-        }
-
-        if (request.ImageId is not null)
-        {
-            terms.Add(new SearchTerm(ImageId: request.ImageId));
-        }
-
-        int given = terms.Count;
-        if (request.Terms is { } more)
-        {
-            for (int i = 0; i < more.Count; i++)
-            {
-                terms.Add(more[i] ?? throw ApiProblemException.BadRequest($"Query term {given + i} is null; each term is an object with one of 'text', 'image', 'imageId'."));
-            }
-        }
-
-        if (terms.Count == 0)
-        {
-            throw ApiProblemException.BadRequest("Give a query: 'text', 'image', 'imageId' or 'terms'.");
-        }
-
-        if (terms.Count > MaxTerms)
-        {
-            throw ApiProblemException.OverLimit($"{terms.Count} query terms; at most {MaxTerms}.");
-        }
-
-        for (int i = 0; i < terms.Count; i++)
-        {
-            var term = terms[i];
-            if ((term.Text is null ? 0 : 1) + (term.Image is null ? 0 : 1) + (term.ImageId is null ? 0 : 1) != 1)
-            {
-                throw ApiProblemException.BadRequest($"Query term {i} must have exactly one of 'text', 'image', 'imageId'.");
-            }
-
-            if (!float.IsFinite(term.Weight))
-            {
-                throw ApiProblemException.BadRequest($"Query term {i} has a weight that is not a finite number.");
-            }
-
-            if (term.Text is not null)
-            {
-                RequestValues.CheckTexts([term.Text], 1, state.Options.MaxTextLength, $"term {i} text");
-            }
-        }
-
+        var terms = SearchTerms.Read(request, state.Options.MaxTextLength);
         var vectors = new float[terms.Count][];
         for (int i = 0; i < terms.Count; i++)
         {
