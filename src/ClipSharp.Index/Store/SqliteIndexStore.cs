@@ -193,7 +193,7 @@ public sealed class SqliteIndexStore : IIndexStore
     public Task<bool> MarkStaleAsync(long id, CancellationToken cancellationToken = default) => Locked(() =>
     {
         using var tx = _connection.BeginTransaction();
-        long generation = BumpGeneration(tx);
+        long generation = SqliteStatements.BumpGeneration(_connection, tx);
         using var mark = _connection.CreateCommand();
         mark.Transaction = tx;
         mark.CommandText = "UPDATE files SET vector_key = '', gen = $g WHERE id = $id AND vector_key <> ''";
