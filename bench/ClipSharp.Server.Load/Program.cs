@@ -12,6 +12,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ClipSharp;
+using ClipSharp.Index;
 using ClipSharp.Server;
 
 if (args.Length > 0 && args[0] == "burst")
@@ -27,20 +28,35 @@ var photoBytes = photoFiles.Select(File.ReadAllBytes).ToArray();
 string[] captions = ["a dog running on grass", "a cat on a sofa", "a red motorcycle", "a mountain at sunset", "a cup of coffee", "a rocket launch", "boats on a lake", "a portrait of a woman", "a tiger", "flowers in a field"];
 string[] labels = ["dog", "cat", "bird", "car", "mountain", "flower", "boat", "person"];
 
-// Embed the photos once for an in-memory index (what the photo index will hold).
+// Embed the photos once into an embedded index in a temporary folder (each mode's server opens and disposes it).
+string indexFolder = Directory.CreateTempSubdirectory("clipsharp-load-").FullName;
 using var indexModel = ClipModel.Load(settings.Model);
-var search = new InMemoryPhotoSearch();
-long id = 1;
-foreach (var result in indexModel.EncodeImageFiles(photoFiles))
+await using (var index = PhotoIndex.Open(indexFolder))
 {
-    if (result.Embedding is { } vector)
+    var meta = new IndexMetadata("load-bench", "load-bench", indexModel.EmbeddingDimension);
+    await index.Store.SetMetadataAsync(meta);
+    var batch = new IndexBatch();
+    foreach (var result in indexModel.EncodeImageFiles(photoFiles))
     {
-        var info = new FileInfo(result.Path);
-        search.Add(new PhotoRecord(id++, result.Path, info.Length, info.LastWriteTimeUtc, null), vector);
+        if (result.Embedding is { } vector)
+        {
+            var info = new FileInfo(result.Path);
+            batch.Upserts.Add(new IndexedFile
+            {
+                Path = result.Path,
+                Size = info.Length,
+                ModifiedUtc = info.LastWriteTimeUtc,
+                Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(result.Path))),
+                VectorKey = meta.VectorKey,
+                Embedding = vector,
+            });
+        }
     }
+
+    await index.Store.CommitAsync(batch);
+    Console.WriteLine($"indexed {batch.Upserts.Count} photos");
 }
 
-Console.WriteLine($"indexed {search.Count} photos");
 var report = new List<ModeResult>();
 foreach (bool batching in new[] { true, false })
 {
@@ -71,7 +87,7 @@ async Task<ModeResult> RunModeAsync(bool batching)
 {
     var options = new ClipServerOptions { Urls = ["http://127.0.0.1:0"] };
     options.Batching.Enabled = batching;
-    await using var server = ClipServer.Create(options, _ => Task.FromResult<IClipEmbedder>(new ClipModelEmbedder(ClipModel.Load(settings.Model), fastJpegDecode: false, ownsModel: true)), _ => Task.FromResult<IPhotoSearch?>(search));
+    await using var server = ClipServer.Create(options, _ => Task.FromResult<IClipEmbedder>(new ClipModelEmbedder(ClipModel.Load(settings.Model), fastJpegDecode: false, ownsModel: true)), _ => Task.FromResult<IPhotoIndex?>(PhotoIndex.Open(indexFolder)));
     await server.StartAsync();
     await server.Ready;
     using var client = new HttpClient { BaseAddress = new Uri(server.Addresses[0]), Timeout = TimeSpan.FromSeconds(60) };

@@ -69,21 +69,21 @@ internal static class IndexCommand
                 "float16" => VectorPrecision.Float16,
                 var other => throw new CliUsageException($"--vectors is float32 or float16, not \"{other}\""),
             };
-            if (precision is not null && IndexStoreFactory.IsPostgres(target))
+            if (precision is not null && IndexCommandContext.IsDatabase(target))
             {
                 throw new CliUsageException("--vectors is for an index folder; a PostgreSQL store takes vector=halfvec (or vector) in its URL");
             }
 
-            await using var photoIndex = await IndexStoreFactory.OpenAsync(target, new PhotoIndexOptions { Vectors = precision }, cancel).ConfigureAwait(false);
+            await using var photoIndex = await IndexCommandContext.OpenAsync(target, new PhotoIndexOptions { Vectors = precision }, cancel).ConfigureAwait(false);
             string indexFolder = photoIndex.Location;
 
             // The index owns its model: without --model, the one it records; another --model only with --rebuild.
             var meta = await photoIndex.Store.GetMetadataAsync(cancel).ConfigureAwait(false);
             string? given = string.IsNullOrWhiteSpace(parse.GetValue(model)) ? null : parse.GetValue(model);
-            string reference = given ?? IndexCommandContext.RecordedModel(meta) ?? CommandContext.ModelReference(null);
+            string reference = given ?? IndexStores.RecordedModel(meta) ?? CommandContext.ModelReference(null);
             using var clip = await ctx.LoadModelAsync(reference, null, offline: false, cancel, decodeMemory: CommandContext.DecodeMemoryFrom(parse.GetValue(decodeMemory))).ConfigureAwait(false);
             var embedder = new ClipModelEmbedder(clip, fastJpegDecode: !parse.GetValue(exact));
-            if (meta is not null && !IndexCommandContext.IsIndexModel(meta, embedder)
+            if (meta is not null && meta.ModelId != embedder.ModelId
                 && await ModelIdUpgrade.AdoptAsync(photoIndex.Store, embedder, cancel).ConfigureAwait(false) is { } adoptedBefore)
             {
                 // An index from a release before content ids records its model under a former id: adopt first, then compare.
@@ -91,9 +91,9 @@ internal static class IndexCommand
                 meta = await photoIndex.Store.GetMetadataAsync(cancel).ConfigureAwait(false);
             }
 
-            if (meta is not null && !parse.GetValue(rebuild) && !IndexCommandContext.IsIndexModel(meta, embedder))
+            if (meta is not null && !parse.GetValue(rebuild) && meta.ModelId != embedder.ModelId)
             {
-                string recorded = IndexCommandContext.RecordedModel(meta) is { } r ? $"{meta.ModelId} ({r})" : meta.ModelId;
+                string recorded = IndexStores.RecordedModel(meta) is { } r ? $"{meta.ModelId} ({r})" : meta.ModelId;
                 throw new CliUsageException(given is null
                     ? $"{indexFolder} was built with model {recorded}, but {reference} is now {embedder.ModelId}: pass --model with the index's model, or --rebuild to re-embed every file with this one"
                     : $"{indexFolder} was built with model {recorded}, not {embedder.ModelId} ({given}): leave out --model to use the index's own, or add --rebuild to re-embed every file with {given}");
@@ -364,7 +364,7 @@ internal static class IndexCommand
 
             await using var source = await IndexCommandContext.OpenExistingAsync(parse.GetValue(from), null, cancel).ConfigureAwait(false);
             string targetStore = IndexCommandContext.ResolveStore(parse.GetValue(to), null);
-            await using var target = await IndexStoreFactory.OpenAsync(targetStore, null, cancel).ConfigureAwait(false);
+            await using var target = await IndexCommandContext.OpenAsync(targetStore, null, cancel).ConfigureAwait(false);
             if (source.Location == target.Location)
             {
                 throw new CliUsageException("--from and --to are the same index");

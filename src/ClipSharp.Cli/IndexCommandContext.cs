@@ -8,34 +8,34 @@ namespace ClipSharp.Cli;
 /// <summary>What the index commands share: the --index and --store options, opening an index, and finding its model.</summary>
 internal static class IndexCommandContext
 {
-    public const string IndexEnvironmentVariable = "CLIPSHARP_INDEX";
+    public const string IndexEnvironmentVariable = IndexStores.IndexEnvironmentVariable;
+
+    /// <summary>The backends besides index folders that the command line opens.</summary>
+    public static IReadOnlyList<IIndexStoreProvider> Providers => PostgresIndexStoreProvider.All;
 
     public static Option<string?> StoreOption() => new("--store")
     {
-        Description = $"Where the index lives: a PostgreSQL URL (postgres://user@host/db?schema=clipsharp&vector=halfvec…) or connection string (Host=…;Database=…), or an index folder. Default: ${IndexStoreFactory.StoreEnvironmentVariable}, else --index.",
+        Description = $"Where the index lives: a PostgreSQL URL (postgres://user@host/db?schema=clipsharp&vector=halfvec…) or connection string (Host=…;Database=…), or an index folder. Default: ${IndexStores.StoreEnvironmentVariable}, else --index.",
         HelpName = "STORE",
     };
 
-    /// <summary>The store to use: --store, else $CLIPSHARP_STORE, else the --index folder (or its default).</summary>
+    /// <summary>The store to use (<see cref="IndexStores.Resolve"/>): --store, else $CLIPSHARP_STORE, else the --index folder (or its default).</summary>
     public static string ResolveStore(string? storeOption, string? indexOption)
     {
-        string? store = string.IsNullOrWhiteSpace(storeOption) ? null : storeOption;
-        if (store is null && string.IsNullOrWhiteSpace(indexOption))
-        {
-            store = Environment.GetEnvironmentVariable(IndexStoreFactory.StoreEnvironmentVariable) is { Length: > 0 } env ? env : null;
-        }
-
-        if (store is not null && !string.IsNullOrWhiteSpace(indexOption))
+        if (!string.IsNullOrWhiteSpace(storeOption) && !string.IsNullOrWhiteSpace(indexOption))
         {
             throw new CliUsageException("give either --store or --index, not both");
         }
 
-        return store is not null && IndexStoreFactory.IsPostgres(store) ? store : ResolveIndexPath(store ?? indexOption);
+        return IndexStores.Resolve(storeOption, indexOption, Providers);
     }
 
-    /// <summary>Opens (creating when needed) the index named by --store / --index.</summary>
-    public static Task<IPhotoIndex> OpenAsync(string? storeOption, string? indexOption, CancellationToken cancellationToken)
-        => IndexStoreFactory.OpenAsync(ResolveStore(storeOption, indexOption), null, cancellationToken);
+    /// <summary>True when <paramref name="store"/> (resolved) is a database, not a folder.</summary>
+    public static bool IsDatabase(string store) => IndexStores.IsProvided(store, Providers);
+
+    /// <summary>Opens (creating when needed) the index at a resolved <paramref name="store"/>.</summary>
+    public static Task<IPhotoIndex> OpenAsync(string store, PhotoIndexOptions? embeddedOptions, CancellationToken cancellationToken)
+        => IndexStores.OpenAsync(store, Providers, embeddedOptions, cancellationToken);
 
     public static Option<string?> IndexOption() => new("--index")
     {
@@ -43,40 +43,13 @@ internal static class IndexCommandContext
         HelpName = "PATH",
     };
 
-    public static string ResolveIndexPath(string? option)
-    {
-        string? path = string.IsNullOrWhiteSpace(option) ? Environment.GetEnvironmentVariable(IndexEnvironmentVariable) : option;
-        return Path.GetFullPath(string.IsNullOrWhiteSpace(path) ? PhotoIndex.DefaultFolder : path);
-    }
-
     /// <summary>Opens an existing index; a missing one is an error that says how to make it.</summary>
-    public static async Task<IPhotoIndex> OpenExistingAsync(string? storeOption, string? indexOption, CancellationToken cancellationToken)
-    {
-        string store = ResolveStore(storeOption, indexOption);
-        if (IndexStoreFactory.IsPostgres(store))
-        {
-            var index = await IndexStoreFactory.OpenAsync(store, null, cancellationToken).ConfigureAwait(false);
-            if (await index.Store.GetMetadataAsync(cancellationToken).ConfigureAwait(false) is null)
-            {
-                string location = index.Location;
-                await index.DisposeAsync().ConfigureAwait(false);
-                throw new ClipSharpException(ClipErrorKind.InvalidInput, "the index is empty; fill it with: clipsharp index DIR… --store …", location);
-            }
+    public static Task<IPhotoIndex> OpenExistingAsync(string? storeOption, string? indexOption, CancellationToken cancellationToken)
+        => OpenExistingAsync(ResolveStore(storeOption, indexOption), cancellationToken);
 
-            return index;
-        }
-
-        if (!File.Exists(Path.Combine(store, SqliteIndexStore.DatabaseFileName)))
-        {
-            throw new ClipSharpException(ClipErrorKind.InvalidInput, "no index here; create it with: clipsharp index DIR… --index " + store, store);
-        }
-
-        return PhotoIndex.Open(store);
-    }
-
-    /// <summary>The model an index records (how it was named when built, else the folder it was loaded from), or null.</summary>
-    public static string? RecordedModel(IndexMetadata? meta)
-        => meta is null ? null : !string.IsNullOrWhiteSpace(meta.ModelReference) ? meta.ModelReference : meta.ModelFolder;
+    /// <summary>Opens the existing index at a resolved <paramref name="store"/>; a missing one is an error that says how to make it.</summary>
+    public static Task<IPhotoIndex> OpenExistingAsync(string store, CancellationToken cancellationToken)
+        => IndexStores.OpenExistingAsync(store, Providers, "clipsharp index DIR…", cancellationToken);
 
     /// <summary>
     /// The reference to record for a model as it was named: a folder becomes a full path (so it loads from anywhere),
@@ -85,45 +58,34 @@ internal static class IndexCommandContext
     public static string ReferenceToRecord(string reference)
         => Directory.Exists(reference) ? Path.TrimEndingDirectorySeparator(Path.GetFullPath(reference)) : reference;
 
-    /// <summary>True when <paramref name="embedder"/> is the model the index's vectors were made with (by the model's identity).</summary>
-    public static bool IsIndexModel(IndexMetadata meta, ClipModelEmbedder embedder) => meta.ModelId == embedder.ModelId;
-
     /// <summary>
-    /// Loads the model for querying an index: --model, else the model the index records, else $CLIPSHARP_MODEL; it
-    /// must be the model the index was built with. Query images are decoded the way the index's vectors were (fast or
-    /// exact JPEG decode, recognised by the index's preprocess fingerprint), exactly when that is unknown.
+    /// The model to query an index with: --model, else the model the index records, else $CLIPSHARP_MODEL.
     /// </summary>
-    public static async Task<(ClipModel Model, ClipModelEmbedder Embedder)> LoadQueryModelAsync(CommandContext ctx, IPhotoIndex index, string? modelOption, CancellationToken cancellationToken)
+    public static string QueryModelReference(IndexMetadata? meta, string? modelOption)
     {
-        var meta = await index.Store.GetMetadataAsync(cancellationToken).ConfigureAwait(false);
-        string? path = string.IsNullOrWhiteSpace(modelOption) ? RecordedModel(meta) : modelOption;
+        string? path = string.IsNullOrWhiteSpace(modelOption) ? IndexStores.RecordedModel(meta) : modelOption;
         if (string.IsNullOrWhiteSpace(path))
         {
             path = Environment.GetEnvironmentVariable(CommandContext.ModelEnvironmentVariable);
         }
 
-        if (string.IsNullOrWhiteSpace(path))
-        {
-            throw new CliUsageException($"no model given and the index does not record one: pass --model DIR or set {CommandContext.ModelEnvironmentVariable}");
-        }
+        return string.IsNullOrWhiteSpace(path)
+            ? throw new CliUsageException($"no model given and the index does not record one: pass --model DIR or set {CommandContext.ModelEnvironmentVariable}")
+            : path;
+    }
 
-        var model = await ctx.LoadModelAsync(path, null, offline: false, cancellationToken).ConfigureAwait(false);
+    /// <summary>
+    /// Loads the model for querying an index (<see cref="QueryModelReference"/>); it must be the model the index was
+    /// built with (<see cref="IndexStores.EnsureModelAsync"/>). Query images are decoded the way the index's vectors were
+    /// (fast or exact JPEG decode, recognised by the index's preprocess fingerprint), exactly when that is unknown.
+    /// </summary>
+    public static async Task<(ClipModel Model, ClipModelEmbedder Embedder)> LoadQueryModelAsync(CommandContext ctx, IPhotoIndex index, string? modelOption, CancellationToken cancellationToken)
+    {
+        var meta = await index.Store.GetMetadataAsync(cancellationToken).ConfigureAwait(false);
+        var model = await ctx.LoadModelAsync(QueryModelReference(meta, modelOption), null, offline: false, cancellationToken).ConfigureAwait(false);
         try
         {
-            var embedder = new ClipModelEmbedder(model).ForPreprocessFingerprint(meta?.PreprocessFingerprint);
-            if (await ModelIdUpgrade.AdoptAsync(index.Store, embedder, cancellationToken).ConfigureAwait(false) is { } adopted)
-            {
-                ctx.Note(adopted.Message);
-                meta = await index.Store.GetMetadataAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            if (meta is not null && !IsIndexModel(meta, embedder))
-            {
-                throw new ClipSharpException(ClipErrorKind.InvalidInput,
-                    $"the index was built with model {meta.ModelId}, not {embedder.ModelId}: pass that model, or re-index with this one", index.Location);
-            }
-
-            return (model, embedder);
+            return (model, await IndexStores.EnsureModelAsync(index, model, a => ctx.Note(a.Message), cancellationToken).ConfigureAwait(false));
         }
         catch
         {

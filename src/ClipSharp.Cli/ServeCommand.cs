@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ClipSharp.Imaging;
-using ClipSharp.Postgres;
+using ClipSharp.Index;
 using ClipSharp.Server;
 
 namespace ClipSharp.Cli;
@@ -11,11 +11,9 @@ internal static class ServeCommand
 {
     public const string ApiKeyEnvironmentVariable = "CLIPSHARP_API_KEY";
 
-    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
-
     public static Command Create(CommandContext ctx)
     {
-        var index = new Option<string?>("--index", "--store") { Description = "The photo index to search: a folder made by 'clipsharp index', or a PostgreSQL store (postgres://…, Host=…; default $CLIPSHARP_STORE).", HelpName = "PATH|STORE" };
+        var index = new Option<string?>("--index", "--store") { Description = $"The photo index to search: a folder made by 'clipsharp index', or a PostgreSQL store (postgres://…, Host=…). Default: ${IndexStores.StoreEnvironmentVariable}, else ${IndexStores.IndexEnvironmentVariable}; without any, no search.", HelpName = "PATH|STORE" };
         var model = CommandContext.ModelOption();
         var variant = CommandContext.VariantOption();
         var offline = CommandContext.OfflineOption();
@@ -80,21 +78,65 @@ internal static class ServeCommand
                 }
             }
 
-            string? indexPath = parse.GetValue(index) ?? NullIfEmpty(Environment.GetEnvironmentVariable(IndexStoreFactory.StoreEnvironmentVariable));
-
-            // Resolve (and if needed download) the model before listening; load and warm it in the background.
-            // Without --model, an index's own model is used, as `search` does ($CLIPSHARP_MODEL only when it records none).
-            string? modelReference = parse.GetValue(model);
-            if (string.IsNullOrWhiteSpace(modelReference) && indexPath is not null)
+            // The index is resolved and opened as `search` does (--index/--store, $CLIPSHARP_STORE, $CLIPSHARP_INDEX); a
+            // server without any of them has no search.
+            string? indexOption = parse.GetValue(index);
+            IPhotoIndex? photoIndex = IndexStores.IsNamed(indexOption, null)
+                ? await IndexCommandContext.OpenExistingAsync(IndexStores.Resolve(indexOption, null, IndexCommandContext.Providers), signals.Token).ConfigureAwait(false)
+                : null;
+            ClipModel clip;
+            try
             {
-                modelReference = await IndexPhotoSearch.RecordedModelFolderAsync(indexPath, signals.Token).ConfigureAwait(false);
+                // Resolve (and if needed download) the model before listening; warm it in the background. Without
+                // --model, an index's own model is used, as `search` does ($CLIPSHARP_MODEL only when it records none);
+                // it must be the model the index was built with.
+                DecodeMemoryBudget? budget = CommandContext.DecodeMemoryFrom(parse.GetValue(decodeMemory));
+                string? modelReference = parse.GetValue(model);
+                if (photoIndex is not null)
+                {
+                    modelReference = IndexCommandContext.QueryModelReference(await photoIndex.Store.GetMetadataAsync(signals.Token).ConfigureAwait(false), modelReference);
+                }
+
+                clip = await ctx.LoadModelAsync(modelReference, parse.GetValue(variant), parse.GetValue(offline), signals.Token, decodeMemory: budget).ConfigureAwait(false);
+                try
+                {
+                    if (photoIndex is not null)
+                    {
+                        _ = await IndexStores.EnsureModelAsync(photoIndex, clip, a => ctx.Note(a.Message), signals.Token).ConfigureAwait(false);
+                    }
+                }
+                catch
+                {
+                    clip.Dispose();
+                    throw;
+                }
+            }
+            catch
+            {
+                if (photoIndex is not null)
+                {
+                    await photoIndex.DisposeAsync().ConfigureAwait(false);
+                }
+
+                throw;
             }
 
-            DecodeMemoryBudget? budget = CommandContext.DecodeMemoryFrom(parse.GetValue(decodeMemory));
-            var clip = await ctx.LoadModelAsync(modelReference, parse.GetValue(variant), parse.GetValue(offline), signals.Token, decodeMemory: budget).ConfigureAwait(false);
-            Func<CancellationToken, Task<IPhotoSearch?>>? search = indexPath is null
+            // The server owns the index from here (it disposes it); its search structures are readied in the background.
+            Func<CancellationToken, Task<IPhotoIndex?>>? search = photoIndex is null
                 ? null
-                : async token => await IndexPhotoSearch.OpenAsync(indexPath, clip, ctx.Note, token).ConfigureAwait(false);
+                : async token =>
+                {
+                    try
+                    {
+                        await photoIndex.PrepareAsync(token).ConfigureAwait(false);
+                        return photoIndex;
+                    }
+                    catch
+                    {
+                        await photoIndex.DisposeAsync().ConfigureAwait(false);
+                        throw;
+                    }
+                };
             await using var server = ClipServer.Create(options, _ => Task.FromResult<IClipEmbedder>(new ClipModelEmbedder(clip, fastJpegDecode: false, ownsModel: true)), search);
             try
             {
@@ -103,6 +145,11 @@ internal static class ServeCommand
             catch (IOException ex)
             {
                 clip.Dispose();
+                if (photoIndex is not null)
+                {
+                    await photoIndex.DisposeAsync().ConfigureAwait(false);
+                }
+
                 throw new CliUsageException("cannot listen: " + ex.Message);
             }
 

@@ -124,7 +124,11 @@ public sealed class PhotoIndex : IPhotoIndex
             LastMethod = SearchMethod.Exact;
         }
 
-        return rows.Select(r => new SearchHit(snapshot.Ids[r.Row], snapshot.Paths[r.Row], r.Score, snapshot.TakenAt[r.Row])).ToList();
+        return rows.Select(r => new SearchHit(snapshot.Ids[r.Row], snapshot.Paths[r.Row], r.Score, snapshot.TakenAt[r.Row])
+        {
+            Size = snapshot.Sizes[r.Row],
+            ModifiedUtc = snapshot.ModifiedUtc[r.Row],
+        }).ToList();
     }
 
     private List<(int Row, float Score)> SearchHnsw(VectorSnapshot snapshot, ReadOnlySpan<float> query, int limit, float minScore, Func<int, bool>? filter)

@@ -331,6 +331,29 @@ public sealed class PostgresIndexStore : IIndexStore
     }
 
     /// <inheritdoc/>
+    public Task<bool> MarkStaleAsync(long id, CancellationToken cancellationToken = default) => Run(async connection =>
+    {
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        long generation;
+        await using (var bump = new NpgsqlCommand($"UPDATE {_s}.meta SET value = (value::bigint + 1)::text WHERE key = 'generation' RETURNING value::bigint", connection, tx))
+        {
+            generation = Convert.ToInt64(await bump.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        }
+
+        await using var mark = new NpgsqlCommand($"UPDATE {_s}.files SET vector_key = '', gen = $2 WHERE id = $1 AND vector_key <> ''", connection, tx);
+        mark.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
+        mark.Parameters.Add(new NpgsqlParameter<long> { TypedValue = generation });
+        if (await mark.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+        {
+            await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }, cancellationToken);
+
+    /// <inheritdoc/>
     public Task<IndexedFile?> GetByPathAsync(string path, bool withEmbedding, CancellationToken cancellationToken = default)
         => GetOneAsync("path = $1", path, withEmbedding, cancellationToken);
 

@@ -144,8 +144,8 @@ public sealed class PostgresPhotoIndex : IPhotoIndex
                 // path was chosen); the filters run in the same scan (iterative, so a selective filter still fills
                 // the limit), the minimum score on its result.
                 sql = $"""
-                    SELECT id, path, taken_at, d FROM (
-                        SELECT id, path, taken_at, embedding <=> {q} AS d FROM {S}.files
+                    SELECT id, path, taken_at, d, size, mtime_ticks FROM (
+                        SELECT id, path, taken_at, embedding <=> {q} AS d, size, mtime_ticks FROM {S}.files
                         WHERE {where} ORDER BY embedding <=> {q} LIMIT $3) AS nearest
                     {(minScore.Length > 0 ? "WHERE " + minScore.Replace($"(embedding <=> {q})", "d", StringComparison.Ordinal) : "")}
                     ORDER BY d, path
@@ -159,7 +159,7 @@ public sealed class PostgresPhotoIndex : IPhotoIndex
                 }
 
                 // Exact: every current vector, ties broken by path (as the embedded index does).
-                sql = $"SELECT id, path, taken_at, embedding <=> {q} AS d FROM {S}.files WHERE {where} ORDER BY d, path LIMIT $3";
+                sql = $"SELECT id, path, taken_at, embedding <=> {q} AS d, size, mtime_ticks FROM {S}.files WHERE {where} ORDER BY d, path LIMIT $3";
             }
 
             await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -178,7 +178,11 @@ public sealed class PostgresPhotoIndex : IPhotoIndex
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
                     hits.Add(new SearchHit(reader.GetInt64(0), reader.GetString(1), (float)(1 - reader.GetDouble(3)),
-                        reader.IsDBNull(2) ? null : DateTime.SpecifyKind(reader.GetDateTime(2), DateTimeKind.Unspecified)));
+                        reader.IsDBNull(2) ? null : DateTime.SpecifyKind(reader.GetDateTime(2), DateTimeKind.Unspecified))
+                    {
+                        Size = reader.GetInt64(4),
+                        ModifiedUtc = new DateTime(reader.GetInt64(5), DateTimeKind.Utc),
+                    });
                 }
             }
 

@@ -1,3 +1,4 @@
+using ClipSharp.Index;
 using ClipSharp.Server.Contracts;
 using ClipSharp.Server.Http;
 using ClipSharp.Server.Inference;
@@ -33,11 +34,11 @@ public sealed class ClipServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ServerState _state;
     private readonly Func<CancellationToken, Task<IClipEmbedder>> _backend;
-    private readonly Func<CancellationToken, Task<IPhotoSearch?>>? _search;
+    private readonly Func<CancellationToken, Task<IPhotoIndex?>>? _search;
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loading;
 
-    private ClipServer(WebApplication app, ServerState state, Func<CancellationToken, Task<IClipEmbedder>> backend, Func<CancellationToken, Task<IPhotoSearch?>>? search)
+    private ClipServer(WebApplication app, ServerState state, Func<CancellationToken, Task<IClipEmbedder>> backend, Func<CancellationToken, Task<IPhotoIndex?>>? search)
     {
         _app = app;
         _state = state;
@@ -48,8 +49,8 @@ public sealed class ClipServer : IAsyncDisposable
     /// <summary>Builds a server; nothing listens until <see cref="StartAsync"/>.</summary>
     /// <param name="options">Addresses, limits, batching, API key, CORS.</param>
     /// <param name="backend">Loads the model (called once, in the background, after the server listens).</param>
-    /// <param name="search">Opens the photo index, or null for a server without search.</param>
-    public static ClipServer Create(ClipServerOptions options, Func<CancellationToken, Task<IClipEmbedder>> backend, Func<CancellationToken, Task<IPhotoSearch?>>? search = null)
+    /// <param name="search">Opens the photo index (of either backend; the server disposes it), or null for a server without search.</param>
+    public static ClipServer Create(ClipServerOptions options, Func<CancellationToken, Task<IClipEmbedder>> backend, Func<CancellationToken, Task<IPhotoIndex?>>? search = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(backend);
@@ -163,13 +164,9 @@ public sealed class ClipServer : IAsyncDisposable
         var backend = _state.InferenceOrNull?.Backend;
         _state.Dispose();
         (backend as IDisposable)?.Dispose();
-        if (_state.SearchOrNull is IAsyncDisposable asyncSearch)
+        if (_state.SearchOrNull is { } search)
         {
-            await asyncSearch.DisposeAsync().ConfigureAwait(false);
-        }
-        else
-        {
-            (_state.SearchOrNull as IDisposable)?.Dispose();
+            await search.DisposeAsync().ConfigureAwait(false);
         }
 
         _stopping.Dispose();
@@ -182,7 +179,7 @@ public sealed class ClipServer : IAsyncDisposable
             var token = _stopping.Token;
             var backend = await _backend(token).ConfigureAwait(false);
             await Task.Run(backend.Warm, token).ConfigureAwait(false);
-            IPhotoSearch? search = _search is null ? null : await _search(token).ConfigureAwait(false);
+            IPhotoIndex? search = _search is null ? null : await _search(token).ConfigureAwait(false);
             // A third of the request timeout for decode memory leaves two thirds for decoding and inference of the image
             // once it has its memory (a 50-megapixel JPEG takes seconds on a busy CPU): a request that cannot get memory in
             // time is answered 503 (retry later) rather than timing out (504) after it got it.
@@ -234,7 +231,7 @@ public sealed class ClipServer : IAsyncDisposable
         {
             try
             {
-                files = await search.CountAsync(context.RequestAborted).ConfigureAwait(false);
+                files = (await search.Store.GetCountsAsync(context.RequestAborted).ConfigureAwait(false)).Files;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

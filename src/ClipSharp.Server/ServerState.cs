@@ -1,3 +1,4 @@
+using ClipSharp.Index;
 using ClipSharp.Server.Files;
 using ClipSharp.Server.Http;
 using ClipSharp.Server.Inference;
@@ -10,7 +11,7 @@ internal sealed class ServerState : IDisposable
 {
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile InferenceService? _inference;
-    private volatile IPhotoSearch? _search;
+    private volatile IPhotoIndex? _search;
     private volatile string? _failure;
     private volatile bool _stopping;
 
@@ -44,9 +45,9 @@ internal sealed class ServerState : IDisposable
 
     public InferenceService? InferenceOrNull => _inference;
 
-    public IPhotoSearch? SearchOrNull => _search;
+    public IPhotoIndex? SearchOrNull => _search;
 
-    public void SetReady(InferenceService inference, IPhotoSearch? search)
+    public void SetReady(InferenceService inference, IPhotoIndex? search)
     {
         _search = search;
         _inference = inference;
@@ -71,7 +72,7 @@ internal sealed class ServerState : IDisposable
     public string? PublicFailure => _failure is null ? null : string.IsNullOrEmpty(Options.ApiKey) ? _failure : "see the server's log";
 
     /// <summary>The index, or 503 when the server has none.</summary>
-    public IPhotoSearch Search
+    public IPhotoIndex Search
     {
         get
         {

@@ -29,7 +29,7 @@ public sealed class WebPageTests(BrowserFixture browser)
     {
         browser.Require();
         string name = $"{(width < 600 ? "phone" : "desktop")}-{scheme}";
-        var (server, address) = await TestServers.StartAsync(PhotoLibrary.Create());
+        var (server, address) = await TestServers.StartAsync(await PhotoLibrary.CreateAsync());
         var (bare, bareAddress) = await TestServers.StartAsync(search: null);
         await using var context = await browser.NewContextAsync(width, height, scheme == "dark" ? ColorScheme.Dark : ColorScheme.Light);
         try
@@ -88,7 +88,7 @@ public sealed class WebPageTests(BrowserFixture browser)
     public async Task WebPage_AtTheNarrowestAndWidestSizes_HasNoHorizontalOverflow(int width, int height)
     {
         browser.Require();
-        var (server, address) = await TestServers.StartAsync(PhotoLibrary.Create());
+        var (server, address) = await TestServers.StartAsync(await PhotoLibrary.CreateAsync());
         await using var context = await browser.NewContextAsync(width, height);
         try
         {
@@ -116,7 +116,7 @@ public sealed class WebPageTests(BrowserFixture browser)
     public async Task WebPage_QueryInTheUrl_ShowsResultsOnFirstLoadAndBackRestoresEachSearchAndItsScroll()
     {
         browser.Require();
-        var (server, address) = await TestServers.StartAsync(PhotoLibrary.Create());
+        var (server, address) = await TestServers.StartAsync(await PhotoLibrary.CreateAsync());
         await using var context = await browser.NewContextAsync(390, 844);
         try
         {
@@ -182,7 +182,7 @@ public sealed class WebPageTests(BrowserFixture browser)
     public async Task WebPage_With47PhotosAndNoCutOff_ReachesAllByScrollingAndByLoadMore()
     {
         browser.Require();
-        var (server, address) = await TestServers.StartAsync(TestServers.Photos(47));
+        var (server, address) = await TestServers.StartAsync(await TestServers.PhotosAsync(47));
         await using var context = await browser.NewContextAsync(390, 844);
         try
         {
@@ -225,7 +225,7 @@ public sealed class WebPageTests(BrowserFixture browser)
     {
         browser.Require();
         const string Key = "correct horse battery staple";
-        var (server, address) = await TestServers.StartAsync(PhotoLibrary.Create(), apiKey: Key);
+        var (server, address) = await TestServers.StartAsync(await PhotoLibrary.CreateAsync(), apiKey: Key);
         await using var context = await browser.NewContextAsync(1920, 1080);
         try
         {
@@ -276,7 +276,7 @@ public sealed class WebPageTests(BrowserFixture browser)
     public async Task WebPage_ByKeyboard_ShowsFocusSkipsHiddenInputsAndDrivesTheViewer()
     {
         browser.Require();
-        var (server, address) = await TestServers.StartAsync(PhotoLibrary.Create());
+        var (server, address) = await TestServers.StartAsync(await PhotoLibrary.CreateAsync());
         await using var context = await browser.NewContextAsync(1920, 1080);
         try
         {
@@ -338,7 +338,7 @@ public sealed class WebPageTests(BrowserFixture browser)
     public async Task WebPage_TypingAQuery_SendsOneSearchOnceTypingPauses()
     {
         browser.Require();
-        var (server, address) = await TestServers.StartAsync(PhotoLibrary.Create());
+        var (server, address) = await TestServers.StartAsync(await PhotoLibrary.CreateAsync());
         await using var context = await browser.NewContextAsync(1920, 1080);
         try
         {
@@ -371,7 +371,7 @@ public sealed class WebPageTests(BrowserFixture browser)
     public async Task WebPage_ServerGone_TurnsTheStatusRedAtTheNextPoll()
     {
         browser.Require();
-        var (server, address) = await TestServers.StartAsync(PhotoLibrary.Create());
+        var (server, address) = await TestServers.StartAsync(await PhotoLibrary.CreateAsync());
         await using var context = await browser.NewContextAsync(1920, 1080);
         var page = await context.NewPageAsync();
         await page.GotoAsync(address);
@@ -387,7 +387,7 @@ public sealed class WebPageTests(BrowserFixture browser)
     public async Task WebPage_ADroppedImage_ShowsOneBarPerLabelSummingToOneHundredPercent()
     {
         browser.Require();
-        var (server, address) = await TestServers.StartAsync(PhotoLibrary.Create());
+        var (server, address) = await TestServers.StartAsync(await PhotoLibrary.CreateAsync());
         await using var context = await browser.NewContextAsync(1920, 1080);
         try
         {

@@ -305,13 +305,8 @@ public sealed class EndpointTests(ServerFixture fixture) : IClassFixture<ServerF
     [SkippableFact]
     public async Task Thumbnails_are_upright_by_exif_orientation()
     {
-        var search = new InMemoryPhotoSearch();
         string[] files = ["cat-baseline.jpg", "cat-orientation-6.jpg", "cat-orientation-3.jpg", "cat-orientation-8.jpg"];
-        for (int i = 0; i < files.Length; i++)
-        {
-            string path = TestData.Path("edge", files[i]);
-            search.Add(new PhotoRecord(i + 1, path, new FileInfo(path).Length, File.GetLastWriteTimeUtc(path), null), FakeClipEmbedder.TextVector(files[i]));
-        }
+        var search = await TestIndex.CreateAsync(FakeClipEmbedder.DefaultDimension, files.Select(f => new TestIndexFile(TestData.Path("edge", f), FakeClipEmbedder.TextVector(f))));
 
         await using var server = await RunningServer.StartAsync(search: search);
         using var upright = SKBitmap.Decode(await server.Client.GetByteArrayAsync("/v1/images/1/thumbnail?size=128"));

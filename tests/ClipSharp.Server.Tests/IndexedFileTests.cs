@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using ClipSharp.Index;
 using ClipSharp.Tests;
 
 namespace ClipSharp.Server.Tests;
@@ -31,7 +32,7 @@ public sealed class IndexedFileTests : IDisposable
 
         Swap(() => File.CreateSymbolicLink(PathOf(1), "/proc/self/environ"));
         await AssertNotServedAsync(server, 1, "outside the indexed folders");
-        Assert.Empty(search.ChangedIds);
+        Assert.Empty(await search.StaleIdsAsync());
 
         // The other photos are untouched.
         Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/v1/images/2/thumbnail")).StatusCode);
@@ -50,7 +51,7 @@ public sealed class IndexedFileTests : IDisposable
         File.SetLastWriteTimeUtc(outside, File.GetLastWriteTimeUtc(PathOf(1)));
         Swap(() => File.CreateSymbolicLink(PathOf(1), outside));
         await AssertNotServedAsync(server, 1, "outside the indexed folders");
-        Assert.Empty(search.ChangedIds);
+        Assert.Empty(await search.StaleIdsAsync());
     }
 
     [SkippableFact]
@@ -80,7 +81,7 @@ public sealed class IndexedFileTests : IDisposable
         await File.WriteAllTextAsync(secret, "the server must never send this");
         Swap(() => Run("ln", secret, PathOf(1)));
         await AssertNotServedAsync(server, 1, "changed on disk");
-        Assert.Equal([1L], search.ChangedIds);
+        Assert.Equal([1L], await search.StaleIdsAsync());
     }
 
     [SkippableFact]
@@ -99,7 +100,7 @@ public sealed class IndexedFileTests : IDisposable
         await File.WriteAllBytesAsync(PathOf(1), same);
         File.SetLastWriteTimeUtc(PathOf(1), modified.AddSeconds(5));
         await AssertNotServedAsync(server, 1, "changed on disk");
-        Assert.Equal([1L], search.ChangedIds);
+        Assert.Equal([1L], await search.StaleIdsAsync());
 
         // Marked: left out of searches until it is indexed again.
         var hits = await RunningServer.ReadJsonAsync(await server.Client.PostAsync("/v1/search", RunningServer.Json(new { text = "kite", limit = 10 })));
@@ -151,8 +152,7 @@ public sealed class IndexedFileTests : IDisposable
 
         using var clip = ClipModel.Load(model);
         long id;
-        await using (var search = await Cli.IndexPhotoSearch.OpenAsync(indexDir, clip, _ => { }, CancellationToken.None))
-        await using (var server = await RunningServer.StartAsync(new ClipModelEmbedder(clip, fastJpegDecode: false), search))
+        await using (var server = await RunningServer.StartAsync(new ClipModelEmbedder(clip, fastJpegDecode: false), await OpenIndexAsync(indexDir, clip)))
         {
             var found = await RunningServer.ReadJsonAsync(await server.Client.GetAsync("/v1/search?q=kite&limit=10"));
             id = found.GetProperty("results").EnumerateArray().Single(r => r.GetProperty("name").GetString() == Photo).GetProperty("id").GetInt64();
@@ -168,25 +168,27 @@ public sealed class IndexedFileTests : IDisposable
         Assert.Equal(0, await Cli.CliApp.RunAsync(["index", Photos, "--index", indexDir, "--model", model, "--json"], new Cli.CliConsole(output, error, TextReader.Null, outputRedirected: true)));
         Assert.Contains("\"embedded\":1", output.ToString(), StringComparison.Ordinal);
 
-        await using (var search = await Cli.IndexPhotoSearch.OpenAsync(indexDir, clip, _ => { }, CancellationToken.None))
-        await using (var server = await RunningServer.StartAsync(new ClipModelEmbedder(clip, fastJpegDecode: false), search))
+        await using (var server = await RunningServer.StartAsync(new ClipModelEmbedder(clip, fastJpegDecode: false), await OpenIndexAsync(indexDir, clip)))
         {
             Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync($"/v1/images/{id}")).StatusCode);
         }
     }
 
+    /// <summary>The index in <paramref name="folder"/>, checked against <paramref name="model"/> as `clipsharp serve` does (the server disposes it).</summary>
+    private static async Task<IPhotoIndex> OpenIndexAsync(string folder, ClipModel model)
+    {
+        var index = await IndexStores.OpenExistingAsync(folder, null, "clipsharp index DIR…");
+        await IndexStores.EnsureModelAsync(index, model);
+        return index;
+    }
+
     /// <summary>Copies three photos into a fresh folder and serves them with the fake model.</summary>
-    private async Task<(InMemoryPhotoSearch Search, RunningServer Server)> StartAsync()
+    private async Task<(TestIndex Search, RunningServer Server)> StartAsync()
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "links and FIFOs as on Linux");
         string[] files = CopyPhotos();
-        var search = new InMemoryPhotoSearch();
-        for (int i = 0; i < files.Length; i++)
-        {
-            var info = new FileInfo(files[i]);
-            search.Add(new PhotoRecord(i + 1, info.FullName, info.Length, info.LastWriteTimeUtc, null), FakeClipEmbedder.TextVector(Path.GetFileNameWithoutExtension(files[i]).Replace('-', ' ')));
-        }
-
+        var search = await TestIndex.CreateAsync(FakeClipEmbedder.DefaultDimension,
+            files.Select(f => new TestIndexFile(Path.GetFullPath(f), FakeClipEmbedder.TextVector(Path.GetFileNameWithoutExtension(f).Replace('-', ' ')))));
         return (search, await RunningServer.StartAsync(search: search));
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using ClipSharp.Tests;
 
 namespace ClipSharp.Server.Tests;
 
@@ -11,7 +12,7 @@ public sealed class MetricsTests(Xunit.Abstractions.ITestOutputHelper output)
     [Fact]
     public async Task The_series_count_is_unchanged_after_1000_keyless_requests_with_random_methods_and_paths()
     {
-        await using var server = await RunningServer.StartAsync(search: new InMemoryPhotoSearch(), configure: o => o.ApiKey = Key);
+        await using var server = await RunningServer.StartAsync(search: await TestIndex.CreateAsync(FakeClipEmbedder.DefaultDimension, []), configure: o => o.ApiKey = Key);
 
         // Public endpoints answer without the key by design; touch each once so their series exist.
         foreach (string path in new[] { "/healthz", "/readyz", "/", "/index.html", "/static/app.js", "/static/nothing.js" })

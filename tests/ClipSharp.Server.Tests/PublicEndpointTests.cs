@@ -39,7 +39,7 @@ public sealed class PublicEndpointTests
     [SkippableFact]
     public async Task With_a_key_readyz_shows_no_path_and_counts_files_live()
     {
-        var search = PhotoLibrary.Create();
+        await using var search = await PhotoLibrary.CreateAsync();
         await using var server = await RunningServer.StartAsync(search: search, configure: o => o.ApiKey = Key);
         var ready = await server.Client.GetAsync("/readyz");
         string body = await ready.Content.ReadAsStringAsync();
@@ -50,13 +50,12 @@ public sealed class PublicEndpointTests
         Assert.Equal(PhotoLibrary.Labels().Count, count);
 
         // A file added after start-up is counted at once.
-        string extra = TestData.Path("photos", "kite-in-sky.jpg");
-        search.Add(new PhotoRecord(10_000, extra, new FileInfo(extra).Length, File.GetLastWriteTimeUtc(extra), null), FakeClipEmbedder.TextVector("extra"));
+        await search.AddAsync([new TestIndexFile(search.Sub("extra.jpg"), FakeClipEmbedder.TextVector("extra"))]);
         Assert.Equal(count + 1, (await RunningServer.ReadJsonAsync(await server.Client.GetAsync("/readyz"))).GetProperty("files").GetInt64());
 
         // Without a key the location is shown.
         await using var open = await RunningServer.StartAsync(search: search);
-        Assert.Equal("in memory", (await RunningServer.ReadJsonAsync(await open.Client.GetAsync("/readyz"))).GetProperty("index").GetString());
+        Assert.Equal(search.Location, (await RunningServer.ReadJsonAsync(await open.Client.GetAsync("/readyz"))).GetProperty("index").GetString());
     }
 
     [Fact]

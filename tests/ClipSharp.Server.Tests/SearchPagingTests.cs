@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using ClipSharp.Index;
+using ClipSharp.Tests;
 
 namespace ClipSharp.Server.Tests;
 
@@ -12,9 +14,9 @@ public sealed class SearchPagingTests
     private const string Root = "/library/Pictures";
 
     /// <summary>An index of <paramref name="count"/> files whose scores against <see cref="Query"/> are spread (fixed seed), ids 1…count.</summary>
-    private static InMemoryPhotoSearch Library(int count, int distinctScores = int.MaxValue)
+    private static Task<TestIndex> LibraryAsync(int count, int distinctScores = int.MaxValue)
     {
-        var search = new InMemoryPhotoSearch();
+        var files = new List<TestIndexFile>();
         var random = new Random(18);
         for (int i = 1; i <= count; i++)
         {
@@ -23,10 +25,10 @@ public sealed class SearchPagingTests
             float angle = distinctScores < count ? group * 0.05f : (float)(random.NextDouble() * Math.PI);
             DateTime? taken = i % 3 == 0 ? null : new DateTime(2020, 1, 1).AddDays(random.Next(0, 1500));
             string folder = i % 4 == 0 ? Root : i % 2 == 0 ? Root + "/2021" : Root + "/trips/alps";
-            search.Add(new PhotoRecord(i, $"{folder}/p{i:D3}.jpg", 1000 + i, new DateTime(2019, 1, 1).AddHours(i), taken), Unit(MathF.Cos(angle), MathF.Sin(angle)));
+            files.Add(new TestIndexFile($"{folder}/p{i:D3}.jpg", Unit(MathF.Cos(angle), MathF.Sin(angle)), taken, 1000 + i, new DateTime(2019, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddHours(i)));
         }
 
-        return search;
+        return TestIndex.CreateAsync(FakeClipEmbedder.DefaultDimension, files);
     }
 
     /// <summary>The fake backend's width, so the server's text queries can search these vectors too.</summary>
@@ -40,13 +42,13 @@ public sealed class SearchPagingTests
 
     private static readonly float[] Query = Unit(1, 0);
 
-    private static async Task<List<PhotoHit>> AllPagesAsync(IPhotoSearch search, PhotoSort sort, int limit, PhotoSearchOptions? filters = null, List<SearchPage>? pages = null)
+    private static async Task<List<SearchHit>> AllPagesAsync(IPhotoIndex search, PhotoSort sort, int limit, SearchOptions? filters = null, List<SearchPage>? pages = null)
     {
-        var hits = new List<PhotoHit>();
+        var hits = new List<SearchHit>();
         SearchCursor? cursor = null;
         for (int n = 0; n < 1000; n++)
         {
-            var page = await SearchPager.PageAsync(search, Query, filters ?? new PhotoSearchOptions(), sort, cursor, limit, CancellationToken.None);
+            var page = await SearchPager.PageAsync(search, Query, filters ?? new SearchOptions(), sort, cursor, limit, CancellationToken.None);
             pages?.Add(page);
             Assert.True(page.Hits.Count <= limit);
             hits.AddRange(page.Hits);
@@ -70,19 +72,19 @@ public sealed class SearchPagingTests
     [InlineData(PhotoSort.Oldest, 10)]
     public async Task SearchPager_FollowingNextToTheEnd_ReachesAll47FilesOnceInOrder(PhotoSort sort, int limit)
     {
-        var search = Library(47);
+        await using var search = await LibraryAsync(47);
         var pages = new List<SearchPage>();
         var hits = await AllPagesAsync(search, sort, limit, pages: pages);
 
         Assert.Equal(47, hits.Count);
-        Assert.Equal(Enumerable.Range(1, 47).Select(i => (long)i), hits.Select(h => h.File.Id).Order());
+        Assert.Equal(Enumerable.Range(1, 47).Select(i => (long)i), hits.Select(h => h.Id).Order());
         var expected = sort switch
         {
-            PhotoSort.Relevance => hits.OrderByDescending(h => h.Score).ThenBy(h => h.File.Id),
-            PhotoSort.Newest => hits.OrderByDescending(SearchPager.DateOf).ThenBy(h => h.File.Id),
-            _ => hits.OrderBy(SearchPager.DateOf).ThenBy(h => h.File.Id),
+            PhotoSort.Relevance => hits.OrderByDescending(h => h.Score).ThenBy(h => h.Id),
+            PhotoSort.Newest => hits.OrderByDescending(h => h.Date).ThenBy(h => h.Id),
+            _ => hits.OrderBy(h => h.Date).ThenBy(h => h.Id),
         };
-        Assert.Equal(expected.Select(h => h.File.Id), hits.Select(h => h.File.Id));
+        Assert.Equal(expected.Select(h => h.Id), hits.Select(h => h.Id));
         // The last page knows the total; every page's lower bound is at most the total.
         Assert.Equal(47, pages[^1].Total);
         Assert.All(pages, p => Assert.InRange(p.TotalAtLeast, 1, 47));
@@ -93,22 +95,22 @@ public sealed class SearchPagingTests
     public async Task SearchPager_ManyEqualScores_PagesTiesByIdWithoutRepeatsOrGaps()
     {
         // 60 files with only 4 distinct scores: every page boundary falls inside a tie.
-        var search = Library(60, distinctScores: 4);
+        await using var search = await LibraryAsync(60, distinctScores: 4);
         var hits = await AllPagesAsync(search, PhotoSort.Relevance, limit: 7);
 
-        Assert.Equal(60, hits.Select(h => h.File.Id).Distinct().Count());
-        Assert.Equal(hits.OrderByDescending(h => h.Score).ThenBy(h => h.File.Id).Select(h => h.File.Id), hits.Select(h => h.File.Id));
+        Assert.Equal(60, hits.Select(h => h.Id).Distinct().Count());
+        Assert.Equal(hits.OrderByDescending(h => h.Score).ThenBy(h => h.Id).Select(h => h.Id), hits.Select(h => h.Id));
     }
 
     [Fact]
     public async Task SearchPager_WithACutOff_ReturnsOnlyCloseMatchesAndTheirExactTotal()
     {
-        var search = Library(47);
-        var filters = new PhotoSearchOptions { MinScore = 0.5f };
+        await using var search = await LibraryAsync(47);
+        var filters = new SearchOptions { MinScore = 0.5f };
         var pages = new List<SearchPage>();
         var hits = await AllPagesAsync(search, PhotoSort.Relevance, 4, filters, pages);
 
-        var all = await search.SearchAsync(Query, new PhotoSearchOptions { Limit = 100 }, CancellationToken.None);
+        var all = await search.SearchAsync(Query, new SearchOptions { Limit = 100 }, CancellationToken.None);
         int close = all.Count(h => h.Score >= 0.5f);
         Assert.InRange(close, 5, 42);
         Assert.Equal(close, hits.Count);
@@ -119,28 +121,30 @@ public sealed class SearchPagingTests
     [Fact]
     public async Task SearchPager_AFileAddedBetweenPages_NeitherRepeatsNorHidesOthers()
     {
-        var search = Library(20);
-        var first = await SearchPager.PageAsync(search, Query, new PhotoSearchOptions(), PhotoSort.Relevance, null, 5, CancellationToken.None);
+        await using var search = await LibraryAsync(20);
+        var first = await SearchPager.PageAsync(search, Query, new SearchOptions(), PhotoSort.Relevance, null, 5, CancellationToken.None);
         // A new best match arrives: it belongs before the cursor, so the next pages hold exactly the other 15.
-        search.Add(new PhotoRecord(100, Root + "/new.jpg", 1, DateTime.UnixEpoch, null), Unit(1, 0));
-        var rest = new List<PhotoHit>();
+        await search.AddAsync([new TestIndexFile(Root + "/new.jpg", Unit(1, 0), null, 1, DateTime.UnixEpoch)]);
+        long added = await search.IdOfAsync(Root + "/new.jpg");
+        var rest = new List<SearchHit>();
         var cursor = first.Next;
         while (cursor is not null)
         {
-            var page = await SearchPager.PageAsync(search, Query, new PhotoSearchOptions(), PhotoSort.Relevance, cursor, 5, CancellationToken.None);
+            var page = await SearchPager.PageAsync(search, Query, new SearchOptions(), PhotoSort.Relevance, cursor, 5, CancellationToken.None);
             rest.AddRange(page.Hits);
             cursor = page.Next;
         }
 
         Assert.Equal(15, rest.Count);
-        Assert.Empty(first.Hits.Select(h => h.File.Id).Intersect(rest.Select(h => h.File.Id)));
-        Assert.DoesNotContain(100, rest.Select(h => h.File.Id));
+        Assert.Empty(first.Hits.Select(h => h.Id).Intersect(rest.Select(h => h.Id)));
+        Assert.DoesNotContain(added, rest.Select(h => h.Id));
     }
 
     [Fact]
     public async Task SearchPager_FirstPageOfALargerIndex_TellsALowerBoundNotATotal()
     {
-        var page = await SearchPager.PageAsync(Library(47), Query, new PhotoSearchOptions(), PhotoSort.Relevance, null, 10, CancellationToken.None);
+        await using var library = await LibraryAsync(47);
+        var page = await SearchPager.PageAsync(library, Query, new SearchOptions(), PhotoSort.Relevance, null, 10, CancellationToken.None);
 
         Assert.Equal(10, page.Hits.Count);
         Assert.Null(page.Total);
@@ -164,7 +168,7 @@ public sealed class SearchPagingTests
     [Fact]
     public async Task SearchEndpoint_FollowingNext_ReachesEveryPhotoWithRelativePathsAndTheTotal()
     {
-        await using var server = await RunningServer.StartAsync(search: Library(47));
+        await using var server = await RunningServer.StartAsync(search: await LibraryAsync(47));
         var ids = new List<long>();
         string? next = null;
         JsonElement body;
@@ -193,7 +197,7 @@ public sealed class SearchPagingTests
     [Fact]
     public async Task SearchEndpoint_ADateRange_ReturnsOnlyPhotosTakenInIt()
     {
-        var search = Library(47);
+        await using var search = await LibraryAsync(47);
         await using var server = await RunningServer.StartAsync(search: search);
         var body = await RunningServer.ReadJsonAsync(await server.Client.PostAsync("/v1/search",
             RunningServer.Json(new { text = "x", limit = 200, after = "2021-01-01", before = "2022-01-01", sort = "oldest" })));
@@ -212,7 +216,7 @@ public sealed class SearchPagingTests
     [InlineData("/v1/search?q=x&before=yesterday", "Query parameter 'before' must be a date in ISO 8601 form, such as 2024-05-01.")]
     public async Task SearchEndpoint_BadSortCursorOrRange_IsA400NamingIt(string url, string detail)
     {
-        await using var server = await RunningServer.StartAsync(search: Library(5));
+        await using var server = await RunningServer.StartAsync(search: await LibraryAsync(5));
         var response = await server.Client.GetAsync(url);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -222,7 +226,7 @@ public sealed class SearchPagingTests
     [Fact]
     public async Task SearchEndpoint_ACursorOfAnotherSort_IsA400()
     {
-        await using var server = await RunningServer.StartAsync(search: Library(20));
+        await using var server = await RunningServer.StartAsync(search: await LibraryAsync(20));
         var first = await RunningServer.ReadJsonAsync(await server.Client.GetAsync("/v1/search?q=x&limit=5"));
         string next = first.GetProperty("next").GetString()!;
 
@@ -234,7 +238,7 @@ public sealed class SearchPagingTests
     [Fact]
     public async Task FoldersEndpoint_ListsEachFolderWithItsNameBelowTheRoot()
     {
-        await using var server = await RunningServer.StartAsync(search: Library(4));
+        await using var server = await RunningServer.StartAsync(search: await LibraryAsync(4));
         var body = await RunningServer.ReadJsonAsync(await server.Client.GetAsync("/v1/folders"));
 
         var folders = body.GetProperty("folders").EnumerateArray().Select(f => (f.GetProperty("path").GetString(), f.GetProperty("name").GetString())).ToList();

@@ -1,17 +1,19 @@
+using ClipSharp.Tests;
+
 namespace ClipSharp.Server.Tests;
 
-/// <summary>One server with the fake backend and the in-memory photo index, shared by a test class.</summary>
+/// <summary>One server with the fake backend and a real index of the test photos, shared by a test class.</summary>
 public sealed class ServerFixture : IAsyncLifetime
 {
     internal RunningServer Server { get; private set; } = null!;
 
     internal FakeClipEmbedder Backend { get; } = new();
 
-    internal InMemoryPhotoSearch Search { get; private set; } = null!;
+    internal TestIndex Search { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        Search = PhotoLibrary.Create();
+        Search = await PhotoLibrary.CreateAsync();
         Server = await RunningServer.StartAsync(Backend, Search);
     }
 

@@ -155,23 +155,51 @@ public static partial class SearchQuery
     }
 
     /// <summary>Σ weight · normalise(vector), normalised.</summary>
+    /// <exception cref="ClipSharpException">The terms cancel out (the combined vector is zero).</exception>
     public static float[] Combine(IReadOnlyList<float> weights, IReadOnlyList<float[]> vectors, string? describe = null)
+        => TryCombine(weights, vectors)
+           ?? throw new ClipSharpException(ClipErrorKind.InvalidInput, "the query terms cancel out (the combined vector is zero)", describe);
+
+    /// <summary>
+    /// The one weighted combination of query terms (the command line's query arithmetic and the HTTP search's terms):
+    /// Σ weight · normalise(vector), normalised; null when the terms cancel out. Only the weights' ratios matter, so
+    /// they are scaled by the largest first (then no finite weight overflows the sum).
+    /// </summary>
+    /// <param name="weights">One finite weight per vector (negative subtracts).</param>
+    /// <param name="vectors">The terms' embeddings, all of one width; each is normalised before it is weighted.</param>
+    public static float[]? TryCombine(IReadOnlyList<float> weights, IReadOnlyList<float[]> vectors)
     {
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(vectors);
+        if (vectors.Count == 0 || weights.Count != vectors.Count)
+        {
+            throw new ArgumentException("One weight per vector, at least one vector.", nameof(weights));
+        }
+
+        float largest = weights.Max(Math.Abs);
         float[] sum = new float[vectors[0].Length];
+        if (!(largest > 0))
+        {
+            return null;
+        }
+
         float[] unit = new float[sum.Length];
         for (int i = 0; i < vectors.Count; i++)
         {
+            if (vectors[i].Length != sum.Length)
+            {
+                throw new ArgumentException($"Vector {i} has {vectors[i].Length} values, not {sum.Length}.", nameof(vectors));
+            }
+
             vectors[i].CopyTo(unit, 0);
             ClipMath.Normalize(unit);
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(unit, weights[i], sum, sum);
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(unit, weights[i] / largest, sum, sum);
         }
 
         float norm = System.Numerics.Tensors.TensorPrimitives.Norm(sum);
         if (!(norm > 1e-6f))
         {
-            throw new ClipSharpException(ClipErrorKind.InvalidInput, "the query terms cancel out (the combined vector is zero)", describe);
+            return null;
         }
 
         System.Numerics.Tensors.TensorPrimitives.Divide(sum, norm, sum);

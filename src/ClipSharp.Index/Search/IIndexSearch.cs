@@ -75,4 +75,14 @@ public sealed record SearchOptions
 /// <param name="Path">Full path.</param>
 /// <param name="Score">Cosine similarity to the query.</param>
 /// <param name="TakenAt">EXIF date taken, when known.</param>
-public sealed record SearchHit(long Id, string Path, float Score, DateTime? TakenAt);
+public sealed record SearchHit(long Id, string Path, float Score, DateTime? TakenAt)
+{
+    /// <summary>Size in bytes when the file was indexed.</summary>
+    public long Size { get; init; }
+
+    /// <summary>Last write time (UTC) when the file was indexed.</summary>
+    public DateTime ModifiedUtc { get; init; }
+
+    /// <summary>The date results are ordered by in time: taken, else the file's modification time.</summary>
+    public DateTime Date => TakenAt ?? ModifiedUtc;
+}

@@ -25,6 +25,8 @@ internal sealed class VectorSnapshot
         Paths = new string[count];
         Sha256 = new string[count];
         TakenAt = new DateTime?[count];
+        Sizes = new long[count];
+        ModifiedUtc = new DateTime[count];
         RowGeneration = new long[count];
         if (precision == VectorPrecision.Float16)
         {
@@ -65,6 +67,12 @@ internal sealed class VectorSnapshot
     public string[] Sha256 { get; private set; }
 
     public DateTime?[] TakenAt { get; private set; }
+
+    /// <summary>Each row's file size in bytes when indexed.</summary>
+    public long[] Sizes { get; private set; }
+
+    /// <summary>Each row's file modification time (UTC) when indexed.</summary>
+    public DateTime[] ModifiedUtc { get; private set; }
 
     /// <summary>The store generation that last wrote each row (a row newer than a graph must be re-added to it).</summary>
     public long[] RowGeneration { get; private set; }
@@ -174,6 +182,8 @@ internal sealed class VectorSnapshot
         Paths = Paths[..count];
         Sha256 = Sha256[..count];
         TakenAt = TakenAt[..count];
+        Sizes = Sizes[..count];
+        ModifiedUtc = ModifiedUtc[..count];
         RowGeneration = RowGeneration[..count];
         if (_half is not null)
         {

@@ -25,6 +25,14 @@ public interface IIndexStore : IAsyncDisposable
     /// </summary>
     Task<bool> ReplaceModelIdAsync(string formerModelId, string modelId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Records that the file of record <paramref name="id"/> on disk is no longer the one indexed (seen by a reader such
+    /// as the server: another size, modification time or content): its vector key is cleared (it matches no model), so
+    /// the record leaves searches, counts as stale, and the next indexing run embeds the file again.
+    /// </summary>
+    /// <returns>True when the record was marked now; false when it was already marked or is gone.</returns>
+    Task<bool> MarkStaleAsync(long id, CancellationToken cancellationToken = default);
+
     /// <summary>The record of one path (exact, full path), or null.</summary>
     Task<IndexedFile?> GetByPathAsync(string path, bool withEmbedding, CancellationToken cancellationToken = default);
 

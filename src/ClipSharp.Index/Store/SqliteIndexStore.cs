@@ -190,6 +190,26 @@ public sealed class SqliteIndexStore : IIndexStore
     }
 
     /// <inheritdoc/>
+    public Task<bool> MarkStaleAsync(long id, CancellationToken cancellationToken = default) => Locked(() =>
+    {
+        using var tx = _connection.BeginTransaction();
+        long generation = SqliteStatements.BumpGeneration(_connection, tx);
+        using var mark = _connection.CreateCommand();
+        mark.Transaction = tx;
+        mark.CommandText = "UPDATE files SET vector_key = '', gen = $g WHERE id = $id AND vector_key <> ''";
+        mark.Parameters.AddWithValue("$id", id);
+        mark.Parameters.AddWithValue("$g", generation);
+        if (mark.ExecuteNonQuery() == 0)
+        {
+            tx.Rollback();
+            return false;
+        }
+
+        tx.Commit();
+        return true;
+    }, cancellationToken);
+
+    /// <inheritdoc/>
     public Task<IndexedFile?> GetByPathAsync(string path, bool withEmbedding, CancellationToken cancellationToken = default) => Locked(() =>
     {
         using var cmd = _connection.CreateCommand();
@@ -477,7 +497,7 @@ public sealed class SqliteIndexStore : IIndexStore
         var snapshot = new VectorSnapshot(generation, key, dim, n, Precision);
         using var cmd = _connection.CreateCommand();
         cmd.Transaction = tx;
-        cmd.CommandText = "SELECT id, path, sha256, taken_at, embedding, gen FROM files WHERE vector_key = $k ORDER BY path";
+        cmd.CommandText = "SELECT id, path, sha256, taken_at, embedding, gen, size, mtime FROM files WHERE vector_key = $k ORDER BY path";
         cmd.Parameters.AddWithValue("$k", key);
         using var reader = cmd.ExecuteReader();
         int row = 0;
@@ -496,6 +516,8 @@ public sealed class SqliteIndexStore : IIndexStore
             }
 
             snapshot.RowGeneration[row] = reader.GetInt64(5);
+            snapshot.Sizes[row] = reader.GetInt64(6);
+            snapshot.ModifiedUtc[row] = new DateTime(reader.GetInt64(7), DateTimeKind.Utc);
             row++;
         }
 

@@ -1,3 +1,4 @@
+using ClipSharp.Index;
 using ClipSharp.Server.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Win32.SafeHandles;
@@ -20,9 +21,9 @@ internal sealed class IndexedFiles : IDisposable
     public IndexedFiles(Action<string>? log) => _log = log;
 
     /// <summary>Opens and checks the file of <paramref name="id"/>; the caller disposes the result.</summary>
-    public async Task<VerifiedFile> OpenAsync(IPhotoSearch search, long id, CancellationToken cancellationToken)
+    public async Task<VerifiedFile> OpenAsync(IPhotoIndex search, long id, CancellationToken cancellationToken)
     {
-        var record = await search.GetAsync(id, cancellationToken).ConfigureAwait(false)
+        var record = await search.Store.GetByIdAsync(id, withEmbedding: false, cancellationToken).ConfigureAwait(false)
             ?? throw ApiProblemException.NotFound(FormattableString.Invariant($"No indexed image has id {id}."));
         if (!Path.IsPathFullyQualified(record.Path) || record.Size <= 0)
         {
@@ -52,14 +53,14 @@ internal sealed class IndexedFiles : IDisposable
     }
 
     /// <summary>Checks the file of <paramref name="id"/> as <see cref="OpenAsync"/> does, for reads of its stored embedding.</summary>
-    public async Task VerifyAsync(IPhotoSearch search, long id, CancellationToken cancellationToken)
+    public async Task VerifyAsync(IPhotoIndex search, long id, CancellationToken cancellationToken)
     {
         using var file = await OpenAsync(search, id, cancellationToken).ConfigureAwait(false);
     }
 
     public void Dispose() => _roots.Dispose();
 
-    private async Task CheckAsync(IPhotoSearch search, PhotoRecord record, SafeFileHandle handle, string realPath, CancellationToken cancellationToken)
+    private async Task CheckAsync(IPhotoIndex search, IndexedFile record, SafeFileHandle handle, string realPath, CancellationToken cancellationToken)
     {
         long length;
         DateTime modified;
@@ -92,11 +93,11 @@ internal sealed class IndexedFiles : IDisposable
         }
     }
 
-    private async Task MarkChangedAsync(IPhotoSearch search, PhotoRecord record, CancellationToken cancellationToken)
+    private async Task MarkChangedAsync(IPhotoIndex search, IndexedFile record, CancellationToken cancellationToken)
     {
         try
         {
-            if (await search.MarkChangedAsync(record.Id, cancellationToken).ConfigureAwait(false))
+            if (await search.Store.MarkStaleAsync(record.Id, cancellationToken).ConfigureAwait(false))
             {
                 _log?.Invoke(FormattableString.Invariant($"indexed image {record.Id} ({record.Path}) changed on disk: marked for re-indexing"));
             }

@@ -1,3 +1,5 @@
+using ClipSharp.Index;
+
 namespace ClipSharp.Server.Files;
 
 /// <summary>
@@ -11,7 +13,7 @@ internal sealed class IndexedRoots : IDisposable
     private volatile Snapshot? _snapshot;
 
     /// <summary>Whether <paramref name="realPath"/> lies under a folder of the index.</summary>
-    public async Task<bool> ContainsAsync(IPhotoSearch search, string realPath, CancellationToken cancellationToken)
+    public async Task<bool> ContainsAsync(IPhotoIndex search, string realPath, CancellationToken cancellationToken)
     {
         var snapshot = _snapshot;
         if (snapshot is not null && snapshot.Contains(realPath))
@@ -19,7 +21,7 @@ internal sealed class IndexedRoots : IDisposable
             return true;
         }
 
-        long generation = await search.GetGenerationAsync(cancellationToken).ConfigureAwait(false);
+        long generation = await search.Store.GetGenerationAsync(cancellationToken).ConfigureAwait(false);
         if (snapshot is not null && snapshot.Generation == generation)
         {
             return false;
@@ -32,7 +34,7 @@ internal sealed class IndexedRoots : IDisposable
             if (snapshot is null || snapshot.Generation != generation)
             {
                 // The generation is read before the folders: a change meanwhile only causes one more refresh.
-                var folders = await search.GetFoldersAsync(cancellationToken).ConfigureAwait(false);
+                var folders = await IndexFolders.ReadAsync(search.Store, cancellationToken).ConfigureAwait(false);
                 snapshot = _snapshot = new Snapshot(generation, await Task.Run(() => TopMost(folders), cancellationToken).ConfigureAwait(false));
             }
 

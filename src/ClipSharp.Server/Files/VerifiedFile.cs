@@ -1,3 +1,4 @@
+using ClipSharp.Index;
 using Microsoft.Win32.SafeHandles;
 
 namespace ClipSharp.Server.Files;
@@ -10,14 +11,14 @@ internal sealed class VerifiedFile : IDisposable
 {
     private readonly SafeFileHandle _handle;
 
-    public VerifiedFile(PhotoRecord record, SafeFileHandle handle, string contentType)
+    public VerifiedFile(IndexedFile record, SafeFileHandle handle, string contentType)
     {
         Record = record;
         _handle = handle;
         ContentType = contentType;
     }
 
-    public PhotoRecord Record { get; }
+    public IndexedFile Record { get; }
 
     /// <summary>The MIME type sniffed from the first bytes.</summary>
     public string ContentType { get; }

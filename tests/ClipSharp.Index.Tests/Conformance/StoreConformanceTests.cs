@@ -45,6 +45,48 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task MarkStale_LeavesTheRecordOutOfSearchCountsItStaleAndReportsOnlyTheFirstMark()
+    {
+        await using var index = await Backend.OpenAsync();
+        await index.Store.SetMetadataAsync(new IndexMetadata("m", "p", 2));
+        var batch = new IndexBatch();
+        batch.Upserts.Add(File("/a.jpg", 0.25f));
+        batch.Upserts.Add(File("/b.jpg", 0.75f));
+        await index.Store.CommitAsync(batch);
+        long a = (await index.Store.GetByPathAsync("/a.jpg", false))!.Id;
+        long generation = await index.Store.GetGenerationAsync();
+
+        Assert.True(await index.Store.MarkStaleAsync(a));
+        Assert.False(await index.Store.MarkStaleAsync(a));
+        Assert.False(await index.Store.MarkStaleAsync(a + 1000));
+
+        Assert.NotEqual(generation, await index.Store.GetGenerationAsync());
+        Assert.Equal(new IndexCounts(2, 1, 1, 0), await index.Store.GetCountsAsync());
+        var hits = await index.SearchAsync(new float[] { 0.25f, 0.75f }, new SearchOptions { Limit = 10, Exact = true });
+        Assert.Equal(["/b.jpg"], hits.Select(h => h.Path));
+        // The record stays, with its file facts, until the next indexing run embeds the file again.
+        var marked = await index.Store.GetByPathAsync("/a.jpg", true);
+        Assert.Equal(10, marked!.Size);
+        Assert.NotEqual("m|p", marked.VectorKey);
+    }
+
+    [SkippableFact]
+    public async Task Search_Hits_CarryTheFileSizeAndModificationTimeOfTheRecord()
+    {
+        await using var index = await Backend.OpenAsync();
+        await index.Store.SetMetadataAsync(new IndexMetadata("m", "p", 2));
+        var batch = new IndexBatch();
+        batch.Upserts.Add(File("/a.jpg", 0.25f) with { Size = 1234 });
+        await index.Store.CommitAsync(batch);
+
+        var hit = Assert.Single(await index.SearchAsync(new float[] { 0.25f, 0.75f }, new SearchOptions { Limit = 10 }));
+        Assert.Equal(1234, hit.Size);
+        Assert.Equal(File("/a.jpg", 0f).ModifiedUtc, hit.ModifiedUtc);
+        Assert.Equal(DateTimeKind.Utc, hit.ModifiedUtc.Kind);
+        Assert.Equal(hit.TakenAt, hit.Date);
+    }
+
+    [SkippableFact]
     public async Task Upserts_are_keyed_by_path_and_keep_the_id_and_round_trip_every_field()
     {
         await using var store = (await Backend.OpenAsync()).Store;

@@ -3,7 +3,7 @@ using ClipSharp.Tests;
 namespace ClipSharp.Server.Tests;
 
 /// <summary>
-/// An in-memory index of the shared test photos (ids 1…N in labels.csv order), each with the fake backend's
+/// A real index (<see cref="TestIndex"/>) of the shared test photos (ids 1…N in labels.csv order), each with the fake backend's
 /// embedding of its label, so a text query naming the label finds the photo first.
 /// </summary>
 internal static class PhotoLibrary
@@ -22,21 +22,13 @@ internal static class PhotoLibrary
         return rows;
     }
 
-    public static InMemoryPhotoSearch Create()
-    {
-        var search = new InMemoryPhotoSearch();
-        long id = 1;
-        foreach (var (file, label) in Labels())
+    public static Task<TestIndex> CreateAsync()
+        => TestIndex.CreateAsync(FakeClipEmbedder.DefaultDimension, Labels().Select((row, i) =>
         {
-            string path = Path.Combine(Folder, file);
-            var info = new FileInfo(path);
+            long id = i + 1;
             DateTime? taken = id % 2 == 0 ? new DateTime(2020, 1, 1).AddDays(id) : null;
-            search.Add(new PhotoRecord(id, path, info.Length, info.LastWriteTimeUtc, taken), FakeClipEmbedder.TextVector(label));
-            id++;
-        }
-
-        return search;
-    }
+            return new TestIndexFile(Path.Combine(Folder, row.File), FakeClipEmbedder.TextVector(row.Label), taken);
+        }));
 
     public static long IdOf(string file)
     {

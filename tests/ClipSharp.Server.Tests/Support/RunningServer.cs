@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using ClipSharp.Index;
 
 namespace ClipSharp.Server.Tests;
 
@@ -23,7 +24,7 @@ internal sealed class RunningServer : IAsyncDisposable
     /// <summary>Starts a server on a dynamic loopback port and waits until it is ready.</summary>
     public static async Task<RunningServer> StartAsync(
         IClipEmbedder? backend = null,
-        IPhotoSearch? search = null,
+        IPhotoIndex? search = null,
         Action<ClipServerOptions>? configure = null,
         bool waitReady = true,
         Func<CancellationToken, Task<IClipEmbedder>>? backendFactory = null)
@@ -31,7 +32,7 @@ internal sealed class RunningServer : IAsyncDisposable
         var options = new ClipServerOptions { Urls = ["http://127.0.0.1:0"] };
         configure?.Invoke(options);
         backend ??= new FakeClipEmbedder();
-        var server = ClipServer.Create(options, backendFactory ?? (_ => Task.FromResult(backend)), search is null ? null : _ => Task.FromResult<IPhotoSearch?>(search));
+        var server = ClipServer.Create(options, backendFactory ?? (_ => Task.FromResult(backend)), search is null ? null : _ => Task.FromResult<IPhotoIndex?>(search));
         await server.StartAsync();
         string address = server.Addresses.Single();
         Assert.StartsWith("http://127.0.0.1:", address, StringComparison.Ordinal);

@@ -2,7 +2,7 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 
-namespace ClipSharp.Server;
+namespace ClipSharp.Index;
 
 /// <summary>
 /// Where a page of search results ended: the sort key and id of its last result (a keyset position, so results

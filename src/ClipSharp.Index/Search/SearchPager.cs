@@ -1,7 +1,7 @@
-namespace ClipSharp.Server;
+namespace ClipSharp.Index;
 
 /// <summary>
-/// Pages of search results with keyset cursors, on top of <see cref="IPhotoSearch.SearchAsync"/> (which answers
+/// Pages of search results with keyset cursors, on top of <see cref="IIndexSearch.SearchAsync"/> (which answers
 /// "the best k"): every result is reachable page by page, none twice, in a total order.
 /// </summary>
 /// <remarks>
@@ -25,7 +25,7 @@ public static class SearchPager
     /// <param name="cursor">Where the previous page ended, or null for the first page.</param>
     /// <param name="limit">At most this many results.</param>
     /// <param name="cancellationToken">Cancels the search.</param>
-    public static async Task<SearchPage> PageAsync(IPhotoSearch search, ReadOnlyMemory<float> query, PhotoSearchOptions filters, PhotoSort sort,
+    public static async Task<SearchPage> PageAsync(IPhotoIndex search, ReadOnlyMemory<float> query, SearchOptions filters, PhotoSort sort,
         SearchCursor? cursor, int limit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(search);
@@ -36,7 +36,7 @@ public static class SearchPager
             throw new ArgumentException($"The cursor belongs to the {cursor.Sort} order, not {sort}.", nameof(cursor));
         }
 
-        long count = await search.CountAsync(cancellationToken).ConfigureAwait(false);
+        long count = (await search.Store.GetCountsAsync(cancellationToken).ConfigureAwait(false)).Files;
         // One more than the index holds: a fetch of that size is always exhausted.
         int everything = (int)Math.Min(count + 1, int.MaxValue);
         int seen = cursor?.Seen ?? 0;
@@ -47,7 +47,7 @@ public static class SearchPager
         {
             var hits = await search.SearchAsync(query, filters with { Limit = Math.Max(fetch, 1) }, cancellationToken).ConfigureAwait(false);
             bool exhausted = hits.Count < fetch;
-            List<PhotoHit> certain = [.. hits.OrderByDescending(h => h.Score).ThenBy(h => h.File.Id)];
+            List<SearchHit> certain = [.. hits.OrderByDescending(h => h.Score).ThenBy(h => h.Id)];
             if (!exhausted && certain.Count > 0)
             {
                 float boundary = certain[^1].Score;
@@ -57,8 +57,8 @@ public static class SearchPager
             if (sort != PhotoSort.Relevance)
             {
                 certain = sort == PhotoSort.Newest
-                    ? [.. certain.OrderByDescending(DateOf).ThenBy(h => h.File.Id)]
-                    : [.. certain.OrderBy(DateOf).ThenBy(h => h.File.Id)];
+                    ? [.. certain.OrderByDescending(h => h.Date).ThenBy(h => h.Id)]
+                    : [.. certain.OrderBy(h => h.Date).ThenBy(h => h.Id)];
             }
 
             var after = cursor is null ? certain : certain.FindAll(h => IsAfter(h, cursor));
@@ -75,27 +75,20 @@ public static class SearchPager
         }
     }
 
-    /// <summary>The date a result is sorted by: taken, else the file's modification time.</summary>
-    public static DateTime DateOf(PhotoHit hit)
-    {
-        ArgumentNullException.ThrowIfNull(hit);
-        return hit.File.TakenAt ?? hit.File.ModifiedUtc;
-    }
+    private static long KeyOf(SearchHit hit, PhotoSort sort)
+        => sort == PhotoSort.Relevance ? BitConverter.SingleToInt32Bits(hit.Score) : hit.Date.Ticks;
 
-    private static long KeyOf(PhotoHit hit, PhotoSort sort)
-        => sort == PhotoSort.Relevance ? BitConverter.SingleToInt32Bits(hit.Score) : DateOf(hit).Ticks;
-
-    private static SearchCursor CursorOf(PhotoHit hit, PhotoSort sort, int seen) => new(sort, KeyOf(hit, sort), hit.File.Id, seen);
+    private static SearchCursor CursorOf(SearchHit hit, PhotoSort sort, int seen) => new(sort, KeyOf(hit, sort), hit.Id, seen);
 
     /// <summary>Whether <paramref name="hit"/> comes after the cursor's position in its order.</summary>
-    private static bool IsAfter(PhotoHit hit, SearchCursor cursor)
+    private static bool IsAfter(SearchHit hit, SearchCursor cursor)
     {
         int byKey = cursor.Sort switch
         {
             PhotoSort.Relevance => BitConverter.Int32BitsToSingle((int)cursor.Key).CompareTo(hit.Score),
-            PhotoSort.Newest => cursor.Key.CompareTo(DateOf(hit).Ticks),
-            _ => DateOf(hit).Ticks.CompareTo(cursor.Key),
+            PhotoSort.Newest => cursor.Key.CompareTo(hit.Date.Ticks),
+            _ => hit.Date.Ticks.CompareTo(cursor.Key),
         };
-        return byKey > 0 || (byKey == 0 && hit.File.Id > cursor.Id);
+        return byKey > 0 || (byKey == 0 && hit.Id > cursor.Id);
     }
 }

@@ -1,4 +1,4 @@
-namespace ClipSharp.Server;
+namespace ClipSharp.Index;
 
 /// <summary>The order of search results.</summary>
 public enum PhotoSort

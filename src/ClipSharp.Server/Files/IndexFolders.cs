@@ -1,6 +1,6 @@
-using ClipSharp.Server.Files;
+using ClipSharp.Index;
 
-namespace ClipSharp.Server;
+namespace ClipSharp.Server.Files;
 
 /// <summary>
 /// The folders of the index as recorded, and their top-most ones (the indexed roots): for the folder filter and for
@@ -12,9 +12,10 @@ internal sealed class IndexFolders : IDisposable
     private volatile Snapshot? _snapshot;
 
     /// <summary>The folders and roots of the index now.</summary>
-    public async Task<Snapshot> GetAsync(IPhotoSearch search, CancellationToken cancellationToken)
+    public async Task<Snapshot> GetAsync(IPhotoIndex search, CancellationToken cancellationToken)
     {
-        long generation = await search.GetGenerationAsync(cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(search);
+        long generation = await search.Store.GetGenerationAsync(cancellationToken).ConfigureAwait(false);
         var snapshot = _snapshot;
         if (snapshot is not null && snapshot.Generation == generation)
         {
@@ -27,7 +28,7 @@ internal sealed class IndexFolders : IDisposable
             snapshot = _snapshot;
             if (snapshot is null || snapshot.Generation != generation)
             {
-                var folders = await search.GetFoldersAsync(cancellationToken).ConfigureAwait(false);
+                var folders = await ReadAsync(search.Store, cancellationToken).ConfigureAwait(false);
                 var comparer = NativeFiles.PathComparison == StringComparison.Ordinal ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase;
                 snapshot = _snapshot = new Snapshot(generation, IndexedRoots.TopMostOf(folders), [.. folders.Order(comparer)]);
             }
@@ -41,6 +42,21 @@ internal sealed class IndexFolders : IDisposable
     }
 
     public void Dispose() => _refresh.Dispose();
+
+    /// <summary>The folders that hold indexed files, each once, as recorded (the server serves nothing outside them).</summary>
+    internal static async Task<IReadOnlyCollection<string>> ReadAsync(IIndexStore store, CancellationToken cancellationToken)
+    {
+        var folders = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var file in store.ListFilesAsync(withEmbeddings: false, cancellationToken).ConfigureAwait(false))
+        {
+            if (Path.GetDirectoryName(file.Path) is { Length: > 0 } folder)
+            {
+                folders.Add(folder);
+            }
+        }
+
+        return folders;
+    }
 
     /// <summary>The index's folders at one generation.</summary>
     /// <param name="Generation">The index generation they were read at.</param>
