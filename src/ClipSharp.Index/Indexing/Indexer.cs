@@ -1,3 +1,4 @@
+using ClipSharp.Imaging;
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -213,7 +214,7 @@ public sealed class Indexer
     private async Task<object?> CheckFileAsync(RunState run, WalkedFile file, CancellationToken token)
     {
         string sha;
-        ProbeResult probe;
+        ImageInfo probe;
         try
         {
             (sha, probe) = await HashAndProbeAsync(file.Path, token).ConfigureAwait(false);
@@ -280,7 +281,7 @@ public sealed class Indexer
         return candidate;
     }
 
-    private static async Task<(string Sha256, ProbeResult Probe)> HashAndProbeAsync(string path, CancellationToken token)
+    private static async Task<(string Sha256, ImageInfo Probe)> HashAndProbeAsync(string path, CancellationToken token)
     {
         // The walk reported a regular file; it may have been replaced since. Opening a FIFO would block until a writer
         // comes, so only a regular file is opened.
@@ -503,7 +504,7 @@ public sealed class Indexer
 
     private sealed record Known(long Size, DateTime ModifiedUtc, string Sha256, string VectorKey);
 
-    private sealed record Candidate(WalkedFile File, string Sha256, ProbeResult Probe)
+    private sealed record Candidate(WalkedFile File, string Sha256, ImageInfo Probe)
     {
         public IndexedFile ToRecord(float[] vector, string key) => new()
         {
@@ -511,8 +512,8 @@ public sealed class Indexer
             Size = File.Size,
             ModifiedUtc = File.ModifiedUtc,
             Sha256 = Sha256,
-            Width = Probe.Width,
-            Height = Probe.Height,
+            Width = Probe.DisplayWidth,
+            Height = Probe.DisplayHeight,
             TakenAt = Probe.TakenAt,
             VectorKey = key,
             Embedding = vector,

@@ -1,3 +1,4 @@
+using ClipSharp.Imaging;
 using System.Globalization;
 using System.Text.RegularExpressions;
 

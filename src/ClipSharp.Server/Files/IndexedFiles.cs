@@ -1,3 +1,4 @@
+using ClipSharp.Imaging;
 using ClipSharp.Index;
 using ClipSharp.Server.Http;
 using Microsoft.AspNetCore.Http;
@@ -112,7 +113,8 @@ internal sealed class IndexedFiles : IDisposable
 
     private static string? Sniff(SafeFileHandle handle)
     {
-        Span<byte> header = stackalloc byte[16];
+        // 64 bytes: a generic HEIF brand needs its compatible brands to tell AVIF from HEIC.
+        Span<byte> header = stackalloc byte[64];
         int read;
         try
         {
@@ -123,8 +125,7 @@ internal sealed class IndexedFiles : IDisposable
             return null;
         }
 
-        string type = ImageSniffer.ContentType(header[..read]);
-        return type == ImageSniffer.Unknown ? null : type;
+        return ImageProbe.MimeType(ImageProbe.SniffFormat(header[..read]));
     }
 
     private static ApiProblemException Gone(long id, string why)

@@ -23,7 +23,8 @@ internal static class DecodeMemoryEstimate
     /// </summary>
     internal static (long PeakBytes, int Width, int Height, int Channels) Estimate(ReadOnlySpan<byte> data, ImageDecodeOptions options)
     {
-        (int w, int h, string format) = ImageDecoder.ReadHeaderCore(data);
+        ImageInfo header = ImageProbe.Read(data);
+        (int w, int h, string format) = (header.Width, header.Height, header.Format!);
         ImageDecoder.CheckPixelLimit(w, h, options);
         long encoded = data.Length;
         long pixels = (long)w * h;
@@ -32,16 +33,15 @@ internal static class DecodeMemoryEstimate
         {
             case "JPEG":
             {
-                JpegHeader jh = JpegHeader.Read(data);
-                (int ow, int oh) = ScaledJpegSize(jh.Width, jh.Height, options.JpegScaledDecodeMinSide);
+                (int ow, int oh) = ScaledJpegSize(w, h, options.JpegScaledDecodeMinSide);
                 long outPixels = (long)ow * oh;
-                bool gray = jh.Components == 1;
-                long libjpeg = jh.Progressive ? 2L * pixels * Math.Max(1, jh.Components) : 64L * jh.Width;
+                bool gray = header.Components == 1;
+                long libjpeg = header.Progressive ? 2L * pixels * Math.Max(1, header.Components) : 64L * w;
 
                 // Grey: the 1-byte buffer is the image. Colour: the RGB image (3 bytes/pixel) and a strip of RGBA rows
                 // it is converted from (ImageDecoder decodes colour JPEGs row by row). The orientation read from the
                 // header's EXIF adds a rotated copy (Skia reads the same tag).
-                bool rotated = rotates && jh.Orientation is > 1 and <= 8;
+                bool rotated = rotates && header.Orientation is > 1 and <= 8;
                 long image = outPixels * (gray ? 1 : 3);
                 long strip = gray ? 0 : 4L * ow * ImageDecoder.RowStrip;
                 long pixelPeak = (image * (rotated ? 2 : 1)) + strip;

@@ -82,68 +82,9 @@ public static class ImageDecoder
 
     /// <summary>
     /// Identifies the format from the first bytes: "PNG", "JPEG", "GIF", "WebP", "BMP", "TIFF", "HEIC", "AVIF",
-    /// or null when unknown. Only magic bytes are used; 16 bytes are enough.
+    /// or null when unknown (<see cref="ImageProbe.SniffFormat"/>).
     /// </summary>
-    public static string? SniffFormat(ReadOnlySpan<byte> header)
-    {
-        if (header.Length >= 8 && header[..8].SequenceEqual((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
-        {
-            return "PNG";
-        }
-
-        if (header.Length >= 3 && header[0] == 0xFF && header[1] == 0xD8 && header[2] == 0xFF)
-        {
-            return "JPEG";
-        }
-
-        if (header.Length >= 6 && (header[..6].SequenceEqual("GIF87a"u8) || header[..6].SequenceEqual("GIF89a"u8)))
-        {
-            return "GIF";
-        }
-
-        if (header.Length >= 12 && header[..4].SequenceEqual("RIFF"u8) && header.Slice(8, 4).SequenceEqual("WEBP"u8))
-        {
-            return "WebP";
-        }
-
-        if (header.Length >= 14 && header[0] == 'B' && header[1] == 'M')
-        {
-            return "BMP";
-        }
-
-        if (header.Length >= 4 && (header[..4].SequenceEqual("II*\0"u8) || header[..4].SequenceEqual("MM\0*"u8)))
-        {
-            return "TIFF";
-        }
-
-        if (header.Length >= 12 && header.Slice(4, 4).SequenceEqual("ftyp"u8))
-        {
-            ReadOnlySpan<byte> brand = header.Slice(8, 4);
-            if (brand.SequenceEqual("avif"u8) || brand.SequenceEqual("avis"u8))
-            {
-                return "AVIF";
-            }
-
-            if (brand.SequenceEqual("heic"u8) || brand.SequenceEqual("heix"u8) || brand.SequenceEqual("hevc"u8) || brand.SequenceEqual("hevx"u8)
-                || brand.SequenceEqual("heim"u8) || brand.SequenceEqual("heis"u8) || brand.SequenceEqual("mif1"u8) || brand.SequenceEqual("msf1"u8))
-            {
-                // mif1/msf1 are generic HEIF brands: look for an AV1 brand among the compatible ones.
-                uint boxLen = BinaryPrimitives.ReadUInt32BigEndian(header);
-                int end = (int)Math.Min(boxLen, (uint)header.Length);
-                for (int i = 16; i + 4 <= end; i += 4)
-                {
-                    if (header.Slice(i, 4).SequenceEqual("avif"u8))
-                    {
-                        return "AVIF";
-                    }
-                }
-
-                return "HEIC";
-            }
-        }
-
-        return null;
-    }
+    public static string? SniffFormat(ReadOnlySpan<byte> header) => ImageProbe.SniffFormat(header);
 
     /// <summary>
     /// Reads width, height and format from the header only, without decoding pixels (for bomb checks and metadata).
@@ -184,38 +125,8 @@ public static class ImageDecoder
 
     internal static (int Width, int Height, string Format) ReadHeaderCore(ReadOnlySpan<byte> data)
     {
-        string format = Identify(data);
-        (int w, int h) = format switch
-        {
-            "PNG" => PngSize(data),
-            "JPEG" => JpegHeader.Read(data) is var j ? (j.Width, j.Height) : default,
-            "GIF" => GifSize(data),
-            "WebP" => WebPSize(data),
-            "BMP" => BmpSize(data),
-            "TIFF" => TiffDecoder.ReadSize(data),
-            _ => throw Unsupported(format),
-        };
-        return (w, h, format);
-    }
-
-    private static (int, int) PngSize(ReadOnlySpan<byte> data)
-    {
-        PngDecoder.Header h = PngDecoder.ReadHeader(data);
-        return (h.Width, h.Height);
-    }
-
-    private static ClipSharpException Unsupported(string format)
-        => new(ClipErrorKind.UnsupportedFormat, $"unsupported image format: {format}");
-
-    private static string Identify(ReadOnlySpan<byte> data)
-    {
-        if (data.IsEmpty)
-        {
-            throw new ClipSharpException(ClipErrorKind.UnknownFormat, "empty file");
-        }
-
-        return SniffFormat(data[..Math.Min(data.Length, 64)])
-            ?? throw new ClipSharpException(ClipErrorKind.UnknownFormat, "unknown image format");
+        ImageInfo info = ImageProbe.Read(data);
+        return (info.Width, info.Height, info.Format!);
     }
 
     internal static byte[] ReadFile(string path)
@@ -262,51 +173,26 @@ public static class ImageDecoder
 
     private static ClipImage DecodeCore(ReadOnlySpan<byte> data, ImageDecodeOptions options)
     {
-        string format = Identify(data);
+        ImageInfo header = ImageProbe.Read(data);
         ClipImage image;
-        switch (format)
+        switch (header.Format)
         {
             case "PNG":
                 image = PngDecoder.Decode(data, options);
                 break;
-            case "JPEG":
-            {
-                JpegHeader jh = JpegHeader.Read(data);
-                CheckPixelLimit(jh.Width, jh.Height, options);
-                image = DecodeWithSkia(data, format, options, jh.Components == 1 ? PixelFormat.Gray8 : PixelFormat.Rgb24, false);
-                break;
-            }
-
-            case "GIF":
-            {
-                (int w, int h) = GifSize(data);
-                CheckPixelLimit(w, h, options);
-                image = DecodeWithSkia(data, format, options, null, true);
-                break;
-            }
-
-            case "WebP":
-            {
-                (int w, int h) = WebPSize(data);
-                CheckPixelLimit(w, h, options);
-                image = DecodeWithSkia(data, format, options, null, false);
-                break;
-            }
-
-            case "BMP":
-            {
-                (int w, int h) = BmpSize(data);
-                CheckPixelLimit(w, h, options);
-                int bits = data.Length >= 30 ? BinaryPrimitives.ReadUInt16LittleEndian(data[28..]) : 24;
-                image = DecodeWithSkia(data, format, options, null, bits <= 8);
-                break;
-            }
-
             case "TIFF":
                 image = TiffDecoder.Decode(data, options);
                 break;
             default:
-                throw Unsupported(format);
+            {
+                // JPEG, GIF, WebP and BMP through Skia: the header's size is checked before Skia allocates anything.
+                string format = header.Format!;
+                CheckPixelLimit(header.Width, header.Height, options);
+                PixelFormat? forced = format == "JPEG" ? (header.Components == 1 ? PixelFormat.Gray8 : PixelFormat.Rgb24) : null;
+                bool isPalette = format == "GIF" || (format == "BMP" && (data.Length >= 30 ? BinaryPrimitives.ReadUInt16LittleEndian(data[28..]) : 24) <= 8);
+                image = DecodeWithSkia(data, format, options, forced, isPalette);
+                break;
+            }
         }
 
         if (options.ApplyExifOrientation && image.Orientation is > 1 and <= 8)
@@ -570,57 +456,5 @@ public static class ImageDecoder
         }
 
         return false;
-    }
-
-    private static ClipSharpException Truncated(string format) => new(ClipErrorKind.CorruptImage, $"truncated or corrupt image ({format} header)");
-
-    private static (int, int) GifSize(ReadOnlySpan<byte> d)
-        => d.Length < 10 ? throw Truncated("GIF") : (BinaryPrimitives.ReadUInt16LittleEndian(d[6..]), BinaryPrimitives.ReadUInt16LittleEndian(d[8..]));
-
-    private static (int, int) BmpSize(ReadOnlySpan<byte> d)
-    {
-        if (d.Length < 26)
-        {
-            throw Truncated("BMP");
-        }
-
-        uint dib = BinaryPrimitives.ReadUInt32LittleEndian(d[14..]);
-        if (dib == 12)
-        {
-            return (BinaryPrimitives.ReadUInt16LittleEndian(d[18..]), BinaryPrimitives.ReadUInt16LittleEndian(d[20..]));
-        }
-
-        int w = BinaryPrimitives.ReadInt32LittleEndian(d[18..]);
-        int h = BinaryPrimitives.ReadInt32LittleEndian(d[22..]);
-        return (Math.Abs(w), h == int.MinValue ? int.MaxValue : Math.Abs(h));
-    }
-
-    private static (int, int) WebPSize(ReadOnlySpan<byte> d)
-    {
-        if (d.Length < 30)
-        {
-            throw Truncated("WebP");
-        }
-
-        ReadOnlySpan<byte> chunk = d.Slice(12, 4);
-        if (chunk.SequenceEqual("VP8 "u8))
-        {
-            return (BinaryPrimitives.ReadUInt16LittleEndian(d[26..]) & 0x3FFF, BinaryPrimitives.ReadUInt16LittleEndian(d[28..]) & 0x3FFF);
-        }
-
-        if (chunk.SequenceEqual("VP8L"u8))
-        {
-            uint bits = BinaryPrimitives.ReadUInt32LittleEndian(d[21..]);
-            return ((int)(bits & 0x3FFF) + 1, (int)((bits >> 14) & 0x3FFF) + 1);
-        }
-
-        if (chunk.SequenceEqual("VP8X"u8))
-        {
-            int w = 1 + (d[24] | (d[25] << 8) | (d[26] << 16));
-            int h = 1 + (d[27] | (d[28] << 8) | (d[29] << 16));
-            return (w, h);
-        }
-
-        throw Truncated("WebP");
     }
 }

@@ -108,7 +108,7 @@ internal static class PngDecoder
             }
             else if (type.SequenceEqual("eXIf"u8))
             {
-                orientation = Exif.ReadOrientation(body);
+                orientation = Exif.Read(body).Orientation;
             }
             else if (type.SequenceEqual("IEND"u8))
             {

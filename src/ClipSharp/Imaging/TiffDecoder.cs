@@ -34,10 +34,11 @@ internal static class TiffDecoder
 
     private static ClipSharpException Unsupported(string what) => new(ClipErrorKind.UnsupportedFormat, $"unsupported image format: TIFF ({what})");
 
-    internal static (int Width, int Height) ReadSize(ReadOnlySpan<byte> data)
+    /// <summary>The size and orientation (1..8, else 1) in the first directory; CorruptImage when it has no size.</summary>
+    internal static (int Width, int Height, int Orientation) ReadSize(ReadOnlySpan<byte> data)
     {
         Ifd ifd = ReadIfd(data);
-        return (ifd.Width, ifd.Height);
+        return (ifd.Width, ifd.Height, ifd.Orientation is >= 1 and <= 8 ? ifd.Orientation : 1);
     }
 
     private static Ifd ReadIfd(ReadOnlySpan<byte> d)

@@ -66,7 +66,7 @@ public class JpegFuzzTests(ITestOutputHelper output)
             Name = "EXIF orientation reader",
             Parse = data =>
             {
-                int orientation = Exif.ReadOrientation(data);
+                int orientation = Exif.Read(data).Orientation;
                 if (orientation is < 1 or > 8)
                 {
                     throw new InvalidOperationException($"orientation {orientation}");

@@ -1,12 +1,12 @@
-using ClipSharp.Tests;
+using ClipSharp.Imaging;
 using ClipSharp.Tests.Fuzz;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace ClipSharp.Index.Tests;
+namespace ClipSharp.Tests.Imaging;
 
 /// <summary>
-/// Mutation fuzz of the indexer's header probe (<see cref="ImageProbe"/>) and its EXIF reader (<see cref="ExifReader"/>):
+/// Mutation fuzz of the header probe (<see cref="ImageProbe.Probe"/>, as the indexer and server call it) and the EXIF reader (<see cref="Exif"/>):
 /// JPEG marker lengths, frame fields and EXIF IFD offsets, counts and types; PNG, GIF, BMP and WebP headers by bytes.
 /// Both are documented to tolerate anything: malformed fields stay unknown, nothing throws.
 /// </summary>
@@ -38,10 +38,10 @@ public sealed class ImageProbeFuzzTests(ITestOutputHelper output)
         const int Cases = 5000;
         var target = new FuzzTarget
         {
-            Name = "index header probe",
+            Name = "header probe",
             Parse = header =>
             {
-                ProbeResult r = ImageProbe.Probe(header);
+                ImageInfo r = ImageProbe.Probe(header);
                 if (r.Width < 0 || r.Height < 0 || r.Orientation is < 1 or > 8)
                 {
                     throw new InvalidOperationException($"probe gave {r.Width}x{r.Height}, orientation {r.Orientation}");
@@ -57,16 +57,16 @@ public sealed class ImageProbeFuzzTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void ExifReader_MutatedBlocks_AreReadWithoutThrowing()
+    public void ExifRead_MutatedBlocks_AreReadWithoutThrowing()
     {
         const int Cases = 5000;
         List<byte[]> seeds = [.. Enumerable.Range(1, 8).Select(o => TiffBuilder.Exif(o % 2 == 1, o, $"20{o:00}:0{o}:1{o} 0{o}:3{o}:5{o}"))];
         var target = new FuzzTarget
         {
-            Name = "index EXIF reader",
+            Name = "EXIF reader (orientation and date)",
             Parse = block =>
             {
-                var (orientation, _) = ExifReader.Read(block);
+                var (orientation, _) = Exif.Read(block);
                 if (orientation is < 1 or > 8)
                 {
                     throw new InvalidOperationException($"orientation {orientation}");

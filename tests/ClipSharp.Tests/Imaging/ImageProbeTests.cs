@@ -1,11 +1,11 @@
 using System.Buffers.Binary;
 using System.Text;
-using ClipSharp.Tests;
+using ClipSharp.Imaging;
 using Xunit;
 
-namespace ClipSharp.Index.Tests;
+namespace ClipSharp.Tests.Imaging;
 
-/// <summary>Content sniffing, header sizes and the EXIF reader (including malformed EXIF).</summary>
+/// <summary>The one header probe: content sniffing, MIME types, header sizes, and the EXIF reader (including malformed EXIF).</summary>
 public sealed class ImageProbeTests
 {
     /// <summary>A JPEG header with an APP1 Exif segment (orientation, DateTimeOriginal in the Exif IFD) and an SOF0.</summary>
@@ -45,32 +45,43 @@ public sealed class ImageProbeTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void Exif_date_taken_and_orientation_are_read_from_jpeg_app1(bool bigEndian)
+    public void Probe_JpegWithExifApp1_ReadsDateTakenAndOrientation(bool bigEndian)
     {
-        var probe = ImageProbe.Probe(JpegWithExif("2021:08:15 17:42:03", 6, bigEndian));
+        ImageInfo probe = ImageProbe.Probe(JpegWithExif("2021:08:15 17:42:03", 6, bigEndian));
         Assert.Equal("JPEG", probe.Format);
+        Assert.Equal("image/jpeg", probe.MimeType);
         Assert.Equal(new DateTime(2021, 8, 15, 17, 42, 3), probe.TakenAt);
         Assert.Equal(6, probe.Orientation);
-        Assert.Equal((300, 451), (probe.Width, probe.Height)); // rotated: displayed size
+        Assert.Equal((451, 300), (probe.Width, probe.Height)); // as stored
+        Assert.Equal((300, 451), (probe.DisplayWidth, probe.DisplayHeight)); // rotated: as displayed
     }
 
     [Fact]
-    public void Malformed_exif_is_tolerated_and_yields_no_date()
+    public void Probe_MalformedExif_IsToleratedAndYieldsNoDate()
     {
         Assert.Null(ImageProbe.Probe(JpegWithExif("not a date at all!!")).TakenAt);
         Assert.Null(ImageProbe.Probe(JpegWithExif(null)).TakenAt);
         // Offsets pointing outside the block, a huge entry count, a bad byte-order mark.
         Assert.Null(ImageProbe.Probe(JpegWithExif("2021:08:15 17:42:03", damage: t => BinaryPrimitives.WriteUInt32LittleEndian(t.AsSpan(30), 0xFFFFFF00))).TakenAt);
         Assert.Null(ImageProbe.Probe(JpegWithExif("2021:08:15 17:42:03", damage: t => BinaryPrimitives.WriteUInt32LittleEndian(t.AsSpan(48), 5000))).TakenAt);
-        var probe = ImageProbe.Probe(JpegWithExif("2021:08:15 17:42:03", damage: t => BinaryPrimitives.WriteUInt16LittleEndian(t.AsSpan(8), 0xFFFF)));
+        ImageInfo probe = ImageProbe.Probe(JpegWithExif("2021:08:15 17:42:03", damage: t => BinaryPrimitives.WriteUInt16LittleEndian(t.AsSpan(8), 0xFFFF)));
         Assert.Equal("JPEG", probe.Format);
         Assert.Null(ImageProbe.Probe(JpegWithExif("2021:08:15 17:42:03", damage: t => t[0] = (byte)'X')).TakenAt);
-        var truncated = JpegWithExif("2021:08:15 17:42:03")[..40];
+        byte[] truncated = JpegWithExif("2021:08:15 17:42:03")[..40];
         Assert.Equal("JPEG", ImageProbe.Probe(truncated).Format);
     }
 
+    [Fact]
+    public void Probe_FrameHeaderBeyondThePrefix_StillReadsTheExifBeforeIt()
+    {
+        byte[] jpeg = JpegWithExif("2021:08:15 17:42:03", 8);
+        ImageInfo probe = ImageProbe.Probe(jpeg.AsSpan(0, jpeg.Length - 30)); // cut inside the SOF0 segment
+        Assert.Equal(("JPEG", 0, 0), (probe.Format, probe.Width, probe.Height));
+        Assert.Equal((8, new DateTime(2021, 8, 15, 17, 42, 3)), (probe.Orientation, probe.TakenAt));
+    }
+
     [SkippableFact]
-    public void Formats_are_sniffed_from_content_not_extension()
+    public void Probe_FormatsAreSniffedFromContentNotExtension()
     {
         Assert.Equal("PNG", ImageProbe.Probe(File.ReadAllBytes(TestData.Path("edge", "png-data-named.jpg"))).Format);
         Assert.Null(ImageProbe.Probe(File.ReadAllBytes(TestData.Path("edge", "text-not-an-image.jpg"))).Format);
@@ -88,25 +99,57 @@ public sealed class ImageProbeTests
     [InlineData("cat-24bit.bmp", 451, 300)]
     [InlineData("cat-lossy.webp", 451, 300)]
     [InlineData("cat-lossless-alpha.webp", 451, 300)]
+    [InlineData("cat-lzw.tif", 451, 300)]
     [InlineData("panorama-6000x200.jpg", 6000, 200)]
     [InlineData("bomb-50000x50000-valid.png", 50000, 50000)]
     [InlineData("jpeg-sof-claims-65500x65500.jpg", 65500, 65500)]
-    public void Header_sizes_are_read_as_displayed(string file, int width, int height)
+    public void Probe_EdgeCaseHeaderPrefix_GivesTheDisplayedSize(string file, int width, int height)
     {
         byte[] bytes = File.ReadAllBytes(TestData.Path("edge", file));
-        var probe = ImageProbe.Probe(bytes.AsSpan(0, Math.Min(bytes.Length, ImageProbe.HeaderBytes)));
-        Assert.Equal((width, height), (probe.Width, probe.Height));
+        ImageInfo probe = ImageProbe.Probe(bytes.AsSpan(0, Math.Min(bytes.Length, ImageProbe.HeaderBytes)));
+        Assert.Equal((width, height), (probe.DisplayWidth, probe.DisplayHeight));
+    }
+
+    [Fact]
+    public void Probe_Os2BitmapCoreHeader_ReadsTheSixteenBitSize()
+    {
+        // BITMAPFILEHEADER (14 bytes) then the 12-byte BITMAPCOREHEADER: width 300, height 200 as 16-bit values.
+        byte[] bmp = new byte[26];
+        "BM"u8.CopyTo(bmp);
+        BinaryPrimitives.WriteUInt32LittleEndian(bmp.AsSpan(14), 12);
+        BinaryPrimitives.WriteUInt16LittleEndian(bmp.AsSpan(18), 300);
+        BinaryPrimitives.WriteUInt16LittleEndian(bmp.AsSpan(20), 200);
+        Assert.Equal(("BMP", 300, 200), (ImageProbe.Probe(bmp).Format, ImageProbe.Probe(bmp).Width, ImageProbe.Probe(bmp).Height));
     }
 
     [Theory]
-    [InlineData("photos/*.jpg", "photos/a.jpg", true)]
-    [InlineData("photos/*.jpg", "photos/x/a.jpg", false)]
-    [InlineData("**/*.jpg", "a/b/c.jpg", true)]
-    [InlineData("**/*.jpg", "c.jpg", true)]
-    [InlineData("raw", "raw/x.png", true)]
-    [InlineData("IMG_????.png", "IMG_0001.png", true)]
-    [InlineData("[ab]*.png", "b1.png", true)]
-    [InlineData("[ab]*.png", "c1.png", false)]
-    public void Globs_match_relative_paths(string glob, string path, bool matches)
-        => Assert.Equal(matches, FolderWalker.Glob(glob).IsMatch(path));
+    [InlineData("PNG", "image/png")]
+    [InlineData("JPEG", "image/jpeg")]
+    [InlineData("GIF", "image/gif")]
+    [InlineData("WebP", "image/webp")]
+    [InlineData("BMP", "image/bmp")]
+    [InlineData("TIFF", "image/tiff")]
+    [InlineData("HEIC", "image/heic")]
+    [InlineData("AVIF", "image/avif")]
+    [InlineData(null, null)]
+    public void MimeType_EachSniffedFormat_HasItsImageType(string? format, string? mime) => Assert.Equal(mime, ImageProbe.MimeType(format));
+
+    [Theory]
+    [InlineData("hevc", "HEIC")]
+    [InlineData("heim", "HEIC")]
+    [InlineData("msf1", "HEIC")]
+    [InlineData("avis", "AVIF")]
+    public void SniffFormat_HeifBrands_AreOneList(string brand, string format)
+    {
+        byte[] header = [0, 0, 0, 16, .. "ftyp"u8, .. Encoding.ASCII.GetBytes(brand), 0, 0, 0, 0];
+        Assert.Equal(format, ImageProbe.SniffFormat(header));
+    }
+
+    [Theory]
+    [InlineData("photo.JPG", true)]
+    [InlineData("scan.tiff", true)]
+    [InlineData("IMG_1.heif", true)]
+    [InlineData("notes.txt", false)]
+    [InlineData("jpg", false)]
+    public void HasImageExtension_Name_IsJudgedByItsExtensionOnly(string path, bool expected) => Assert.Equal(expected, ImageProbe.HasImageExtension(path));
 }
