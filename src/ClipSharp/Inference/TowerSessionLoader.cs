@@ -96,6 +96,16 @@ internal sealed class TowerSessionLoader
                 bool written = pending.Commit();
                 CacheUse = written ? OptimizedModelCacheUse.Written : OptimizedModelCacheUse.NotWritten;
                 CacheEntry = written ? pending.EntryDirectory : null;
+                if (written && ReopenFromEntry(cache) is { } mapped)
+                {
+                    // The session that wrote the entry holds every weight (and its packed copy) in process memory,
+                    // about twice the model's size; the entry's session maps them instead, as every later start does.
+                    session.Dispose();
+                    so.Dispose();
+                    NativeHeap.Trim();
+                    return mapped;
+                }
+
                 return Finish(session, so);
             }
         }
@@ -105,6 +115,26 @@ internal sealed class TowerSessionLoader
     }
 
     private bool Prunes => _options.PruneToClassToken && !_isText;
+
+    /// <summary>A session over the entry just written (weights memory-mapped), or null when it cannot be opened.</summary>
+    private TowerSession? ReopenFromEntry(OptimizedModelCache cache)
+    {
+        if (cache.FindEntry() is not { } entry)
+        {
+            return null;
+        }
+
+        SessionOptions so = CreateSessionOptions(GraphOptimizationLevel.ORT_DISABLE_ALL);
+        try
+        {
+            return Finish(new InferenceSession(entry, so), so);
+        }
+        catch (OnnxRuntimeException)
+        {
+            so.Dispose();
+            return null;
+        }
+    }
 
     /// <summary>
     /// The session whose optimised form is written to the cache: of the model pruned to the class token where that
