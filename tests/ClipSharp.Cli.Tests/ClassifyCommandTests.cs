@@ -93,7 +93,7 @@ public class ClassifyCommandTests
     }
 
     [SkippableFact]
-    public void Classify_WrongModelFolder_FailsWithOneLineNamingTheFolder_NoStackTrace()
+    public void Classify_WrongModelFolder_FailsWithOneLineNamingTheFolder()
     {
         string notAModel = TestData.Path("photos");
         var result = Cli.RunProcess("classify", Golden.ImagePath("chelsea.png"), "--labels", "dog,cat", "--model", notAModel);
@@ -125,7 +125,7 @@ public class ClassifyCommandTests
     }
 
     [SkippableFact]
-    public void Classify_OptimizedModelsVariable_CacheFolderIsWrittenThenReused_OffWritesNothing()
+    public void Classify_OptimizedModelsVariableSet_WritesThenReusesTheCacheAndOffWritesNothing()
     {
         string cache = Directory.CreateTempSubdirectory("clipsharp-cli-optcache-").FullName;
         try

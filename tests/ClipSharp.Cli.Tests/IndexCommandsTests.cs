@@ -66,7 +66,7 @@ public sealed class IndexCommandsTests : IDisposable
     }
 
     [Fact]
-    public async Task Index_status_json_is_one_object_with_files_failures_and_model()
+    public async Task IndexStatusJson_CraftedIndex_IsOneObjectWithFilesFailuresAndModel()
     {
         await CraftIndexAsync();
 
@@ -82,7 +82,7 @@ public sealed class IndexCommandsTests : IDisposable
     }
 
     [Fact]
-    public async Task Dupes_json_prints_one_group_per_line()
+    public async Task DupesJson_CraftedIndex_PrintsOneGroupPerLine()
     {
         string[] paths = await CraftIndexAsync();
 
@@ -101,7 +101,7 @@ public sealed class IndexCommandsTests : IDisposable
     }
 
     [Fact]
-    public async Task Similar_uses_the_stored_vector_of_an_indexed_image_and_leaves_the_image_out()
+    public async Task Similar_IndexedImage_UsesItsStoredVectorAndLeavesItOut()
     {
         string[] paths = await CraftIndexAsync();
 
@@ -121,7 +121,7 @@ public sealed class IndexCommandsTests : IDisposable
     [InlineData("index")]
     [InlineData("dupes", "--threshold", "1.5")]
     [InlineData("index", ".", "--vectors", "float8")]
-    public async Task Command_line_mistakes_exit_2(params string[] args)
+    public async Task IndexCommands_CommandLineMistake_Exit2WithOneLine(params string[] args)
     {
         await CraftIndexAsync();
         var result = CliRunner.Run([.. args, "--index", IndexDir]);
@@ -130,7 +130,7 @@ public sealed class IndexCommandsTests : IDisposable
     }
 
     [Fact]
-    public void Status_of_a_missing_index_says_how_to_create_it_and_exits_1()
+    public void IndexStatus_MissingIndex_SaysHowToCreateItAndExits1()
     {
         var result = CliRunner.Run("index", "status", "--index", Path.Combine(_root, "nothing-here"));
         Assert.Equal(1, result.ExitCode);
@@ -138,7 +138,7 @@ public sealed class IndexCommandsTests : IDisposable
     }
 
     [SkippableFact]
-    public void Index_then_search_with_the_micro_model_returns_the_golden_ranking_best_first()
+    public void IndexThenSearch_MicroModel_ReturnsTheGoldenRankingBestFirst()
     {
         // --exact: the golden ranking is the reference pipeline's (retina.jpg would be decoded at 1/2 by default).
         var index = CliRunner.Run("index", TestData.Path("golden", "images"), "--index", IndexDir, "--model", Golden.ModelDir("openclip"), "--exact", "--json");
@@ -165,7 +165,7 @@ public sealed class IndexCommandsTests : IDisposable
     }
 
     [SkippableFact]
-    public void Indexing_the_edge_corpus_exits_0_and_lists_every_failure_with_its_reason()
+    public void Index_EdgeCorpus_Exits0AndListsEveryFailureWithItsReason()
     {
         var result = CliRunner.Run("index", TestData.Path("edge"), "--index", IndexDir, "--model", Golden.ModelDir("openclip"), "--json");
 
@@ -188,7 +188,7 @@ public sealed class IndexCommandsTests : IDisposable
     }
 
     [SkippableFact]
-    public void Index_vectors_float16_converts_an_index_in_place_without_re_embedding_and_search_keeps_the_golden_ranking()
+    public void IndexVectorsFloat16_Float32Index_ConvertsInPlaceAndKeepsTheGoldenRanking()
     {
         string[] common = ["--index", IndexDir, "--model", Golden.ModelDir("openclip"), "--exact", "--json"];
         var first = Assert.Single(CliRunner.Run(["index", TestData.Path("golden", "images"), .. common]).Json);
@@ -224,7 +224,7 @@ public sealed class IndexCommandsTests : IDisposable
     }
 
     [Fact]
-    public void Index_vectors_on_a_postgres_store_points_to_the_url_setting_and_exits_2()
+    public void IndexVectors_PostgresStore_PointsToTheUrlSettingAndExits2()
     {
         var result = CliRunner.Run("index", _root, "--store", "postgres://me@127.0.0.1:1/photos", "--vectors", "float16");
 
@@ -245,7 +245,7 @@ public sealed class IndexCommandsTests : IDisposable
     }
 
     [SkippableFact]
-    public void Index_decodes_jpegs_fast_by_default_and_switching_to_exact_or_back_re_embeds_every_file()
+    public void Index_JpegDecodeModeSwitched_ReEmbedsEveryFileAndFastIsTheDefault()
     {
         string pics = CopyPhotos("autumn-leaves.jpg", "kite-in-sky.jpg", "rocket-launch.jpg", "cat-chelsea.png");
         string[] common = ["--index", IndexDir, "--model", Golden.ModelDir("openclip"), "--json"];
@@ -269,7 +269,7 @@ public sealed class IndexCommandsTests : IDisposable
     [SkippableTheory]
     [InlineData(false)]
     [InlineData(true)]
-    public void Similar_decodes_an_image_outside_the_index_the_way_the_index_was_built(bool exactIndex)
+    public void Similar_ImageOutsideTheIndex_IsDecodedTheWayTheIndexWasBuilt(bool exactIndex)
     {
         // 1600x1065: the fast decode reads it at 1/2. Of the test photos, the one whose two decodes differ most with the
         // micro model (cosine 0.99998; identical vectors score 1 within 1e-7).

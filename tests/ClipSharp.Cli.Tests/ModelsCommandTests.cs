@@ -50,7 +50,7 @@ public sealed class ModelsCommandTests : IAsyncLifetime
     };
 
     [SkippableFact]
-    public void PullThenClassifyByName_GivesTheSameProbabilitiesAsTheFolder()
+    public void ClassifyByName_AfterPull_GivesTheSameProbabilitiesAsTheFolder()
     {
         var pull = Cli.RunProcess(Env(), "models", "pull", "ViT-B-32");
         Assert.True(pull.ExitCode == 0, pull.Error);
@@ -67,7 +67,7 @@ public sealed class ModelsCommandTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public void Pull_WritesTheOptimisedModelCache_SoTheFirstClassifyOnlyLoadsIt()
+    public void ModelsPull_OptimizedModelsVariableSet_WritesTheCacheThatClassifyThenOnlyLoads()
     {
         string cache = Path.Combine(_home, "optimized-models");
         var env = Env();
@@ -90,7 +90,7 @@ public sealed class ModelsCommandTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public void FirstUseOfACatalogName_PullsItWithAMessageSayingWhatAndHowBig()
+    public void Embed_FirstUseOfACatalogName_PullsItSayingWhatAndHowBig()
     {
         var result = Cli.RunProcess(Env(), "embed", "text", "a photo of a cat", "--model", "clip-vit-base-patch32");
 
@@ -100,7 +100,7 @@ public sealed class ModelsCommandTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public void ListJson_OneObjectPerModelWithNameLayoutRepoBytesCached()
+    public void ModelsListJson_OneModelPulled_PrintsOneObjectPerModelWithItsFields()
     {
         Assert.Equal(0, Cli.RunProcess(Env(), "models", "pull", "ViT-B-32").ExitCode);
 
@@ -118,7 +118,7 @@ public sealed class ModelsCommandTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public void Info_DescribesLayoutTensorsAndPreprocessing()
+    public void ModelsInfo_HfModelFolder_DescribesLayoutTensorsAndTokenizer()
     {
         var result = Cli.RunProcess(Env(), "models", "info", Golden.ModelDir("hf"), "--json");
 
@@ -133,7 +133,7 @@ public sealed class ModelsCommandTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public void Remove_DeletesThePulledModel()
+    public void ModelsRemove_PulledModel_DeletesItFromTheCache()
     {
         Assert.Equal(0, Cli.RunProcess(Env(), "models", "pull", "ViT-B-32").ExitCode);
 
@@ -191,7 +191,7 @@ public sealed class ModelsCommandTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public void Pull_WithATokenEndingInANewline_Works_TokenOnlyAtTheHub_AndNeverPrinted()
+    public void ModelsPull_TokenEndingInANewline_SendsItOnlyToTheHubAndNeverPrintsIt()
     {
         const string Token = "hf_secret_from_a_secret_file";
         _hub.GatedRepos["Xenova/clip-vit-base-patch32"] = Token;
@@ -235,7 +235,7 @@ public sealed class ModelsCommandTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public void ReadOnlyCache_PullAndRemoveFailAtOnceNamingTheFolder_AndCachedModelsStillWork()
+    public void ModelsCommands_ReadOnlyCache_PullAndRemoveFailNamingTheFolderButCachedModelsWork()
     {
         Assert.Equal(0, Cli.RunProcess(Env(), "models", "pull", "ViT-B-32").ExitCode);
         string models = Path.Combine(_home, "models");

@@ -71,7 +71,7 @@ public class TokenizeCommandTests
     private static string Fixture(params string[] parts) => Path.Combine([TestData.RepoRoot, "tests", "data", "tokenizers", .. parts]);
 
     [Fact]
-    public void Tokenize_Json_with_a_tokenizer_json_prints_its_post_processor_ids_unpadded()
+    public void TokenizeJson_TokenizerJson_PrintsThePostProcessorIdsUnpadded()
     {
         string vocab = Fixture("xlmr", "tokenizer.json");
         var expected = ClipSharp.Text.HuggingFaceTokenizer.Load(vocab).Encode("a photo of a cat");
@@ -88,7 +88,7 @@ public class TokenizeCommandTests
     }
 
     [Fact]
-    public void Tokenize_with_a_tokenizer_json_and_length_truncates_and_pads_with_its_pad_token()
+    public void Tokenize_TokenizerJsonWithLength_TruncatesAndPadsWithItsPadToken()
     {
         var result = CliRunner.Run("tokenize", "--vocab", Fixture("xlmr", "tokenizer.json"), "--length", "12", "--json", "a cat", "a photo of a cat sleeping on the sofa in the sun");
 
@@ -102,7 +102,7 @@ public class TokenizeCommandTests
     }
 
     [Fact]
-    public void Tokenize_with_a_sentencepiece_model_prints_its_ids()
+    public void Tokenize_SentencePieceModel_PrintsItsIds()
     {
         string model = Fixture("bpe", "spm.model");
         var expected = ClipSharp.Text.HuggingFaceTokenizer.Load(model).Encode("Ein Foto von einem Hund");
@@ -114,7 +114,7 @@ public class TokenizeCommandTests
     }
 
     [Fact]
-    public void Tokenize_with_an_unsupported_tokenizer_json_names_the_component_and_the_file()
+    public void Tokenize_UnsupportedTokenizerJson_NamesTheComponentAndTheFile()
     {
         string dir = Directory.CreateTempSubdirectory("clipsharp-cli-tokenizer-").FullName;
         try

@@ -18,7 +18,7 @@ public sealed class ClipModelEmbedderTests
     }
 
     [SkippableFact]
-    public void Ids_are_stable_and_change_with_the_weights_or_the_preprocessing_config()
+    public void EmbedderIds_WeightsTokenizerOrPreprocessingChanged_ChangeAccordingly()
     {
         using var temp = new TempFolder();
         string folder = temp.Sub("micro");
@@ -48,7 +48,7 @@ public sealed class ClipModelEmbedderTests
     }
 
     [SkippableFact]
-    public void Fast_decode_is_the_default_with_its_own_fingerprint_and_exact_keeps_the_one_indexes_already_have()
+    public void FastJpegDecode_Default_IsOnWithItsOwnFingerprintAndExactKeepsTheOld()
     {
         using var model = ClipModel.Load(Golden.ModelDir("openclip"));
         var fast = new ClipModelEmbedder(model);
@@ -64,7 +64,7 @@ public sealed class ClipModelEmbedderTests
     }
 
     [SkippableFact]
-    public void The_decode_mode_reaches_the_decoder_and_the_models_own_default_stays_exact()
+    public void DecodeMode_FastOrExact_ReachesTheDecoderAndClipModelStaysExact()
     {
         string photo = TestData.Path("photos", "autumn-leaves.jpg"); // 2560x1600: decoded at 1/2 by the fast path
         using var model = ClipModel.Load(Golden.ModelDir("openclip"));
@@ -80,7 +80,7 @@ public sealed class ClipModelEmbedderTests
     }
 
     [SkippableFact]
-    public void Query_images_are_decoded_like_the_index_vectors_and_exactly_when_that_is_unknown()
+    public void ForIndex_IndexFingerprint_DecodesQueryImagesLikeTheIndexElseExactly()
     {
         using var model = ClipModel.Load(Golden.ModelDir("openclip"));
         var embedder = new ClipModelEmbedder(model);
@@ -95,7 +95,7 @@ public sealed class ClipModelEmbedderTests
     }
 
     [SkippableFact]
-    public async Task Switching_the_decode_mode_re_embeds_every_file_and_the_same_mode_again_does_nothing()
+    public async Task Indexer_DecodeModeSwitched_ReEmbedsEveryFileAndTheSameModeAgainNothing()
     {
         using var temp = new TempFolder();
         string pics = temp.Sub("pics");

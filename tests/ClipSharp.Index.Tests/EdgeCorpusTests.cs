@@ -19,7 +19,7 @@ public sealed class EdgeCorpusTests
     }
 
     [SkippableFact]
-    public async Task Every_rejected_edge_file_is_listed_with_a_reason_and_the_run_completes()
+    public async Task Indexer_EdgeCorpus_CompletesAndListsEachRejectedFileWithAReason()
     {
         using var temp = new TempFolder();
         string edge = temp.Sub("edge");

@@ -58,7 +58,7 @@ public sealed class Float16VectorTests : IDisposable
     }
 
     [Fact]
-    public async Task A_float16_index_stores_two_bytes_per_value_at_schema_version_2_and_keeps_its_precision_when_reopened()
+    public async Task Float16Index_Reopened_StoresTwoBytesPerValueAtSchemaVersion2()
     {
         string folder = _temp.Sub("idx");
         var files = await CreateFloat16IndexAsync(folder, 20, seed: 1);
@@ -74,7 +74,7 @@ public sealed class Float16VectorTests : IDisposable
     }
 
     [Fact]
-    public async Task Converting_a_float32_index_rounds_every_vector_in_place_shrinks_the_file_and_rebuilds_the_graph()
+    public async Task OpenAsFloat16_Float32Index_RoundsInPlaceShrinksAndRebuildsTheGraph()
     {
         const int N = 3000;
         string folder = _temp.Sub("idx");
@@ -123,7 +123,7 @@ public sealed class Float16VectorTests : IDisposable
     }
 
     [Fact]
-    public async Task A_float16_index_is_not_widened_back_to_float32_and_stays_as_it_was()
+    public async Task OpenAsFloat32_Float16Index_IsRefusedAndLeftAsItWas()
     {
         string folder = _temp.Sub("idx");
         await CreateFloat16IndexAsync(folder, 5, seed: 2);
@@ -137,7 +137,7 @@ public sealed class Float16VectorTests : IDisposable
     }
 
     [Fact]
-    public async Task A_store_opened_before_another_converted_the_index_reads_and_writes_float16_from_then_on()
+    public async Task Store_ConvertedByAnotherOpener_ReadsAndWritesFloat16FromThenOn()
     {
         string folder = _temp.Sub("idx");
         var files = Records(TestVectors.RandomUnitMatrix(4, Dim, seed: 6), Dim);
@@ -159,7 +159,7 @@ public sealed class Float16VectorTests : IDisposable
     }
 
     [Fact]
-    public async Task An_unknown_vector_format_is_refused_with_its_name()
+    public async Task Open_UnknownVectorFormat_IsRefusedNamingIt()
     {
         string folder = _temp.Sub("idx");
         await (SqliteIndexStore.Open(folder)).DisposeAsync();
@@ -171,7 +171,7 @@ public sealed class Float16VectorTests : IDisposable
     }
 
     [Fact]
-    public async Task A_damaged_float16_vector_is_reported_with_its_file_instead_of_being_misread()
+    public async Task Search_DamagedFloat16Vector_IsReportedWithItsFile()
     {
         string folder = _temp.Sub("idx");
         var files = await CreateFloat16IndexAsync(folder, 3, seed: 4);
@@ -190,7 +190,7 @@ public sealed class Float16VectorTests : IDisposable
     [InlineData("subnormal", 768)]
     [InlineData("subnormal", 7)]
     [InlineData("extreme", 64)]
-    public void The_fused_float16_dot_product_equals_widening_first(string kind, int dim)
+    public void HalfDot_OrdinarySubnormalAndExtremeValues_EqualsWideningFirst(string kind, int dim)
     {
         var random = new Random(dim);
         var values = new float[dim];
@@ -231,7 +231,7 @@ public sealed class Float16VectorTests : IDisposable
     /// float16 top-10 holds at least 97 % of the float32 top-10 (the rest are near ties).
     /// </summary>
     [Fact]
-    public void Float16_scores_stay_within_5e_4_of_float32_and_keep_the_top_10()
+    public void Float16Search_20000Clustered512DVectors_ScoresWithin5e4AndKeepsTheTop10()
     {
         const int N = 20_000, D = 512, K = 10;
         float[] matrix = TestVectors.ClusteredMatrix(N, D, clusters: 50, seed: 8);

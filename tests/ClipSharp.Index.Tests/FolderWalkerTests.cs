@@ -14,6 +14,6 @@ public sealed class FolderWalkerTests
     [InlineData("IMG_????.png", "IMG_0001.png", true)]
     [InlineData("[ab]*.png", "b1.png", true)]
     [InlineData("[ab]*.png", "c1.png", false)]
-    public void Globs_match_relative_paths(string glob, string path, bool matches)
+    public void Glob_RelativePath_MatchesAsShellGlobsDo(string glob, string path, bool matches)
         => Assert.Equal(matches, FolderWalker.Glob(glob).IsMatch(path));
 }

@@ -33,7 +33,7 @@ public sealed class PhotoIndexSearchTests : IDisposable
     }
 
     [Fact]
-    public async Task Above_the_threshold_search_uses_a_persisted_hnsw_graph_that_is_updated_when_stale()
+    public async Task Search_AboveTheHnswThreshold_PersistsTheGraphAndUpdatesItWhenStale()
     {
         var random = new Random(5);
         float[] RandomUnit()

@@ -9,14 +9,14 @@ public sealed class QueryTests
     private static readonly Func<string, bool> s_noFiles = _ => false;
 
     [Fact]
-    public void Plus_and_minus_split_terms_and_set_signs()
+    public void Parse_PlusAndMinus_SplitTermsAndSetSigns()
     {
         var terms = SearchQuery.Parse("dog + beach - night", s_noFiles);
         Assert.Equal([new QueryTerm(1, "dog", false), new QueryTerm(1, "beach", false), new QueryTerm(-1, "night", false)], terms);
     }
 
     [Fact]
-    public void Weights_follow_a_parenthesised_term_after_a_colon()
+    public void Parse_ParenthesisedTermWithColon_ReadsItsWeight()
     {
         var terms = SearchQuery.Parse("(sunset boat):2 + boat - (fog): 0.5", s_noFiles);
         Assert.Equal([new QueryTerm(2, "sunset boat", false), new QueryTerm(1, "boat", false), new QueryTerm(-0.5f, "fog", false)], terms);
@@ -71,14 +71,14 @@ public sealed class QueryTests
         => Assert.Contains("the query is empty", Assert.Throws<ClipSharpException>(() => SearchQuery.Parse(query, s_noFiles)).Message, StringComparison.Ordinal);
 
     [Fact]
-    public void Hyphens_and_plus_signs_inside_words_are_not_operators()
+    public void Parse_HyphensAndPlusInsideWords_AreNotOperators()
     {
         var terms = SearchQuery.Parse("a black-and-white photo of a t-shirt, c++ book", s_noFiles);
         Assert.Equal([new QueryTerm(1, "a black-and-white photo of a t-shirt, c++ book", false)], terms);
     }
 
     [Fact]
-    public void An_existing_file_is_an_image_term()
+    public void Parse_ExistingFile_IsAnImageTerm()
     {
         var terms = SearchQuery.Parse("/photos/cat.jpg - indoor", p => p == "/photos/cat.jpg");
         Assert.Equal([new QueryTerm(1, "/photos/cat.jpg", true), new QueryTerm(-1, "indoor", false)], terms);
@@ -91,11 +91,11 @@ public sealed class QueryTests
     [InlineData("dog - + cat")]
     [InlineData("(dog):x")]
     [InlineData("():2")]
-    public void Malformed_queries_are_rejected(string query)
+    public void Parse_MalformedQuery_Throws(string query)
         => Assert.Throws<ClipSharpException>(() => SearchQuery.Parse(query, s_noFiles));
 
     [Fact]
-    public void Terms_combine_as_a_weighted_sum_of_normalised_vectors_then_renormalise()
+    public void Combine_WeightedTerms_SumsNormalisedVectorsThenRenormalises()
     {
         float[] x = [3, 0, 0];
         float[] y = [0, 0.5f, 0];
@@ -107,11 +107,11 @@ public sealed class QueryTests
     }
 
     [Fact]
-    public void Terms_that_cancel_out_are_an_error()
+    public void Combine_TermsThatCancelOut_Throws()
         => Assert.Throws<ClipSharpException>(() => SearchQuery.Combine([1f, -1f], [[1, 0], [2, 0]]));
 
     [Fact]
-    public void Embedding_a_query_mixes_text_and_image_terms_in_order()
+    public void Embed_TextAndImageTerms_CombinesThemInOrder()
     {
         using var temp = new TempFolder();
         string image = temp.Sub("x.png");

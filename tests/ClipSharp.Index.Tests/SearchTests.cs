@@ -29,7 +29,7 @@ public sealed class SearchTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Exact_top_k_equals_a_brute_force_reference()
+    public void ExactTopK_RandomVectorsWithAndWithoutFilter_EqualsBruteForce()
     {
         const int N = 20_000, Dim = 64, K = 10;
         float[] m = TestVectors.RandomUnitMatrix(N, Dim, seed: 7);
@@ -53,7 +53,7 @@ public sealed class SearchTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Exact_search_breaks_ties_by_path_order()
+    public void ExactTopK_TiedScores_KeepsPathOrder()
     {
         float[] m = new float[6 * 2];
         for (int i = 0; i < 6; i++)
@@ -66,7 +66,7 @@ public sealed class SearchTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Hnsw_recall_at_10_is_at_least_0_95_on_100_000_clustered_512_d_vectors()
+    public void Hnsw_100000Clustered512DVectors_RecallAt10IsAtLeast95Percent()
     {
         int N = int.Parse(Environment.GetEnvironmentVariable("HNSW_N") ?? "100000", CultureInfo.InvariantCulture);
         const int Dim = 512, Queries = 100, K = 10;

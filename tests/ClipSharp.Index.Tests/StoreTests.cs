@@ -12,7 +12,7 @@ public sealed class StoreTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     [Fact]
-    public async Task A_new_store_is_in_wal_mode_with_float32_vectors_at_schema_version_1_which_every_release_reads()
+    public async Task NewStore_Created_IsWalModeFloat32AtSchemaVersion1()
     {
         await using (var store = SqliteIndexStore.Open(_temp.Sub("idx")))
         {
@@ -30,7 +30,7 @@ public sealed class StoreTests : IDisposable
     }
 
     [Fact]
-    public async Task An_index_from_a_newer_schema_is_refused()
+    public async Task Open_IndexFromANewerSchema_IsRefused()
     {
         await (await Task.FromResult(SqliteIndexStore.Open(_temp.Sub("idx")))).DisposeAsync();
         using (var connection = new SqliteConnection($"Data Source={_temp.Sub("idx", "index.db")};Pooling=False"))
@@ -46,7 +46,7 @@ public sealed class StoreTests : IDisposable
     }
 
     [Fact]
-    public void The_default_index_folder_follows_xdg_data_home()
+    public void DefaultFolder_XdgDataHomeSetOrUnset_FollowsIt()
     {
         string? saved = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
         try

@@ -33,7 +33,7 @@ public sealed class CrossBackendTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task Two_stores_fed_the_same_folder_return_the_same_top_10_for_the_golden_queries()
+    public async Task SqliteAndPostgres_SameFolderIndexed_ReturnTheSameTop10AndDuplicates()
     {
         string images = TestData.Path("golden", "images");
         using var model = ClipModel.Load(Golden.ModelDir("openclip"));
@@ -62,7 +62,7 @@ public sealed class CrossBackendTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task Migrating_an_embedded_index_copies_every_record_and_nothing_is_re_embedded()
+    public async Task IndexMigration_EmbeddedToPostgres_CopiesEveryRecordWithoutReEmbedding()
     {
         string photos = Corpus.CopyPhotosAndEdge(_temp.Sub("library"));
         await using var source = await _sqlite.OpenAsync();
@@ -108,7 +108,7 @@ public sealed class CrossBackendTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task Serve_on_a_postgres_store_searches_and_serves_thumbnails_like_the_embedded_index()
+    public async Task Serve_PostgresStore_SearchesAndServesThumbnailsLikeTheEmbeddedIndex()
     {
         string images = TestData.Path("golden", "images");
         string model = Golden.ModelDir("openclip");
@@ -155,7 +155,7 @@ public sealed class CrossBackendTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task The_cli_indexes_migrates_searches_and_lists_duplicates_on_a_postgres_store()
+    public async Task Cli_PostgresStore_IndexesMigratesSearchesAndListsDuplicates()
     {
         string images = TestData.Path("golden", "images");
         string model = Golden.ModelDir("openclip");

@@ -21,7 +21,7 @@ public sealed class PostgresStoreTests : IAsyncLifetime
     public async Task DisposeAsync() => await _backend.DisposeAsync();
 
     [Fact]
-    public void Store_strings_are_urls_or_connection_strings_with_clipsharp_settings()
+    public void StoreString_UrlOrConnectionString_ParsesSettingsAndRedactsThePassword()
     {
         var url = PostgresStoreOptions.Parse("postgres://me:s%40cret@db.example:6543/photos?schema=team_a&vector=halfvec&hnsw_m=24&hnsw_ef_construction=100&hnsw_ef_search=80&hnsw_threshold=5&sslmode=disable");
         var b = new NpgsqlConnectionStringBuilder(url.ConnectionString);
@@ -44,7 +44,7 @@ public sealed class PostgresStoreTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task The_factory_opens_the_backend_the_string_names()
+    public async Task IndexStoreFactory_FolderOrPostgresString_OpensTheBackendItNames()
     {
         await using var folder = await IndexStoreFactory.OpenAsync(new SqliteBackend().StoreString("x"));
         Assert.IsType<PhotoIndex>(folder);
@@ -55,7 +55,7 @@ public sealed class PostgresStoreTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task A_schema_from_a_newer_clipsharp_is_refused()
+    public async Task Open_SchemaFromANewerClipSharp_IsRefused()
     {
         await using (var index = await _backend.OpenPostgresAsync())
         {
@@ -67,7 +67,7 @@ public sealed class PostgresStoreTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task Halfvec_stores_half_precision_and_searches_through_its_own_hnsw_index_with_the_configured_settings()
+    public async Task HalfVecStore_ConfiguredHnswSettings_StoresHalfPrecisionAndSearchesItsOwnHnswIndex()
     {
         string cs = await TestServer.RequireAsync();
         var halfvec = new PostgresBackend
@@ -107,7 +107,7 @@ public sealed class PostgresStoreTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task A_model_of_another_width_keeps_the_old_vectors_listed_and_searchable_only_after_rebuilding()
+    public async Task Store_ModelOfAnotherWidth_KeepsOldFilesListedAndSearchableOnceReEmbedded()
     {
         await using var index = await _backend.OpenPostgresAsync(hnswThreshold: 1);
         await index.Store.SetMetadataAsync(new IndexMetadata("m1", "p", 2));
@@ -134,7 +134,7 @@ public sealed class PostgresStoreTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task Ingestion_with_server_side_prepared_statements_upserts_idempotently()
+    public async Task Commit_ServerSidePreparedStatements_UpsertsIdempotently()
     {
         // PGlite shares one backend between connections, so prepared statements are tested through a pool of one.
         string cs = await TestServer.RequireAsync();

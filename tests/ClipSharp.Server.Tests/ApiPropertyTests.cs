@@ -22,7 +22,7 @@ public sealed class ApiPropertyTests(ITestOutputHelper output)
     private const string Key = "property-key";
 
     [Fact]
-    public async Task Every_generated_request_is_answered_with_success_or_a_problem_document_never_a_500()
+    public async Task Api_GeneratedRequests_AnswerSuccessOrAProblemNeverA500()
     {
         await using var library = await PhotoLibrary.CreateAsync();
         // No batching window: nothing here is concurrent enough to gain from waiting for company.

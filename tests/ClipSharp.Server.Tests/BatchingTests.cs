@@ -6,7 +6,7 @@ namespace ClipSharp.Server.Tests;
 public sealed class BatchingTests
 {
     [Fact]
-    public async Task Concurrent_requests_are_combined_into_shared_inference_calls()
+    public async Task Batching_ConcurrentTextRequests_ShareInferenceCalls()
     {
         // Each inference call takes 50 ms, so requests arriving meanwhile pile up and go together into the next.
         var backend = new FakeClipEmbedder { Delay = TimeSpan.FromMilliseconds(50) };
@@ -37,7 +37,7 @@ public sealed class BatchingTests
     }
 
     [Fact]
-    public async Task Images_are_batched_too()
+    public async Task Batching_ConcurrentImageRequests_ShareInferenceCalls()
     {
         var backend = new FakeClipEmbedder { Delay = TimeSpan.FromMilliseconds(50) };
         await using var server = await RunningServer.StartAsync(backend);
@@ -51,7 +51,7 @@ public sealed class BatchingTests
     }
 
     [Fact]
-    public async Task Without_batching_every_request_has_its_own_call()
+    public async Task Batching_Disabled_EachRequestHasItsOwnCall()
     {
         var backend = new FakeClipEmbedder { Delay = TimeSpan.FromMilliseconds(10) };
         await using var server = await RunningServer.StartAsync(backend, configure: o => o.Batching.Enabled = false);
@@ -65,7 +65,7 @@ public sealed class BatchingTests
     }
 
     [Fact]
-    public async Task A_full_queue_answers_503_with_retry_after()
+    public async Task Batching_QueueFull_Answers503WithRetryAfter()
     {
         using var gate = new ManualResetEventSlim(false);
         var backend = new FakeClipEmbedder { Gate = gate };

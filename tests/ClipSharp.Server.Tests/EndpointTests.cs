@@ -14,7 +14,7 @@ public sealed class EndpointTests(ServerFixture fixture) : IClassFixture<ServerF
     private static string Photo(string file) => TestData.Path("photos", file);
 
     [Fact]
-    public async Task Healthz_and_readyz_answer_ok_once_loaded()
+    public async Task HealthzAndReadyz_ModelLoaded_AnswerOkWithModelAndDimension()
     {
         var health = await Client.GetAsync("/healthz");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
@@ -30,7 +30,7 @@ public sealed class EndpointTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
-    public async Task OpenApi_document_describes_every_v1_endpoint()
+    public async Task OpenApiDocument_Requested_DescribesEveryV1Endpoint()
     {
         var response = await Client.GetAsync("/openapi/v1.json");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -52,7 +52,7 @@ public sealed class EndpointTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
-    public async Task Metrics_are_prometheus_text()
+    public async Task Metrics_AfterARequest_ArePrometheusText()
     {
         await Client.GetAsync("/healthz");
         var response = await Client.GetAsync("/metrics");
@@ -66,7 +66,7 @@ public sealed class EndpointTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
-    public async Task Embeds_one_text_and_many()
+    public async Task TextEmbedding_OneTextOrMany_ReturnsNormalisedVectorsInOrder()
     {
         var one = await Client.PostAsync("/v1/embeddings/text", RunningServer.Json(new { text = "a dog on grass" }));
         Assert.Equal(HttpStatusCode.OK, one.StatusCode);
@@ -92,7 +92,7 @@ public sealed class EndpointTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [SkippableFact]
-    public async Task Embeds_images_from_multipart_raw_body_and_base64_alike()
+    public async Task ImageEmbedding_MultipartRawOrBase64_GivesTheSameVectors()
     {
         byte[] cat = await File.ReadAllBytesAsync(Photo("cat-chelsea.png"));
         byte[] cup = await File.ReadAllBytesAsync(Photo("coffee-cup.png"));
@@ -125,7 +125,7 @@ public sealed class EndpointTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [SkippableFact]
-    public async Task Classifies_with_json_and_multipart_and_the_expected_maths()
+    public async Task Classify_JsonOrMultipart_GivesTheExpectedProbabilities()
     {
         byte[] cat = await File.ReadAllBytesAsync(Photo("cat-chelsea.png"));
         string[] labels = ["dog", "cat", "bird"];
@@ -163,7 +163,7 @@ public sealed class EndpointTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [SkippableFact]
-    public async Task Classifies_with_a_template_and_with_the_imagenet_ensemble()
+    public async Task Classify_TemplateOrImagenetEnsemble_UsesThePromptsAskedFor()
     {
         string image = Convert.ToBase64String(await File.ReadAllBytesAsync(Photo("tiger-cutout-rgba.png")));
         var verbatim = await RunningServer.ReadJsonAsync(await Client.PostAsync("/v1/classify",
@@ -178,7 +178,7 @@ public sealed class EndpointTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [SkippableFact]
-    public async Task Ranks_captions_best_first()
+    public async Task RankTexts_SeveralCaptions_RanksThemBestFirst()
     {
         string image = Convert.ToBase64String(await File.ReadAllBytesAsync(Photo("kite-in-sky.jpg")));
         string[] texts = ["a kite", "a cup of coffee", "a kite in the sky", "a bowl"];
@@ -197,7 +197,7 @@ public sealed class EndpointTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [SkippableFact]
-    public async Task Search_by_text_with_get_returns_the_matching_photo_first_with_all_fields()
+    public async Task SearchGet_Text_ReturnsTheMatchingPhotoFirstWithAllFields()
     {
         var response = await Client.GetAsync("/v1/search?q=tiger&limit=5");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -222,7 +222,7 @@ public sealed class EndpointTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [SkippableFact]
-    public async Task Search_by_post_with_text_image_id_and_weighted_terms()
+    public async Task SearchPost_TextImageIdOrWeightedTerms_FindsTheExpectedPhotos()
     {
         long kite = PhotoLibrary.IdOf("kite-in-sky.jpg");
         var text = await RunningServer.ReadJsonAsync(await Client.PostAsync("/v1/search", RunningServer.Json(new { text = "kite", limit = 3 })));
@@ -255,7 +255,7 @@ public sealed class EndpointTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [SkippableFact]
-    public async Task Serves_indexed_files_and_cached_sized_thumbnails()
+    public async Task Images_IndexedFile_ServesTheOriginalAndCachedSizedThumbnails()
     {
         long id = PhotoLibrary.IdOf("kite-in-sky.jpg");
         var original = await Client.GetAsync($"/v1/images/{id}");
@@ -290,7 +290,7 @@ public sealed class EndpointTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [SkippableFact]
-    public async Task Every_test_photo_gets_a_thumbnail()
+    public async Task Thumbnail_EveryTestPhoto_IsServedAtTheAskedSize()
     {
         int count = PhotoLibrary.Labels().Count;
         for (long id = 1; id <= count; id++)
@@ -303,7 +303,7 @@ public sealed class EndpointTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [SkippableFact]
-    public async Task Thumbnails_are_upright_by_exif_orientation()
+    public async Task Thumbnail_ExifOrientedPhoto_IsUpright()
     {
         string[] files = ["cat-baseline.jpg", "cat-orientation-6.jpg", "cat-orientation-3.jpg", "cat-orientation-8.jpg"];
         var search = await TestIndex.CreateAsync(FakeClipEmbedder.DefaultDimension, files.Select(f => new TestIndexFile(TestData.Path("edge", f), FakeClipEmbedder.TextVector(f))));
@@ -331,7 +331,7 @@ public sealed class EndpointTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
-    public async Task Serves_the_web_page_with_a_strict_content_security_policy()
+    public async Task WebPage_Requested_IsServedWithAStrictContentSecurityPolicy()
     {
         var page = await Client.GetAsync("/");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
@@ -348,7 +348,7 @@ public sealed class EndpointTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
-    public async Task Cors_is_off_unless_configured()
+    public async Task Cors_PreflightFromAnOrigin_IsAllowedOnlyWhenConfigured()
     {
         using var request = new HttpRequestMessage(HttpMethod.Options, "/v1/embeddings/text");
         request.Headers.Add("Origin", "https://app.example");

@@ -17,7 +17,7 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
     [InlineData("/v1/classify", "{\"labels\": [\"a\",], }")]
     [InlineData("/v1/rank-texts", "not json at all")]
     [InlineData("/v1/search", "{\"text\": \"x\"} trailing")]
-    public async Task Malformed_json_is_400(string path, string body)
+    public async Task Post_MalformedJson_Is400MalformedJson(string path, string body)
     {
         var response = await Client.PostAsync(path, RunningServer.Json(body));
         await RunningServer.AssertProblemAsync(response, 400, "malformed-json");
@@ -28,7 +28,7 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
     [InlineData("/v1/embeddings/text", "{\"text\": 42}")]
     [InlineData("/v1/embeddings/text", "null")]
     [InlineData("/v1/search", "{\"limit\": \"many\", \"text\": \"x\"}")]
-    public async Task Json_of_the_wrong_shape_is_400(string path, string body)
+    public async Task Post_JsonOfTheWrongShape_Is400MalformedJson(string path, string body)
         => await RunningServer.AssertProblemAsync(await Client.PostAsync(path, RunningServer.Json(body)), 400, "malformed-json");
 
     [Theory]
@@ -51,7 +51,7 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
     [InlineData("/v1/search", "{\"text\": \"x\", \"minScore\": 7}")]
     [InlineData("/v1/search", "{\"terms\": [{\"text\": \"x\", \"imageId\": 1}]}")]
     [InlineData("/v1/search", "{\"terms\": [{\"text\": \"x\", \"weight\": 1}, {\"text\": \"x\", \"weight\": -1}]}")]
-    public async Task Invalid_requests_are_400(string path, string body)
+    public async Task Post_InvalidRequestFields_Is400BadRequest(string path, string body)
     {
         await RunningServer.AssertProblemAsync(await Client.PostAsync(path, RunningServer.Json(body)), 400, "bad-request");
     }
@@ -63,7 +63,7 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
     [InlineData("/v1/search?q=x&minScore=high")]
     [InlineData("/v1/images/1/thumbnail?size=5")]
     [InlineData("/v1/images/1/thumbnail?size=big")]
-    public async Task Invalid_query_parameters_are_400(string url)
+    public async Task Get_InvalidQueryParameters_Is400(string url)
     {
         await RunningServer.AssertProblemAsync(await Client.GetAsync(url), 400);
     }
@@ -75,21 +75,21 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
     [InlineData("/v1/classify", "image/png")]
     [InlineData("/v1/rank-texts", "text/csv")]
     [InlineData("/v1/search", "application/xml")]
-    public async Task Wrong_content_type_is_415(string path, string contentType)
+    public async Task Post_WrongContentType_Is415UnsupportedMediaType(string path, string contentType)
     {
         var response = await Client.PostAsync(path, RunningServer.Bytes("{\"text\":\"x\"}"u8.ToArray(), contentType));
         await RunningServer.AssertProblemAsync(response, 415, "unsupported-media-type");
     }
 
     [Fact]
-    public async Task Missing_content_type_is_415()
+    public async Task Post_MissingContentType_Is415()
     {
         var content = new ByteArrayContent("{\"text\":\"x\"}"u8.ToArray());
         await RunningServer.AssertProblemAsync(await Client.PostAsync("/v1/embeddings/text", content), 415);
     }
 
     [SkippableFact]
-    public async Task Not_an_image_and_corrupt_images_are_422()
+    public async Task ImageEmbedding_NotAnImageOrEmpty_Is422NamingTheImage()
     {
         byte[] text = await File.ReadAllBytesAsync(TestData.Path("edge", "text-not-an-image.jpg"));
         await RunningServer.AssertProblemAsync(await Client.PostAsync("/v1/embeddings/image", RunningServer.Bytes(text, "image/jpeg")), 422, "not-an-image");
@@ -100,7 +100,7 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
     }
 
     [SkippableFact]
-    public async Task Decompression_bomb_is_refused_with_413()
+    public async Task ImageEndpoints_DecompressionBomb_Is413ImageTooLarge()
     {
         byte[] bomb = await File.ReadAllBytesAsync(TestData.Path("edge", "bomb-50000x50000-valid.png"));
         await RunningServer.AssertProblemAsync(await Client.PostAsync("/v1/embeddings/image", RunningServer.Bytes(bomb, "image/png")), 413, "image-too-large");
@@ -115,7 +115,7 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
     }
 
     [Fact]
-    public async Task Oversized_uploads_are_413_with_and_without_content_length()
+    public async Task Post_OversizedBodyWithOrWithoutContentLength_Is413()
     {
         await using var server = await RunningServer.StartAsync(configure: o => o.MaxRequestBytes = 64 * 1024);
         byte[] big = new byte[200 * 1024];
@@ -168,7 +168,7 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
     }
 
     [SkippableFact]
-    public async Task Unknown_ids_are_404()
+    public async Task Endpoints_UnknownImageId_Is404NotFound()
     {
         await RunningServer.AssertProblemAsync(await Client.GetAsync("/v1/images/999999"), 404, "not-found");
         await RunningServer.AssertProblemAsync(await Client.GetAsync("/v1/images/999999/thumbnail"), 404, "not-found");
@@ -188,7 +188,7 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
     [InlineData("/v1/images/cat-chelsea.png")]
     [InlineData("/static/..%2F..%2F..%2Fetc%2Fpasswd")]
     [InlineData("/static/%2Fetc%2Fpasswd")]
-    public async Task Paths_in_place_of_ids_are_404(string url)
+    public async Task Get_EncodedPathInPlaceOfAnId_Is404AndReadsNoFile(string url)
     {
         var response = await Client.GetAsync(url);
         string body = await response.Content.ReadAsStringAsync();
@@ -202,7 +202,7 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
     [InlineData("/v1/images//etc/passwd")]
     [InlineData("/v1/images/%2F%2E%2E%2F%2E%2E%2Fetc%2Fpasswd/thumbnail")]
     [InlineData("/static/../../../../etc/passwd")]
-    public async Task Raw_traversal_requests_never_reach_the_file_system(string target)
+    public async Task Get_RawDotDotTraversal_NeverReachesTheFileSystem(string target)
     {
         // HttpClient would normalise the dots away; send the request line exactly as an attacker would.
         using var tcp = new TcpClient();
@@ -222,7 +222,7 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
     }
 
     [Fact]
-    public async Task Unknown_routes_and_wrong_methods_are_problems()
+    public async Task Server_UnknownRouteOrWrongMethod_Is404Or405Problem()
     {
         await RunningServer.AssertProblemAsync(await Client.GetAsync("/v2/nothing"), 404, "not-found");
         await RunningServer.AssertProblemAsync(await Client.GetAsync("/v1/classify"), 405, "method-not-allowed");
@@ -230,7 +230,7 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
     }
 
     [Fact]
-    public async Task Search_without_an_index_is_503()
+    public async Task SearchAndImages_NoIndex_Are503NoIndex()
     {
         await using var server = await RunningServer.StartAsync();
         await RunningServer.AssertProblemAsync(await server.Client.GetAsync("/v1/search?q=cat"), 503, "no-index");
@@ -238,7 +238,7 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
     }
 
     [Fact]
-    public async Task Api_key_is_required_everywhere_but_health_and_the_page()
+    public async Task ApiKey_Configured_IsRequiredEverywhereButHealthAndThePage()
     {
         await using var server = await RunningServer.StartAsync(configure: o => o.ApiKey = "s3cret-key");
         var client = server.Client;
@@ -263,7 +263,7 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
     }
 
     [Fact]
-    public async Task Readyz_is_503_until_the_model_is_loaded_and_api_calls_wait_for_it()
+    public async Task ReadyzAndApi_ModelNotYetLoaded_Are503UntilItLoads()
     {
         var release = new TaskCompletionSource<IClipEmbedder>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var server = await RunningServer.StartAsync(waitReady: false, backendFactory: _ => release.Task);
@@ -279,7 +279,7 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
     }
 
     [Fact]
-    public async Task A_model_that_fails_to_load_is_reported_by_readyz()
+    public async Task Readyz_ModelFailsToLoad_Is503NamingTheReason()
     {
         await using var server = await RunningServer.StartAsync(waitReady: false,
             backendFactory: _ => throw new ClipSharpException(ClipErrorKind.InvalidModel, "no such model folder", "/models/none"));
@@ -289,7 +289,7 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
     }
 
     [Fact]
-    public async Task Slow_requests_time_out_with_504()
+    public async Task Request_SlowerThanTheTimeout_Is504Timeout()
     {
         var slow = new FakeClipEmbedder { Delay = TimeSpan.FromSeconds(2) };
         await using var server = await RunningServer.StartAsync(slow, configure: o => o.RequestTimeout = TimeSpan.FromMilliseconds(300));
@@ -297,7 +297,7 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
     }
 
     [Fact]
-    public async Task Too_many_items_in_one_request_are_400()
+    public async Task TextEmbedding_MoreTextsThanTheLimit_Is400()
     {
         await using var server = await RunningServer.StartAsync(configure: o => o.MaxTextsPerRequest = 3);
         await RunningServer.AssertProblemAsync(await server.Client.PostAsync("/v1/embeddings/text", RunningServer.Json(new { texts = new[] { "a", "b", "c", "d" } })), 400);
@@ -314,7 +314,7 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
     [InlineData("/v1/search", "{\"text\": \"x\", \"after\": \"yesterday\"}", "$.after")]
     [InlineData("/v1/classify", "{\"labels\": [\"a\"], \"image\": \"AAAA\", \"imageId\": true}", "$.imageId")]
     [InlineData("/v1/classify", "{\"labels\": {\"a\": 1}}", "$.labels")]
-    public async Task Json_errors_name_the_json_path_and_type_never_dotnet_types(string path, string body, string named)
+    public async Task JsonError_BadField_NamesTheJsonPathNeverADotnetType(string path, string body, string named)
     {
         var problem = await RunningServer.AssertProblemAsync(await Client.PostAsync(path, RunningServer.Json(body)), 400, "malformed-json");
         string detail = problem.GetProperty("detail").GetString()!;
@@ -333,14 +333,14 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
     [InlineData("/v1/rank-texts", "{\"image\": \"AAAA\", \"texts\": [null]}", "item 0")]
     [InlineData("/v1/search", "{\"terms\": [null]}", "term 0")]
     [InlineData("/v1/search", "{\"text\": \"a\", \"terms\": [{\"text\": \"b\"}, null]}", "term 2")]
-    public async Task Null_items_are_400_naming_their_position(string path, string body, string named)
+    public async Task Post_NullItemInAList_Is400NamingItsPosition(string path, string body, string named)
     {
         var problem = await RunningServer.AssertProblemAsync(await Client.PostAsync(path, RunningServer.Json(body)), 400, "bad-request");
         Assert.Contains(named, problem.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
     }
 
     [SkippableFact]
-    public async Task Weights_at_the_float_limit_are_scaled_instead_of_overflowing()
+    public async Task WeightedSearch_WeightsAtTheFloatLimit_AreScaledNotOverflowed()
     {
         static object Terms(float a, float b) => new { terms = new object[] { new { text = "tiger", weight = a }, new { text = "kite", weight = b } }, limit = 5 };
         var small = await RunningServer.ReadJsonAsync(await Client.PostAsync("/v1/search", RunningServer.Json(Terms(3, 1))));
@@ -369,7 +369,7 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
     [InlineData("/v1/search?q=a&q=b", "'q'")]
     [InlineData("/v1/images/1/thumbnail?size=big", "'size'")]
     [InlineData("/v1/images/1/thumbnail?size=-5", "'size'")]
-    public async Task Query_parameter_errors_name_the_parameter_never_a_dotnet_type(string url, string named)
+    public async Task QueryParameterError_BadOrRepeatedValue_NamesTheParameterNeverADotnetType(string url, string named)
     {
         var problem = await RunningServer.AssertProblemAsync(await Client.GetAsync(url), 400, "bad-request");
         string detail = problem.GetProperty("detail").GetString()!;
@@ -379,7 +379,7 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
     }
 
     [SkippableFact]
-    public async Task A_bad_image_among_several_is_named_by_its_index_and_file_name()
+    public async Task ImageEmbedding_BadImageAmongSeveral_IsNamedByIndexAndFileName()
     {
         byte[] good = await File.ReadAllBytesAsync(TestData.Path("photos", "kite-in-sky.jpg"));
         byte[] bad = await File.ReadAllBytesAsync(TestData.Path("edge", "text-not-an-image.jpg"));
@@ -399,7 +399,7 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
     }
 
     [Fact]
-    public async Task A_form_with_too_many_fields_is_a_400_naming_the_count_not_a_413()
+    public async Task Form_TooManyFields_Is400NamingTheCountNot413()
     {
         var fields = Enumerable.Range(0, 5000).Select(i => new KeyValuePair<string, string>("labels", "l" + i));
         using var form = new MultipartFormDataContent();
@@ -413,7 +413,7 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
     }
 
     [Fact]
-    public void A_body_that_arrives_too_slowly_is_a_408_with_its_own_code()
+    public void ProblemsMap_BodyArrivingTooSlowly_Is408RequestTimeout()
     {
         var mapped = Http.Problems.Map(new Microsoft.AspNetCore.Http.BadHttpRequestException("Reading the request body timed out due to data arriving too slowly.", 408));
         Assert.NotNull(mapped);

@@ -17,7 +17,7 @@ public sealed class HttpSemanticsTests(ServerFixture fixture) : IClassFixture<Se
 
     [SkippableTheory]
     [MemberData(nameof(GetAddresses))]
-    public async Task Head_answers_like_get_without_a_body(string address)
+    public async Task Head_AnyGetAddress_AnswersLikeGetWithoutABody(string address)
     {
         var get = await Client.GetAsync(address);
         using var request = new HttpRequestMessage(HttpMethod.Head, address);
@@ -29,7 +29,7 @@ public sealed class HttpSemanticsTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
-    public async Task Allow_lists_head_wherever_it_lists_get()
+    public async Task AllowHeader_WrongMethod_ListsHeadWhereverItListsGet()
     {
         var response = await Client.DeleteAsync("/healthz");
         await RunningServer.AssertProblemAsync(response, 405, "method-not-allowed");
@@ -45,7 +45,7 @@ public sealed class HttpSemanticsTests(ServerFixture fixture) : IClassFixture<Se
     [InlineData("/v1/images/1")]
     [InlineData("/static/app.js")]
     [InlineData("/")]
-    public async Task Conditional_requests_follow_rfc_9110(string address)
+    public async Task ConditionalGet_IfNoneMatchOrIfMatch_FollowsRfc9110(string address)
     {
         var first = await Client.GetAsync(address);
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
@@ -67,7 +67,7 @@ public sealed class HttpSemanticsTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [SkippableFact]
-    public async Task Ranges_of_an_original_are_served_and_an_unsatisfiable_one_is_a_416_problem()
+    public async Task OriginalImage_RangeRequest_ServesThePartOrA416Problem()
     {
         byte[] whole = await Client.GetByteArrayAsync("/v1/images/1");
         using var range = new HttpRequestMessage(HttpMethod.Get, "/v1/images/1");

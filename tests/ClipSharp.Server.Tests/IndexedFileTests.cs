@@ -20,7 +20,7 @@ public sealed class IndexedFileTests : IDisposable
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     [SkippableFact]
-    public async Task The_symlink_swap_to_etc_passwd_answers_404_everywhere_the_file_would_be_read()
+    public async Task IndexedFile_SymlinkSwappedToEtcPasswd_Is404Everywhere()
     {
         var (search, server) = await StartAsync();
         await using var _ = server;
@@ -39,7 +39,7 @@ public sealed class IndexedFileTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task A_link_to_an_identical_copy_outside_the_indexed_folders_answers_404()
+    public async Task IndexedFile_LinkToAnIdenticalCopyOutsideTheFolders_Is404()
     {
         var (search, server) = await StartAsync();
         await using var _ = server;
@@ -55,7 +55,7 @@ public sealed class IndexedFileTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task A_link_to_an_identical_copy_inside_the_indexed_folders_is_served()
+    public async Task IndexedFile_LinkToAnIdenticalCopyInsideTheFolders_IsServed()
     {
         var (_, server) = await StartAsync();
         await using var __ = server;
@@ -71,7 +71,7 @@ public sealed class IndexedFileTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task A_hard_link_to_another_file_answers_404_and_marks_the_record_for_reindexing()
+    public async Task IndexedFile_HardLinkToAnotherFile_Is404AndMarkedForReindexing()
     {
         var (search, server) = await StartAsync();
         await using var _ = server;
@@ -85,7 +85,7 @@ public sealed class IndexedFileTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task A_same_size_replacement_answers_404_and_marks_the_record_for_reindexing()
+    public async Task IndexedFile_SameSizeReplacement_Is404AndMarkedForReindexing()
     {
         var (search, server) = await StartAsync();
         await using var _ = server;
@@ -108,7 +108,7 @@ public sealed class IndexedFileTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task A_same_size_non_image_with_the_old_modification_time_answers_404()
+    public async Task IndexedFile_SameSizeNonImageWithTheOldTime_Is404()
     {
         var (_, server) = await StartAsync();
         await using var __ = server;
@@ -122,7 +122,7 @@ public sealed class IndexedFileTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task A_fifo_swapped_in_answers_404_without_waiting_for_a_writer()
+    public async Task IndexedFile_FifoSwappedIn_Is404WithoutWaitingForAWriter()
     {
         var (_, server) = await StartAsync();
         await using var __ = server;
@@ -131,7 +131,7 @@ public sealed class IndexedFileTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task A_folder_or_a_vanished_file_answers_404()
+    public async Task IndexedFile_FolderInItsPlaceOrVanished_Is404()
     {
         var (_, server) = await StartAsync();
         await using var __ = server;
@@ -142,7 +142,7 @@ public sealed class IndexedFileTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task Serve_over_a_real_index_marks_a_changed_photo_and_the_next_index_run_embeds_it_again()
+    public async Task Serve_PhotoChangedOnDisk_IsMarkedAndReEmbeddedByTheNextIndexRun()
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "links and FIFOs as on Linux");
         CopyPhotos();

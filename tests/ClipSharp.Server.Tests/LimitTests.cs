@@ -10,7 +10,7 @@ public sealed class LimitTests(ServerFixture fixture) : IClassFixture<ServerFixt
     private HttpClient Client => fixture.Server.Client;
 
     [Fact]
-    public async Task Classification_over_4096_prompts_is_refused_naming_the_limit_before_any_inference()
+    public async Task Classify_Over4096Prompts_IsRefusedNamingTheLimitBeforeInference()
     {
         // The request: 1000 labels × 100 templates = 100,000 prompts.
         string[] labels = [.. Enumerable.Range(0, 1000).Select(i => $"label {i}")];
@@ -31,7 +31,7 @@ public sealed class LimitTests(ServerFixture fixture) : IClassFixture<ServerFixt
     }
 
     [Fact]
-    public async Task Labels_and_templates_over_their_length_limits_are_refused_naming_the_item_without_echoing_it()
+    public async Task Classify_LabelOrTemplateTooLong_IsRefusedNamingTheItemWithoutEchoingIt()
     {
         string longLabel = new('l', 1001);
         var label = await RunningServer.AssertProblemAsync(await Client.PostAsync("/v1/classify",
@@ -52,7 +52,7 @@ public sealed class LimitTests(ServerFixture fixture) : IClassFixture<ServerFixt
     }
 
     [Fact]
-    public async Task The_limits_are_configurable()
+    public async Task Limits_ConfiguredLower_AreEnforced()
     {
         await using var server = await RunningServer.StartAsync(configure: o =>
         {
@@ -72,7 +72,7 @@ public sealed class LimitTests(ServerFixture fixture) : IClassFixture<ServerFixt
     }
 
     [SkippableFact]
-    public async Task The_text_limit_is_reachable_by_get_in_any_script()
+    public async Task SearchGet_10000CjkCharacters_IsAcceptedAndOneMoreIs400()
     {
 
         // 10,000 characters of CJK: 90,000 bytes once percent-encoded, inside the 128 KiB request line.
@@ -87,7 +87,7 @@ public sealed class LimitTests(ServerFixture fixture) : IClassFixture<ServerFixt
     }
 
     [Fact]
-    public async Task A_url_over_128_kib_is_a_414_problem_pointing_to_post()
+    public async Task Get_UrlOver128KiB_Is414PointingToPost()
     {
         var response = await Client.GetAsync("/v1/search?q=" + new string('a', 130 * 1024));
         var problem = await RunningServer.AssertProblemAsync(response, 414, "uri-too-long");
@@ -95,7 +95,7 @@ public sealed class LimitTests(ServerFixture fixture) : IClassFixture<ServerFixt
     }
 
     [Fact]
-    public async Task A_body_over_the_limit_is_refused_at_once_and_the_connection_closes_whatever_the_address()
+    public async Task Post_BodyOverTheLimitAtAnyAddress_Is413AndClosesTheConnection()
     {
         await using var server = await RunningServer.StartAsync(configure: o => o.MaxRequestBytes = 64 * 1024);
         int answered = 0;

@@ -10,7 +10,7 @@ public sealed class MetricsTests(Xunit.Abstractions.ITestOutputHelper output)
     private const string Key = "metrics-key";
 
     [Fact]
-    public async Task The_series_count_is_unchanged_after_1000_keyless_requests_with_random_methods_and_paths()
+    public async Task Metrics_1000KeylessRandomRequests_KeepTheSeriesCount()
     {
         await using var server = await RunningServer.StartAsync(search: await TestIndex.CreateAsync(FakeClipEmbedder.DefaultDimension, []), configure: o => o.ApiKey = Key);
 
@@ -52,7 +52,7 @@ public sealed class MetricsTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Methods_outside_http_count_as_other_and_statuses_by_class()
+    public async Task Metrics_UnknownMethodOrStatus_CountsAsOtherAndByStatusClass()
     {
         await using var server = await RunningServer.StartAsync();
         await server.Client.SendAsync(new HttpRequestMessage(new HttpMethod("M1709628476"), "/healthz"));

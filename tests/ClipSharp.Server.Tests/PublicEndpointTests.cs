@@ -17,7 +17,7 @@ public sealed class PublicEndpointTests
     [InlineData("/ReadyZ")]
     [InlineData("/STATIC/app.js")]
     [InlineData("/Index.HTML")]
-    public async Task Public_endpoints_are_public_in_every_form_routing_accepts(string address)
+    public async Task PublicEndpoints_ApiKeySetAnySpelling_AreServedWithoutTheKey(string address)
     {
         await using var server = await RunningServer.StartAsync(configure: o => o.ApiKey = Key);
         Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync(address)).StatusCode);
@@ -30,14 +30,14 @@ public sealed class PublicEndpointTests
     [InlineData("/V1/Search?q=x")]
     [InlineData("/healthz/../metrics")]
     [InlineData("/no/such/page")]
-    public async Task Everything_else_needs_the_key_in_every_form(string address)
+    public async Task OtherEndpoints_ApiKeySetAnySpelling_Are401WithoutTheKey(string address)
     {
         await using var server = await RunningServer.StartAsync(configure: o => o.ApiKey = Key);
         await RunningServer.AssertProblemAsync(await server.Client.GetAsync(address), 401, "api-key-missing");
     }
 
     [SkippableFact]
-    public async Task With_a_key_readyz_shows_no_path_and_counts_files_live()
+    public async Task Readyz_ApiKeySet_ShowsNoPathAndCountsFilesLive()
     {
         await using var search = await PhotoLibrary.CreateAsync();
         await using var server = await RunningServer.StartAsync(search: search, configure: o => o.ApiKey = Key);
@@ -59,7 +59,7 @@ public sealed class PublicEndpointTests
     }
 
     [Fact]
-    public async Task With_a_key_a_failed_load_is_reported_without_its_details()
+    public async Task Readyz_ApiKeySetAndLoadFailed_HidesTheDetails()
     {
         await using var server = await RunningServer.StartAsync(waitReady: false, configure: o => o.ApiKey = Key,
             backendFactory: _ => throw new ClipSharpException(ClipErrorKind.InvalidModel, "no model.onnx", "/srv/models/secret-folder"));
@@ -69,7 +69,7 @@ public sealed class PublicEndpointTests
     }
 
     [Fact]
-    public async Task The_openapi_document_declares_the_key_scheme_and_every_response_code()
+    public async Task OpenApiDocument_ApiKeySet_DeclaresTheKeySchemeAndEveryResponseCode()
     {
         await using var server = await RunningServer.StartAsync(configure: o => o.ApiKey = Key);
         using var request = new HttpRequestMessage(HttpMethod.Get, "/openapi/v1.json");
@@ -101,7 +101,7 @@ public sealed class PublicEndpointTests
     }
 
     [Fact]
-    public async Task Only_the_v1_document_exists_and_other_names_are_problems()
+    public async Task OpenApiDocument_NameOtherThanV1_Is404Problem()
     {
         await using var server = await RunningServer.StartAsync();
         Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/openapi/v1.json")).StatusCode);

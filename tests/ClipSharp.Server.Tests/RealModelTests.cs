@@ -21,7 +21,7 @@ public sealed class RealModelTests
     }
 
     [SkippableFact]
-    public async Task Text_embeddings_equal_the_golden_ones()
+    public async Task TextEmbedding_MicroModel_EqualsTheGoldenEmbeddings()
     {
         await using var server = await StartAsync();
         string[] texts = Golden.Texts("labels");
@@ -37,7 +37,7 @@ public sealed class RealModelTests
     }
 
     [SkippableFact]
-    public async Task Image_embeddings_and_probabilities_equal_the_golden_ones()
+    public async Task ImageEmbeddingAndClassify_MicroModel_EqualTheGoldenOnes()
     {
         await using var server = await StartAsync();
         string[] files = Golden.ImageFiles();
@@ -67,7 +67,7 @@ public sealed class RealModelTests
     }
 
     [SkippableFact]
-    public async Task Classification_equals_the_library_classifier_and_the_bomb_is_413()
+    public async Task Classify_MicroModelImagenetEnsemble_EqualsTheLibraryAndABombIs413()
     {
         await using var server = await StartAsync();
         using var model = ClipModel.Load(Golden.ModelDir("openclip"));

@@ -236,7 +236,7 @@ public sealed class SearchPagingTests
     }
 
     [Fact]
-    public async Task FoldersEndpoint_ListsEachFolderWithItsNameBelowTheRoot()
+    public async Task FoldersEndpoint_IndexedLibrary_ListsEachFolderWithItsNameBelowTheRoot()
     {
         await using var server = await RunningServer.StartAsync(search: await LibraryAsync(4));
         var body = await RunningServer.ReadJsonAsync(await server.Client.GetAsync("/v1/folders"));

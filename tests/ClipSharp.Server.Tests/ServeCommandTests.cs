@@ -7,7 +7,7 @@ namespace ClipSharp.Server.Tests;
 public sealed class ServeCommandTests
 {
     [Fact]
-    public async Task Help_lists_the_options()
+    public async Task ServeHelp_Requested_ListsTheOptions()
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
@@ -32,7 +32,7 @@ public sealed class ServeCommandTests
     }
 
     [SkippableFact]
-    public async Task Index_that_does_not_exist_is_a_one_line_error()
+    public async Task Serve_IndexThatDoesNotExist_IsAOneLineError()
     {
         string model = TestData.Path("models", "micro", "openclip");
         string missing = Path.Combine(Path.GetTempPath(), "clipsharp-no-index-" + Guid.NewGuid().ToString("N"), "nested");
@@ -46,7 +46,7 @@ public sealed class ServeCommandTests
     }
 
     [SkippableFact]
-    public async Task Serves_the_micro_model_on_loopback_with_an_api_key_and_stops_when_cancelled()
+    public async Task Serve_MicroModelWithApiKeyFromEnvironment_ServesOnLoopbackAndStopsWhenCancelled()
     {
         string model = TestData.Path("models", "micro", "openclip");
         using var output = new SyncWriter();
@@ -89,7 +89,7 @@ public sealed class ServeCommandTests
     }
 
     [SkippableFact]
-    public async Task Serves_search_over_a_real_index_with_the_golden_ranking_and_thumbnails()
+    public async Task Serve_RealIndex_SearchesWithTheGoldenRankingAndServesThumbnails()
     {
         string model = Golden.ModelDir("openclip");
         string images = TestData.Path("golden", "images");
@@ -137,7 +137,7 @@ public sealed class ServeCommandTests
     }
 
     [SkippableFact]
-    public async Task Image_queries_are_decoded_exactly_even_against_an_index_of_fast_decoded_vectors()
+    public async Task ServeSearch_ImageQueryAgainstAFastDecodedIndex_IsDecodedExactly()
     {
         // The server has one image decoder, the library's exact one (also behind /v1/embeddings/image and /v1/classify);
         // `clipsharp search`/`similar` instead decode query images the way the index was built.

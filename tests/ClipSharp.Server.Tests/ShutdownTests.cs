@@ -13,7 +13,7 @@ public sealed class ShutdownTests
     private static string Model => TestData.Path("models", "micro", "openclip");
 
     [SkippableFact]
-    public async Task Sigterm_under_load_lets_every_running_request_finish_and_exits_0()
+    public async Task Serve_SigtermUnderLoad_FinishesEveryRunningRequestAndExits0()
     {
         Skip.IfNot(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS(), "POSIX signals");
         using var serve = await ServeProcess.StartAsync("--model", Model, "--timeout", "300", "--shutdown-timeout", "300");
@@ -71,7 +71,7 @@ public sealed class ShutdownTests
     [SkippableTheory]
     [InlineData("INT", 130)]
     [InlineData("TERM", 143)]
-    public async Task A_second_signal_ends_the_process_at_once(string signal, int expected)
+    public async Task Serve_SecondSignalWhileDraining_EndsTheProcessAtOnce(string signal, int expected)
     {
         Skip.IfNot(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS(), "POSIX signals");
         using var serve = await ServeProcess.StartAsync("--model", Model, "--timeout", "300", "--shutdown-timeout", "300");

@@ -44,7 +44,7 @@ public abstract class CrashConformanceTests(ITestOutputHelper output) : IAsyncLi
     public async Task DisposeAsync() => await Backend.DisposeAsync();
 
     [SkippableFact]
-    public async Task Killing_the_indexer_repeatedly_then_resuming_gives_the_same_index_as_a_clean_run()
+    public async Task Indexer_KilledRepeatedlyThenResumed_EqualsACleanRun()
     {
         string? skip = await SkipReasonAsync();
         Skip.If(skip is not null, skip);

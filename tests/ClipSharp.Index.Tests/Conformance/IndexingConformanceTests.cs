@@ -50,7 +50,7 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task Second_run_over_unchanged_folders_embeds_nothing()
+    public async Task Indexer_SecondRunOverUnchangedFolders_EmbedsNothing()
     {
         var (index, photos) = await IndexedCopyAsync();
         await using var _ = index;
@@ -68,7 +68,7 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task Touching_a_file_without_changing_its_content_does_not_re_embed_it()
+    public async Task Indexer_FileTouchedButContentUnchanged_ReusesItsVector()
     {
         var (index, photos) = await IndexedCopyAsync();
         await using var _ = index;
@@ -89,7 +89,7 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task Changing_a_files_content_re_embeds_exactly_that_file()
+    public async Task Indexer_FileContentChanged_ReEmbedsExactlyThatFile()
     {
         var (index, photos) = await IndexedCopyAsync();
         await using var _ = index;
@@ -109,7 +109,7 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task Renaming_a_file_re_uses_its_vector_and_updates_the_path()
+    public async Task Indexer_FileRenamed_ReusesItsVectorUnderTheNewPath()
     {
         var (index, photos) = await IndexedCopyAsync();
         await using var _ = index;
@@ -132,7 +132,7 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task Deleting_a_file_removes_it_from_the_index()
+    public async Task Indexer_FileDeleted_RemovesItFromTheIndex()
     {
         var (index, photos) = await IndexedCopyAsync();
         await using var _ = index;
@@ -152,7 +152,7 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task Adding_a_file_embeds_only_that_file()
+    public async Task Indexer_FileAdded_EmbedsOnlyThatFile()
     {
         var (index, photos) = await IndexedCopyAsync();
         await using var _ = index;
@@ -167,7 +167,7 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task A_new_model_rebuilds_every_vector_and_search_ignores_stale_ones_meanwhile()
+    public async Task Indexer_NewModelOrPreprocessing_ReEmbedsEveryFile()
     {
         var (index, photos) = await IndexedCopyAsync();
         await using var _ = index;
@@ -188,7 +188,7 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task Files_outside_the_walked_folders_are_kept()
+    public async Task Indexer_FilesOutsideTheWalkedFolders_AreKept()
     {
         string library = Corpus.CopyPhotosAndEdge(_temp.Sub("library"));
         await using var index = await Backend.OpenAsync();
@@ -202,7 +202,7 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task Hidden_files_hidden_folders_and_non_images_are_skipped_and_globs_apply()
+    public async Task Indexer_HiddenNonImageOrGlobExcludedFiles_AreSkipped()
     {
         using var temp = new TempFolder();
         string root = temp.Sub("pics");
@@ -229,7 +229,7 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task Cancelling_stops_cleanly_and_the_next_run_finishes_the_job()
+    public async Task Indexer_CancelledMidRun_KeepsCommittedBatchesAndTheNextRunFinishes()
     {
         using var temp = new TempFolder();
         string root = temp.Sub("pics");
@@ -316,7 +316,7 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task HardLinksAndTwoLinksToOneOutsideFile_AreOnePhotoEach()
+    public async Task Indexer_HardLinkOrTwoSymlinksToOneFile_IndexesOnePhotoEach()
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "device and inode identity is read on Linux");
         using var temp = new TempFolder();
@@ -338,7 +338,7 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task SymlinkedFolders_AreFollowedAndALoopIsWalkedOnce()
+    public async Task Indexer_SymlinkedFoldersWithALoop_FollowsThemAndWalksTheLoopOnce()
     {
         Skip.If(OperatingSystem.IsWindows(), "symbolic links need privileges on Windows");
         using var temp = new TempFolder();
@@ -379,7 +379,7 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task FailedFileUnchangedSinceItFailed_IsCountedAsFailedNotUnchanged_AndTheCountsAddUp()
+    public async Task Indexer_FailedFileUnchangedSinceItFailed_CountsItAsFailedAndTheCountsAddUp()
     {
         using var temp = new TempFolder();
         string root = temp.Sub("pics");
@@ -431,7 +431,7 @@ public abstract class IndexingConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task NonImageFile_UnchangedSizeAndTime_IsNotReadAgain_AndIsReadOnceItChanges()
+    public async Task Indexer_NonImageWithUnchangedSizeAndTime_IsReadAgainOnlyOnceItChanges()
     {
         using var temp = new TempFolder();
         string root = temp.Sub("pics");

@@ -58,7 +58,7 @@ public abstract class SearchConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task Search_filters_by_folder_date_taken_and_minimum_score()
+    public async Task Search_FolderDateOrMinimumScoreFilter_ReturnsOnlyMatchingFiles()
     {
         await using var index = await OpenWithAsync(
         [
@@ -103,7 +103,7 @@ public abstract class SearchConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task Exact_search_equals_a_brute_force_reference_in_order_and_score()
+    public async Task ExactSearch_RandomVectorsWithTies_EqualsBruteForceInOrderAndScore()
     {
         const int N = 400, D = 32;
         float[] matrix = TestVectors.RandomUnitMatrix(N, D, seed: 11);
@@ -132,7 +132,7 @@ public abstract class SearchConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task Above_the_threshold_the_approximate_index_answers_like_the_exact_scan()
+    public async Task Search_AboveTheHnswThreshold_AnswersLikeTheExactScan()
     {
         const int N = 600;
         float[] matrix = TestVectors.ClusteredMatrix(N, Dim, clusters: 12, seed: 5);
@@ -165,7 +165,7 @@ public abstract class SearchConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task Duplicates_are_grouped_as_exact_by_hash_and_near_by_cosine()
+    public async Task FindDuplicates_SameHashOrCloseVectors_GroupsThemAsExactOrNear()
     {
         float[] a = Unit(1, 0, 0);
         float[] nearA = Unit(1, 0.15f, 0); // cosine ≈ 0.989
@@ -198,7 +198,7 @@ public abstract class SearchConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task Stale_vectors_of_another_model_are_left_out_of_search()
+    public async Task Search_StaleVectorsOfAnotherModel_LeavesThemOut()
     {
         await using var index = await OpenWithAsync([Record("/p/a.jpg", Unit(1)), Record("/p/b.jpg", Unit(1, 1))]);
         var batch = new IndexBatch();
@@ -218,7 +218,7 @@ public abstract class SearchConformanceTests : IAsyncLifetime
     /// stored vectors on a backend that stores fewer bits (<see cref="IndexBackend.StorageScoreError"/>).
     /// </summary>
     [SkippableFact]
-    public async Task Search_over_the_indexed_golden_images_returns_the_golden_ranking_for_every_text()
+    public async Task Search_GoldenImagesIndexed_ReturnsTheGoldenRankingForEveryText()
     {
         string images = TestData.Path("golden", "images");
         using var model = ClipModel.Load(Golden.ModelDir("openclip"));

@@ -31,7 +31,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     };
 
     [SkippableFact]
-    public async Task Metadata_round_trips_and_a_new_index_is_empty()
+    public async Task Store_NewIndex_IsEmptyAndRoundTripsMetadata()
     {
         await using var index = await Backend.OpenAsync();
         Assert.Null(await index.Store.GetMetadataAsync());
@@ -45,7 +45,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task MarkStale_LeavesTheRecordOutOfSearchCountsItStaleAndReportsOnlyTheFirstMark()
+    public async Task MarkStale_IndexedRecord_LeavesItOutOfSearchCountsItStaleAndReportsOnlyTheFirstMark()
     {
         await using var index = await Backend.OpenAsync();
         await index.Store.SetMetadataAsync(new IndexMetadata("m", "p", 2));
@@ -87,7 +87,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task Upserts_are_keyed_by_path_and_keep_the_id_and_round_trip_every_field()
+    public async Task Upsert_SamePathTwice_KeepsTheIdAndRoundTripsEveryField()
     {
         await using var store = (await Backend.OpenAsync()).Store;
         await store.SetMetadataAsync(new IndexMetadata("m", "p", 2));
@@ -114,7 +114,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task A_batch_that_fails_midway_leaves_nothing_behind()
+    public async Task Commit_BatchFailingMidway_LeavesNothingBehind()
     {
         await using var store = (await Backend.OpenAsync()).Store;
         long generation = await store.GetGenerationAsync();
@@ -129,7 +129,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task A_failure_replaces_a_record_and_a_later_success_clears_the_failure()
+    public async Task Commit_FailureThenSuccess_ReplacesTheRecordThenClearsTheFailure()
     {
         await using var store = (await Backend.OpenAsync()).Store;
         var batch = new IndexBatch();
@@ -162,7 +162,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task Listing_is_in_ordinal_path_order_across_pages_and_every_commit_moves_the_generation()
+    public async Task ListFiles_ManyPages_IsInOrdinalPathOrderAndCommitsMoveTheGeneration()
     {
         await using var store = (await Backend.OpenAsync()).Store;
         long g0 = await store.GetGenerationAsync();
@@ -185,7 +185,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task Two_instances_of_one_index_see_each_others_writes()
+    public async Task Store_TwoInstancesOfOneIndex_SeeEachOthersWrites()
     {
         await using var writer = await Backend.OpenAsync("shared");
         await using var reader = await Backend.OpenAsync("shared");

@@ -6,7 +6,7 @@ namespace ClipSharp.Tests.IO;
 public class NpyTests
 {
     [Fact]
-    public void WrittenFloatArray_ReadsBackWithShape()
+    public void Write_FloatArray_ReadsBackWithItsShape()
     {
         string path = Path.GetTempFileName();
         try

@@ -87,14 +87,14 @@ public class EdgeCaseTests
     }
 
     [SkippableFact]
-    public void CasesCsv_ListsExactlyTheTestedFiles()
+    public void CasesCsv_EdgeFolder_ListsExactlyTheTestedFiles()
     {
         Assert.Equal(s_files.Order(StringComparer.Ordinal), s_cases.Value.Keys.Order(StringComparer.Ordinal));
     }
 
     [SkippableTheory]
     [MemberData(nameof(Files))]
-    public void EdgeFile_HasTheOutcomeTheCsvPrescribes(string file)
+    public void Decode_EdgeFile_HasTheOutcomeTheCsvPrescribes(string file)
     {
         Case c = s_cases.Value[file];
         string path = TestData.Path("edge", file);

@@ -52,7 +52,7 @@ public class GoldenPreprocessTests
 
     [SkippableTheory]
     [MemberData(nameof(GoldenFiles))]
-    public void PreprocessedGoldenImage_MatchesOpenAiPipeline(string file)
+    public void Preprocess_GoldenImage_MatchesTheOpenAiPipeline(string file)
     {
         string image = TestData.Path("golden", "images", file);
         var (expected, shape) = Npy.ReadFloat32(TestData.Path("golden", "preprocess", file + ".npy"));
@@ -72,7 +72,7 @@ public class GoldenPreprocessTests
     }
 
     [SkippableFact]
-    public void AllGoldenImages_ReportPerFileDifferences()
+    public void Preprocess_AllGoldenImages_MatchWithAPerFileReport()
     {
         var pre = ImagePreprocessor.Create(PreprocessConfig.OpenAI);
         var failures = new StringBuilder();

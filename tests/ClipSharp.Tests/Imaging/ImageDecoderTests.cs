@@ -17,16 +17,16 @@ public class ImageDecoderTests
     [InlineData(new byte[] { 0, 0, 0, 24, (byte)'f', (byte)'t', (byte)'y', (byte)'p', (byte)'h', (byte)'e', (byte)'i', (byte)'c', 0, 0, 0, 0 }, "HEIC")]
     [InlineData(new byte[] { 0, 0, 0, 24, (byte)'f', (byte)'t', (byte)'y', (byte)'p', (byte)'a', (byte)'v', (byte)'i', (byte)'f', 0, 0, 0, 0 }, "AVIF")]
     [InlineData(new byte[] { 0, 0, 0, 20, (byte)'f', (byte)'t', (byte)'y', (byte)'p', (byte)'m', (byte)'i', (byte)'f', (byte)'1', 0, 0, 0, 0, (byte)'a', (byte)'v', (byte)'i', (byte)'f' }, "AVIF")]
-    public void SniffFormat_RecognisesMagicBytes(byte[] header, string expected) => Assert.Equal(expected, ImageDecoder.SniffFormat(header));
+    public void SniffFormat_KnownMagicBytes_NamesTheFormat(byte[] header, string expected) => Assert.Equal(expected, ImageDecoder.SniffFormat(header));
 
     [Theory]
     [InlineData(new byte[0])]
     [InlineData(new byte[] { (byte)'h', (byte)'e', (byte)'l', (byte)'l', (byte)'o' })]
     [InlineData(new byte[] { 0xFF, 0xD8 })]
-    public void SniffFormat_ReturnsNullForUnknownData(byte[] header) => Assert.Null(ImageDecoder.SniffFormat(header));
+    public void SniffFormat_UnknownOrShortData_ReturnsNull(byte[] header) => Assert.Null(ImageDecoder.SniffFormat(header));
 
     [Fact]
-    public void FromPixels_ValidatesTheBufferSize()
+    public void FromPixels_BufferSize_IsValidatedAgainstTheDimensions()
     {
         var ex = Assert.Throws<ClipSharpException>(() => ClipImage.FromPixels(4, 4, PixelFormat.Rgb24, new byte[47]));
         Assert.Equal(ClipErrorKind.InvalidInput, ex.Kind);
@@ -46,7 +46,7 @@ public class ImageDecoderTests
     }
 
     [Fact]
-    public void MissingFile_ThrowsIoNamingThePath()
+    public void Decode_MissingFile_ThrowsIoNamingThePath()
     {
         string path = Path.Combine(Path.GetTempPath(), "clipsharp-no-such-file.png");
         var ex = Assert.Throws<ClipSharpException>(() => ImageDecoder.Decode(path));
@@ -55,7 +55,7 @@ public class ImageDecoderTests
     }
 
     [Fact]
-    public void GarbageAfterPngSignature_IsCorruptNotACrash()
+    public void Decode_GarbageAfterPngSignature_ThrowsClipSharpExceptionNotACrash()
     {
         var rng = new Random(11);
         for (int trial = 0; trial < 50; trial++)
@@ -69,7 +69,7 @@ public class ImageDecoderTests
     }
 
     [SkippableFact]
-    public void TruncatedPng_IsRejectedAsCorrupt()
+    public void Decode_TruncatedPng_IsRejectedAsCorrupt()
     {
         byte[] png = File.ReadAllBytes(TestData.Path("photos", "cat-chelsea.png"));
         var ex = Assert.Throws<ClipSharpException>(() => ImageDecoder.Decode(png.AsSpan(0, png.Length / 2), "half.png"));
@@ -78,7 +78,7 @@ public class ImageDecoderTests
     }
 
     [SkippableFact]
-    public void DecodeStream_EqualsDecodeFile()
+    public void Decode_FromAStream_EqualsDecodeFromTheFile()
     {
         string path = TestData.Path("golden", "images", "rocket.jpg");
         using FileStream fs = File.OpenRead(path);
@@ -97,7 +97,7 @@ public class ImageDecoderTests
     [InlineData("edge/cat-24bit.bmp", 451, 300, "BMP")]
     [InlineData("edge/cat-orientation-6.jpg", 300, 451, "JPEG")]
     [InlineData("edge/bomb-50000x50000-valid.png", 50000, 50000, "PNG")]
-    public void ReadHeader_GivesTheStoredSizeWithoutDecoding(string relative, int w, int h, string format)
+    public void ReadHeader_ImageFile_GivesTheStoredSizeWithoutDecoding(string relative, int w, int h, string format)
     {
         string path = TestData.Path(relative.Split('/'));
         Assert.Equal((w, h, format), ImageDecoder.ReadHeader(path));
@@ -113,7 +113,7 @@ public class ImageDecoderTests
     }
 
     [SkippableFact]
-    public void MaxPixels_IsConfigurable()
+    public void Decode_MaxPixelsBelowTheImageSize_ThrowsImageTooLarge()
     {
         string path = TestData.Path("photos", "cat-chelsea.png");
         var ex = Assert.Throws<ClipSharpException>(() => ImageDecoder.Decode(path, new ImageDecodeOptions { MaxPixels = 1000 }));
@@ -122,7 +122,7 @@ public class ImageDecoderTests
     }
 
     [SkippableFact]
-    public void GrayPng_DecodesAsOneChannel_AndRgbaPng_KeepsAlpha()
+    public void Decode_GrayRgbaOrPalettePng_KeepsItsPixelFormat()
     {
         ClipImage gray = ImageDecoder.Decode(TestData.Path("golden", "images", "camera.png"));
         Assert.Equal(PixelFormat.Gray8, gray.Format);
@@ -133,7 +133,7 @@ public class ImageDecoderTests
     }
 
     [SkippableFact]
-    public void LzwTiff_DecodesExactlyAndOrientationAndVariantsAreReported()
+    public void Decode_LzwTiff_EqualsThePngPixels()
     {
         ClipImage tiff = ImageDecoder.Decode(TestData.Path("edge", "cat-lzw.tif"));
         Assert.Equal(("TIFF", PixelFormat.Rgb24), (tiff.SourceFormat, tiff.Format));
@@ -141,7 +141,7 @@ public class ImageDecoderTests
     }
 
     [Fact]
-    public void TiledTiff_IsRejectedAsUnsupported()
+    public void Decode_TiledTiff_IsRejectedAsUnsupported()
     {
         // Little-endian TIFF, one IFD: width 4, height 4, 8-bit RGB, TileWidth tag present.
         byte[] d = new byte[8 + 2 + (5 * 12) + 4];
@@ -178,7 +178,7 @@ public class ImageDecoderTests
     [InlineData("cat-animated-2frames.gif")]
     [InlineData("cat-24bit.bmp")]
     [InlineData("cat-lzw.tif")]
-    public void TruncatedOrBitFlippedFiles_FailOnlyWithClipSharpException(string file)
+    public void Decode_TruncatedOrBitFlippedFile_FailsOnlyWithClipSharpException(string file)
     {
         byte[] original = File.ReadAllBytes(TestData.Path("edge", file));
         var rng = new Random(1234);

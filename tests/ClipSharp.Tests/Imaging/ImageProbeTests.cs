@@ -81,7 +81,7 @@ public sealed class ImageProbeTests
     }
 
     [SkippableFact]
-    public void Probe_FormatsAreSniffedFromContentNotExtension()
+    public void Probe_MisnamedOrUnknownFile_SniffsFormatFromContent()
     {
         Assert.Equal("PNG", ImageProbe.Probe(File.ReadAllBytes(TestData.Path("edge", "png-data-named.jpg"))).Format);
         Assert.Null(ImageProbe.Probe(File.ReadAllBytes(TestData.Path("edge", "text-not-an-image.jpg"))).Format);

@@ -27,7 +27,7 @@ public class PillowParityTests
     [InlineData("edge_tiny_16x16.png", ResizeMode.Squash, 300, ResizeFilter.Bicubic, 0, "eceddc7e778d300d272eb9926c52383fdbcd19395bba0772dd43531332c7f623")]
     [InlineData("edge_panorama_2000x300.jpg", ResizeMode.Shortest, 336, ResizeFilter.Bicubic, 0, "68230fa9110493b721e408f63e87d08a693f9cbf6c6d51d41bd27b7e99dcc652")]
     [InlineData("coins.png", ResizeMode.Squash, 97, ResizeFilter.Bilinear, 0, "3cb792350ef7be3a749493e9203a2f27306d4a4cff63b4b1e31b132fc63cec3b")]
-    public void Resize_MatchesPillowBitExact(string file, ResizeMode mode, int size, ResizeFilter filter, int fill, string sha256)
+    public void Resize_GoldenImagesInEveryMode_MatchesPillowBitExact(string file, ResizeMode mode, int size, ResizeFilter filter, int fill, string sha256)
     {
         ClipImage image = ImageDecoder.Decode(TestData.Path("golden", "images", file));
         var config = PreprocessConfig.Create(size, mode, filter, [0f, 0f, 0f], [1f, 1f, 1f], fill);

@@ -28,7 +28,7 @@ public sealed class PreprocessConfigTests : IDisposable
     }
 
     [Fact]
-    public void OpenAI_IsClipTransform224()
+    public void OpenAI_BuiltInConfig_IsClipTransform224()
     {
         AssertOpenAi(PreprocessConfig.OpenAI);
         Assert.Equal([0.48145466f, 0.4578275f, 0.40821073f], PreprocessConfig.OpenAI.Mean);
@@ -117,7 +117,7 @@ public sealed class PreprocessConfigTests : IDisposable
     }
 
     [Fact]
-    public void MissingFile_ThrowsInvalidModelNamingIt()
+    public void LoadOpenClip_MissingFile_ThrowsInvalidModelNamingIt()
     {
         string path = Path.Combine(_dir, "absent.json");
         var ex = Assert.Throws<ClipSharpException>(() => PreprocessConfig.LoadOpenClip(path));
@@ -129,13 +129,13 @@ public sealed class PreprocessConfigTests : IDisposable
     [InlineData(0, 0)]
     [InlineData(224, 256)]
     [InlineData(224, -1)]
-    public void Create_RejectsInvalidValues(int size, int fill)
+    public void Create_InvalidSizeOrFill_Throws(int size, int fill)
     {
         Assert.Throws<ClipSharpException>(() => PreprocessConfig.Create(size, ResizeMode.Shortest, ResizeFilter.Bicubic, [0.5f, 0.5f, 0.5f], [0.5f, 0.5f, 0.5f], fill));
     }
 
     [Fact]
-    public void Create_CopiesTheArrays()
+    public void Create_CallerChangesItsArrays_KeepsItsOwnCopy()
     {
         float[] mean = [0.1f, 0.2f, 0.3f];
         var c = PreprocessConfig.Create(64, ResizeMode.Squash, ResizeFilter.Nearest, mean, [1f, 1f, 1f]);

@@ -67,7 +67,7 @@ public class ResamplerKernelTests
     [SkippableTheory]
     [InlineData("Avx2")]
     [InlineData("Vector128")]
-    public void RandomSizesAndWindows_MatchTheScalarReference(string kernelName)
+    public void SimdKernel_RandomSizesAndWindows_MatchesTheScalarReference(string kernelName)
     {
         ResampleKernel kernel = SupportedKernel(kernelName);
         var rng = new Random(20240611);
@@ -90,7 +90,7 @@ public class ResamplerKernelTests
     [SkippableTheory]
     [InlineData("Avx2")]
     [InlineData("Vector128")]
-    public void ClipLikeResizes_MatchTheScalarReference(string kernelName)
+    public void SimdKernel_ClipLikeResizes_MatchesTheScalarReference(string kernelName)
     {
         ResampleKernel kernel = SupportedKernel(kernelName);
 
@@ -116,7 +116,7 @@ public class ResamplerKernelTests
     }
 
     [Fact]
-    public void SplitWeights_RecombineToPillowsWeights()
+    public void PackWeights_SplitIntoHighAndLow_RecombineToPillowsWeights()
     {
         // hi · 2^11 + lo must give back every weight, for the horizontal layouts (1 and 3/4 channels) and the vertical one.
         var coeffs = PillowResampler.Precompute(3264, 298, 0, 298, ResizeFilter.Bicubic);
@@ -147,7 +147,7 @@ public class ResamplerKernelTests
     }
 
     [Fact]
-    public void WeightsTooWideToSplit_AreRefused()
+    public void PackWeights_TooWideToSplit_AreRefused()
     {
         var coeffs = new PillowResampler.AxisCoefficients(3, 1);
         coeffs.Length[0] = 3;

@@ -27,7 +27,7 @@ public class ResamplerTests
     [InlineData(PixelFormat.Gray8)]
     [InlineData(PixelFormat.Rgb24)]
     [InlineData(PixelFormat.Rgba32)]
-    public void IdentitySize_IsAnExactCopy(PixelFormat format)
+    public void Preprocess_IdentitySize_IsAnExactCopy(PixelFormat format)
     {
         int ch = format.Channels();
         byte[] px = RandomBytes(32 * 32 * ch, 1);
@@ -48,7 +48,7 @@ public class ResamplerTests
     [Theory]
     [InlineData(PixelFormat.Rgb24)]
     [InlineData(PixelFormat.Rgba32)]
-    public void OnePixelUpscale_IsConstantAndFinite(PixelFormat format)
+    public void Preprocess_OnePixelUpscaled_IsConstantAndFinite(PixelFormat format)
     {
         byte[] px = format == PixelFormat.Rgb24 ? [10, 200, 77] : [10, 200, 77, 128];
         float[] t = ImagePreprocessor.Create(PreprocessConfig.OpenAI).Preprocess(ClipImage.FromPixels(1, 1, format, px));
@@ -66,7 +66,7 @@ public class ResamplerTests
     [InlineData(4, 120, 90, 336, 252, 64, 64, ResizeFilter.Bilinear)]
     [InlineData(3, 6000, 20, 6720, 22, 224, 22, ResizeFilter.Bicubic)]
     [InlineData(4, 300, 451, 149, 224, 149, 1, ResizeFilter.Bicubic)]
-    public void WindowedResample_EqualsFullResampleThenCrop(int channels, int w, int h, int outW, int outH, int cw, int ch, ResizeFilter filter)
+    public void ResampleWindow_AnyWindow_EqualsFullResampleThenCrop(int channels, int w, int h, int outW, int outH, int cw, int ch, ResizeFilter filter)
     {
         byte[] src = RandomBytes(w * h * channels, 42);
         byte[] full = new byte[outW * outH * channels];
@@ -88,7 +88,7 @@ public class ResamplerTests
     }
 
     [Fact]
-    public void Shortest_ResizesShortSideAndCentreCropsWithBankersRounding()
+    public void ShortestMode_AnyAspect_ResizesShortSideAndCentreCropsWithBankersRounding()
     {
         var pre = ImagePreprocessor.Create(PreprocessConfig.OpenAI);
         Assert.Equal((336, 224), pre.ResizedSize(451, 300));
@@ -115,7 +115,7 @@ public class ResamplerTests
     }
 
     [Fact]
-    public void Longest_LetterboxesCentredWithFillColor()
+    public void LongestMode_NonSquareImage_LetterboxesCentredWithTheFillColor()
     {
         var pre = Raw(224, ResizeMode.Longest, ResizeFilter.Bicubic, fill: 200);
         Assert.Equal((224, 149), pre.ResizedSize(451, 300));
@@ -134,7 +134,7 @@ public class ResamplerTests
     }
 
     [Fact]
-    public void Squash_ResizesStraightToSquare()
+    public void SquashMode_NonSquareImage_ResizesStraightToSquare()
     {
         var pre = Raw(224, ResizeMode.Squash);
         Assert.Equal((224, 224), pre.ResizedSize(6000, 200));
@@ -152,7 +152,7 @@ public class ResamplerTests
     }
 
     [Fact]
-    public void Rgba_IsResizedPremultipliedWithPillowRounding()
+    public void Preprocess_RgbaImage_IsResizedPremultipliedWithPillowRounding()
     {
         // Pillow: RGBA → RGBa (MULDIV255) → resize → RGBA (c·255/a, truncating): (200,100,50,128) comes back (199,99,49).
         byte[] px = new byte[8 * 8 * 4];
@@ -187,7 +187,7 @@ public class ResamplerTests
     }
 
     [Fact]
-    public void NearestFilter_CopiesPixelsWithoutBlending()
+    public void NearestFilter_Checkerboard_CopiesPixelsWithoutBlending()
     {
         // A checkerboard downscaled nearest keeps pure 0/255 values; bicubic would blend them.
         byte[] px = new byte[8 * 8 * 3];
@@ -207,7 +207,7 @@ public class ResamplerTests
     }
 
     [Fact]
-    public void Preprocess_IsDeterministicAcrossThreads()
+    public void Preprocess_EightThreadsAtOnce_GiveIdenticalResults()
     {
         byte[] px = RandomBytes(640 * 480 * 3, 3);
         var image = ClipImage.FromPixels(640, 480, PixelFormat.Rgb24, px);
@@ -219,7 +219,7 @@ public class ResamplerTests
     }
 
     [Fact]
-    public void WrongDestinationLength_Throws()
+    public void Preprocess_WrongDestinationLength_ThrowsInvalidInput()
     {
         var image = ClipImage.FromPixels(2, 2, PixelFormat.Gray8, new byte[4]);
         var ex = Assert.Throws<ClipSharpException>(() => ImagePreprocessor.Create(PreprocessConfig.OpenAI).Preprocess(image, new float[10]));
@@ -234,7 +234,7 @@ public class ResamplerTests
     [InlineData(6)]
     [InlineData(7)]
     [InlineData(8)]
-    public void ExifOrientation_ProducesTheUprightImage(int orientation)
+    public void ExifOrientation_Values2To8_ProduceTheUprightImage(int orientation)
     {
         // Stored 3x2 image with distinct pixels; the expected result composes elementary flips/rotations (forward mapping).
         const int w = 3, h = 2;

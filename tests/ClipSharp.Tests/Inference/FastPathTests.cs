@@ -13,7 +13,7 @@ public class FastPathTests
     [InlineData(400, 643, 435)]    // 1/4
     [InlineData(448, 1286, 870)]   // 1/4 would give 435 < 448, so 1/2
     [InlineData(1000, 2572, 1740)] // 1/2 would give 870 < 1000: full size
-    public void ScaledJpegDecode_PicksTheSmallestScaleKeepingTheMinimumSide(int minSide, int width, int height)
+    public void ScaledJpegDecode_MinimumSide_PicksTheSmallestScaleKeepingIt(int minSide, int width, int height)
     {
         string file = TestData.Path("photos", "fig-in-red-bowl.jpg"); // 2572 x 1740
         ClipImage image = ImageDecoder.Decode(file, new ImageDecodeOptions { JpegScaledDecodeMinSide = minSide });
@@ -21,7 +21,7 @@ public class FastPathTests
     }
 
     [SkippableFact]
-    public void FastJpegDecode_EmbeddingsStayClose_AndExactPathIsUnchanged()
+    public void FastJpegDecode_Enabled_StaysCloseAndLeavesTheExactPathUnchanged()
     {
         string[] files = Directory.GetFiles(TestData.Path("photos"), "*.jpg").Order(StringComparer.Ordinal).Take(8).ToArray();
         using var exact = ClipModel.Load(Golden.ModelDir("hf"));

@@ -60,7 +60,7 @@ public sealed class OptimizedModelCacheTests : IDisposable
     }
 
     [SkippableFact]
-    public void EntryWithDamagedGraph_IsIgnoredAndRewritten()
+    public void OptimizedModelCache_EntryWithDamagedGraph_IsIgnoredAndRewritten()
     {
         string folder = Golden.ModelDir("openclip");
         Embed(folder, WithCache(), OptimizedModelCacheUse.Written);
@@ -96,7 +96,7 @@ public sealed class OptimizedModelCacheTests : IDisposable
     }
 
     [SkippableFact]
-    public void EntryWithTruncatedWeights_IsIgnoredAndRewritten()
+    public void OptimizedModelCache_EntryWithTruncatedWeights_IsIgnoredAndRewritten()
     {
         string folder = Golden.ModelDir("hf");
         Embed(folder, WithCache(), OptimizedModelCacheUse.Written);
@@ -111,7 +111,7 @@ public sealed class OptimizedModelCacheTests : IDisposable
     }
 
     [SkippableFact]
-    public void Disabled_WritesNothing()
+    public void OptimizedModelCache_Disabled_WritesNothing()
     {
         string model = CopyModel("openclip");
         var options = new ClipModelOptions { OptimizedModelCache = false, OptimizedModelCacheDirectory = null, OptimizedModelCacheUserRoot = Path.Combine(_scratch, "user") };
@@ -123,7 +123,7 @@ public sealed class OptimizedModelCacheTests : IDisposable
     }
 
     [SkippableFact]
-    public void DefaultLocation_IsBesideAWritableModel()
+    public void OptimizedModelCache_WritableModelFolder_IsWrittenBesideTheModel()
     {
         string model = CopyModel("openclip");
         var options = new ClipModelOptions { OptimizedModelCache = true, OptimizedModelCacheDirectory = null, OptimizedModelCacheUserRoot = Path.Combine(_scratch, "user") };
@@ -135,7 +135,7 @@ public sealed class OptimizedModelCacheTests : IDisposable
     }
 
     [SkippableFact]
-    public void ReadOnlyModelFolder_GoesToTheUserCache()
+    public void OptimizedModelCache_ReadOnlyModelFolder_IsWrittenToTheUserCache()
     {
         if (OperatingSystem.IsWindows())
         {
@@ -157,7 +157,7 @@ public sealed class OptimizedModelCacheTests : IDisposable
     }
 
     [SkippableFact]
-    public void ChangedModelFile_GetsANewEntry_AndTheStaleOneIsRemoved()
+    public void OptimizedModelCache_ModelFileChanged_GetsANewEntryAndRemovesTheStaleOne()
     {
         string model = CopyModel("openclip");
         Embed(model, WithCache(), OptimizedModelCacheUse.Written);
@@ -179,7 +179,7 @@ public sealed class OptimizedModelCacheTests : IDisposable
     }
 
     [SkippableFact]
-    public void EntryOfAnOlderFormat_IsRemovedWhenTheModelIsNextWritten()
+    public void OptimizedModelCache_EntryOfAnOlderFormat_IsRemovedOnTheNextWrite()
     {
         string model = CopyModel("openclip");
         Embed(model, WithCache(), OptimizedModelCacheUse.Written);
@@ -202,7 +202,7 @@ public sealed class OptimizedModelCacheTests : IDisposable
     }
 
     [SkippableFact]
-    public void HalfWrittenEntryOfACrashedWriter_IsNeverUsed_AndOldOnesAreCleanedUp()
+    public void OptimizedModelCache_HalfWrittenEntryOfACrashedWriter_IsNeverUsedAndCleanedUp()
     {
         string model = CopyModel("openclip");
         Directory.CreateDirectory(Cache);
@@ -218,7 +218,7 @@ public sealed class OptimizedModelCacheTests : IDisposable
     }
 
     [SkippableFact]
-    public void ConcurrentLoads_AllSucceed_AndLeaveOneEntryPerTower()
+    public void OptimizedModelCache_FourConcurrentLoads_AllSucceedLeavingOneEntryPerTower()
     {
         string folder = Golden.ModelDir("openclip");
         var results = new Result[4];

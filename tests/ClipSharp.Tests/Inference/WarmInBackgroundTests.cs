@@ -27,7 +27,7 @@ public sealed class WarmInBackgroundTests : IDisposable
     }
 
     [SkippableFact]
-    public void BadVisionModel_IsReportedByWarmAndByTheFirstCall()
+    public void WarmInBackground_BadVisionModel_IsReportedByWarmAndTheFirstCall()
     {
         string model = CopyModel();
         File.WriteAllText(Path.Combine(model, "visual", "model.onnx"), "not an onnx graph");

@@ -13,7 +13,7 @@ public sealed class FileVerifierTests : IDisposable
     public void Dispose() => File.Delete(_file);
 
     [Fact]
-    public async Task Hash_IsSha256ForLfsChecksums_AndTheGitBlobSha1ForOthers()
+    public async Task HashAsync_Sha256OrSha1Checksum_HashesTheLfsWayOrTheGitBlobWay()
     {
         File.WriteAllText(_file, "hello\n");
 
@@ -24,7 +24,7 @@ public sealed class FileVerifierTests : IDisposable
     }
 
     [Fact]
-    public async Task Hash_StopsWhenCancelled()
+    public async Task HashAsync_Cancelled_StopsWithOperationCanceled()
     {
         File.WriteAllBytes(_file, new byte[4 << 20]);
         using var cancelled = new CancellationTokenSource();

@@ -14,7 +14,7 @@ public sealed class ModelHubAuthTests : FakeHubTestBase
     internal override bool Tls => true;
 
     [SkippableFact]
-    public async Task Pull_WithAToken_SendsItToTheHubOnly_NeverToTheCdn()
+    public async Task Pull_WithAToken_SendsItToTheHubOnlyNeverToTheCdn()
     {
         Hub.GatedRepos[HfRepo] = Token;
         using var hub = CreateHub(token: Token);

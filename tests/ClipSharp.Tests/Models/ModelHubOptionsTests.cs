@@ -13,7 +13,7 @@ public sealed class ModelHubOptionsTests
     }
 
     [Fact]
-    public void FromEnvironment_ReadsTheHubVariables()
+    public void FromEnvironment_HubVariablesSet_ReadsThemIntoTheOptions()
     {
         var options = From(("HF_ENDPOINT", "https://mirror.example/"), ("HF_TOKEN", "tok"), ("CLIPSHARP_HOME", "/tmp/clipsharp-home"),
             ("HF_HUB_ETAG_TIMEOUT", "3"), ("HF_HUB_DOWNLOAD_TIMEOUT", "2.5"), ("CLIPSHARP_LOCK_TIMEOUT", "90"), ("HF_HUB_CACHE", "/data/hf"));
@@ -30,7 +30,7 @@ public sealed class ModelHubOptionsTests
     }
 
     [Fact]
-    public void FromEnvironment_TimeoutsDefaultToHuggingFaceHubs10Seconds_AndRejectNonNumbers()
+    public void FromEnvironment_TimeoutZeroOrNotANumber_DefaultsTo10SecondsOrThrows()
     {
         var options = From(("HF_HUB_ETAG_TIMEOUT", "0"));
 
@@ -51,7 +51,7 @@ public sealed class ModelHubOptionsTests
     [InlineData("off", false)]
     [InlineData("no", false)]
     [InlineData("2", false)]
-    public void FromEnvironment_OfflineIsTrueFor1OnYesTrueInAnyCase(string value, bool offline)
+    public void FromEnvironment_OfflineVariable_IsTrueFor1OnYesTrueInAnyCase(string value, bool offline)
     {
         Assert.Equal(offline, From(("HF_HUB_OFFLINE", value)).Offline);
         Assert.Equal(offline, From(("TRANSFORMERS_OFFLINE", value)).Offline);
@@ -65,7 +65,7 @@ public sealed class ModelHubOptionsTests
     }
 
     [Fact]
-    public void FromEnvironment_TokenLosesLineBreaksAndSpaces_AndAnEmptyOneIsNone()
+    public void FromEnvironment_TokenWithSpacesOrLineBreaks_IsTrimmedAndEmptyIsNone()
     {
         Assert.Equal("hf_abc", From(("HF_TOKEN", "  hf_abc\r\n")).Token);
         Assert.Equal("hf_legacy", From(("HUGGING_FACE_HUB_TOKEN", "hf_legacy\n"), ("HF_HOME", "/nonexistent-hf-home")).Token);
@@ -94,7 +94,7 @@ public sealed class ModelHubOptionsTests
     }
 
     [Fact]
-    public void FromEnvironment_HubCacheExpandsTildeAndVariables()
+    public void FromEnvironment_HubCacheWithTildeOrVariables_ExpandsThem()
     {
         string user = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
 

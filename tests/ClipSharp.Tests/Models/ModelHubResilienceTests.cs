@@ -60,7 +60,7 @@ public sealed class ModelHubResilienceTests : FakeHubTestBase
     }
 
     [SkippableFact]
-    public async Task Pull_429And503WithRetryAfter_WaitAsAskedAndSucceed()
+    public async Task Pull_429And503WithRetryAfter_WaitsAsAskedAndSucceeds()
     {
         Hub.FailNext[(HubStage.Resolve, "config.json")] = new([(429, "1")]);
         Hub.FailNext[(HubStage.Cdn, Visual)] = new([(503, "1")]);

@@ -177,7 +177,7 @@ public sealed class ModelHubTests : FakeHubTestBase
     }
 
     [SkippableFact]
-    public async Task DiskUsage_ModelFilesAndOptimisedCacheApart_AndOptimisedOnlyWhenWritten()
+    public async Task DiskUsage_PulledAndOptimisedModel_CountsModelAndOptimisedCacheApart()
     {
         using var hub = CreateHub();
         var pulled = await Guarded(hub.PullAsync(ViTB32));
@@ -194,7 +194,7 @@ public sealed class ModelHubTests : FakeHubTestBase
     }
 
     [Fact]
-    public void Catalog_HasTheRequiredModelsInBothLayouts()
+    public void Catalog_RequiredModelNames_AreListedInBothLayouts()
     {
         foreach (string name in new[] { "ViT-B-32", "ViT-B-16", "ViT-L-14", "ViT-L-14-336" })
         {

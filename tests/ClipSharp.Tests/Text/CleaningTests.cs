@@ -30,7 +30,7 @@ public class CleaningTests
     [InlineData("&#;", "&#;")]
     [InlineData("&#x;", "&#x;")]
     [InlineData("&#65abc", "Aabc")]
-    public void PythonUnescape_MatchesHtmlUnescape(string input, string expected)
+    public void PythonUnescape_EntityEdgeCases_MatchesHtmlUnescape(string input, string expected)
         => Assert.Equal(expected, HtmlData.PythonUnescape(input));
 
     [Theory]
@@ -43,7 +43,7 @@ public class CleaningTests
     [InlineData("\u1E9E", "\u00DF")]
     [InlineData("\u03A9 \u212A \u212B", "\u03C9 k \u00E5")]
     [InlineData("\u01C5", "\u01C6")]
-    public void PythonLower_MatchesStrLower(string input, string expected)
+    public void PythonLower_SpecialCasings_MatchesStrLower(string input, string expected)
         => Assert.Equal(expected, UnicodeData.PythonLower(input));
 
     [Theory]
@@ -65,7 +65,7 @@ public class CleaningTests
     [InlineData("\uFEFFParty like\nit&rsquo;s 1999!", "Party like\nit's 1999!")]
     [InlineData("<em>HTML entities &lt;3</em>", "<em>HTML entities &lt;3</em>")]
     [InlineData("ka\u304B\u3099", "ka\u304C")]
-    public void FixText_MatchesFtfyExamples(string input, string expected)
+    public void FixText_FtfyExamples_GivesFtfysOutput(string input, string expected)
         => Assert.Equal(expected, Ftfy.FixText(input));
 
     [Fact]

@@ -73,7 +73,7 @@ public class ClipTokenizerBehaviourTests
     }
 
     [SkippableFact]
-    public void Decode_RoundTripsCleanText()
+    public void Decode_EncodedText_RoundTripsTheCleanText()
     {
         ClipTokenizer tok = OpenAI;
         const string text = "A photo of a Café 🐶, naïve &amp; Zürich";

@@ -14,7 +14,7 @@ public class ClassTokenPruningTests
 
     [SkippableTheory]
     [MemberData(nameof(Layouts))]
-    public void Vision_graph_of_every_layout_is_pruned_and_gives_bit_identical_embeddings(string layout)
+    public void Prune_VisionGraphOfEveryLayout_GivesBitIdenticalEmbeddings(string layout)
     {
         string cache = Directory.CreateTempSubdirectory("clipsharp-prune-").FullName;
         try
@@ -61,7 +61,7 @@ public class ClassTokenPruningTests
     // output reads token 0.
 
     [Fact]
-    public void Broadcast_operand_spanning_the_token_axis_is_narrowed_too_and_results_are_identical()
+    public void Prune_BroadcastOperandSpanningTheTokenAxis_IsNarrowedWithIdenticalResults()
     {
         byte[] model = new GraphBuilder()
             .Input("x", -1, 4, 3)
@@ -84,7 +84,7 @@ public class ClassTokenPruningTests
     }
 
     [Fact]
-    public void Token_first_layout_is_followed_through_the_transpose()
+    public void Prune_TokenFirstLayout_IsFollowedThroughTheTranspose()
     {
         byte[] model = new GraphBuilder()
             .Input("x", 4, -1, 3)
@@ -108,7 +108,7 @@ public class ClassTokenPruningTests
     }
 
     [Fact]
-    public void Nothing_is_pruned_when_the_full_sequence_is_also_an_output()
+    public void Prune_FullSequenceAlsoAnOutput_PrunesNothing()
     {
         byte[] model = new GraphBuilder()
             .Input("x", -1, 4, 3)
@@ -123,7 +123,7 @@ public class ClassTokenPruningTests
     }
 
     [Fact]
-    public void Nothing_is_pruned_when_the_output_reads_another_token_or_mixes_tokens()
+    public void Prune_OtherTokenOrTokenMixing_KeepsWhatTheOutputNeeds()
     {
         byte[] otherToken = new GraphBuilder()
             .Input("x", -1, 4, 3)
@@ -149,7 +149,7 @@ public class ClassTokenPruningTests
     }
 
     [Fact]
-    public void Model_file_is_rewritten_to_a_new_file_and_a_damaged_one_is_left_to_onnx_runtime_to_report()
+    public void TryRewrite_ValidOrDamagedModelFile_WritesANewFileOrLeavesItToOnnxRuntime()
     {
         byte[] model = new GraphBuilder()
             .Input("x", -1, 4, 3)

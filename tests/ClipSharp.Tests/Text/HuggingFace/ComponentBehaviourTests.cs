@@ -44,7 +44,7 @@ public sealed class ComponentBehaviourTests : IDisposable
     private static int[] Ids(HuggingFaceTokenizer t, string text) => [.. t.Encode(text).Ids];
 
     [Fact]
-    public void Bpe_merges_strip_the_continuing_prefix_and_unknown_runs_fuse_only_with_fuse_unk()
+    public void Bpe_ContinuingPrefixAndUnknownRuns_MergesAndFusesOnlyWithFuseUnk()
     {
         var vocab = new Dictionary<string, int> { ["<unk>"] = 0, ["a"] = 1, ["##b"] = 2, ["##c"] = 3, ["ab"] = 4, ["abc"] = 5 };
         string[] merges = ["a ##b", "ab ##c"];
@@ -58,7 +58,7 @@ public sealed class ComponentBehaviourTests : IDisposable
     }
 
     [Fact]
-    public void Bpe_byte_fallback_writes_the_bytes_of_the_prefixed_symbol()
+    public void Bpe_ByteFallbackOnAPrefixedSymbol_WritesItsBytes()
     {
         var vocab = new Dictionary<string, int> { ["<unk>"] = 0, ["a"] = 1, ["##b"] = 2, ["ab"] = 4, ["<0x23>"] = 6, ["<0x64>"] = 7 };
 
@@ -71,7 +71,7 @@ public sealed class ComponentBehaviourTests : IDisposable
     }
 
     [Fact]
-    public void Bpe_end_of_word_suffix_goes_on_the_last_symbol_and_ignore_merges_takes_whole_vocabulary_words()
+    public void Bpe_EndOfWordSuffixOrIgnoreMerges_SuffixesTheLastSymbolOrTakesWholeWords()
     {
         var vocab = new Dictionary<string, int> { ["<unk>"] = 0, ["a"] = 1, ["b</w>"] = 2, ["ab</w>"] = 3, ["ab"] = 4 };
 
@@ -80,7 +80,7 @@ public sealed class ComponentBehaviourTests : IDisposable
     }
 
     [Fact]
-    public void Unigram_byte_fallback_writes_an_unknown_run_as_bytes_when_all_of_them_exist()
+    public void Unigram_ByteFallbackOnAnUnknownRun_WritesBytesOnlyWhenAllExist()
     {
         static object Model(bool byteFallback) => new Dictionary<string, object>
         {
@@ -97,7 +97,7 @@ public sealed class ComponentBehaviourTests : IDisposable
     }
 
     [Fact]
-    public void Metaspace_first_prepends_only_at_the_start_of_the_text()
+    public void Metaspace_PrependSchemeFirst_PrependsOnlyAtTheStartOfTheText()
     {
         object[] added = [new Dictionary<string, object> { ["id"] = 1, ["content"] = "<s>", ["special"] = true, ["normalized"] = false }];
         static object Metaspace(string scheme) => new Dictionary<string, object> { ["type"] = "Metaspace", ["replacement"] = "\u2581", ["prepend_scheme"] = scheme, ["split"] = true };
@@ -118,7 +118,7 @@ public sealed class ComponentBehaviourTests : IDisposable
     [InlineData("MergedWithNext", false, new[] { 1, 7, 4, 8 })]
     [InlineData("Contiguous", false, new[] { 1, 4, 2, 9, 3 })]
     [InlineData("Removed", true, new[] { 4, 4, 4 })]
-    public void Split_behaviours_cut_and_merge_at_the_delimiters_as_the_Rust_library_does(string behavior, bool invert, int[] expected)
+    public void Split_EachBehaviour_CutsAndMergesLikeTheRustLibrary(string behavior, bool invert, int[] expected)
     {
         var t = Load(WordPiece("[UNK]", "a", "b", "c", "-", "a-", "b-", "-b", "-c", "--"),
             new Dictionary<string, object> { ["type"] = "Split", ["pattern"] = new Dictionary<string, string> { ["String"] = "-" }, ["behavior"] = behavior, ["invert"] = invert });
@@ -127,7 +127,7 @@ public sealed class ComponentBehaviourTests : IDisposable
     }
 
     [Fact]
-    public void Digits_split_at_every_numeric_character_not_only_ascii_digits()
+    public void Digits_NonAsciiNumericCharacters_AreSplitLikeAsciiDigits()
     {
         object model = WordPiece("[UNK]", "a", "1", "2", "\u00B3", "12\u00B3");
         static object Digits(bool individual) => new Dictionary<string, object> { ["type"] = "Digits", ["individual_digits"] = individual };

@@ -44,7 +44,7 @@ public sealed class HuggingFaceTokenizerTests : IDisposable
     }
 
     [Fact]
-    public void Encode_frames_the_ids_with_the_post_processor_and_does_not_pad_without_padding_settings()
+    public void Encode_NoPaddingSettings_FramesIdsWithThePostProcessorUnpadded()
     {
         var t = HuggingFaceTokenizer.Load(WordPiece());
 
@@ -62,7 +62,7 @@ public sealed class HuggingFaceTokenizerTests : IDisposable
     }
 
     [Fact]
-    public void A_word_longer_than_max_input_chars_per_word_or_with_an_unknown_rest_is_one_unknown_id()
+    public void WordPiece_WordTooLongOrWithAnUnknownRest_IsOneUnknownId()
     {
         var t = HuggingFaceTokenizer.Load(WordPiece());
 
@@ -72,7 +72,7 @@ public sealed class HuggingFaceTokenizerTests : IDisposable
     }
 
     [Fact]
-    public void Truncation_keeps_room_for_the_special_tokens_on_the_right_or_the_left()
+    public void Truncation_RightOrLeft_KeepsRoomForTheSpecialTokens()
     {
         var right = HuggingFaceTokenizer.Load(WordPiece(truncation: """{"direction": "Right", "max_length": 5, "strategy": "LongestFirst", "stride": 0}"""));
         var left = HuggingFaceTokenizer.Load(WordPiece(truncation: """{"direction": "Left", "max_length": 5, "strategy": "OnlyFirst", "stride": 2}"""));
@@ -88,7 +88,7 @@ public sealed class HuggingFaceTokenizerTests : IDisposable
     }
 
     [Fact]
-    public void Fixed_padding_fills_to_the_length_on_the_chosen_side_and_masks_the_padding()
+    public void FixedPadding_LeftSide_FillsToTheLengthAndMasksThePadding()
     {
         var t = HuggingFaceTokenizer.Load(WordPiece(padding: """{"strategy": {"Fixed": 6}, "direction": "Left", "pad_to_multiple_of": null, "pad_id": 0, "pad_type_id": 1, "pad_token": "[PAD]"}"""));
 
@@ -102,7 +102,7 @@ public sealed class HuggingFaceTokenizerTests : IDisposable
     }
 
     [Fact]
-    public void Batch_longest_padding_pads_to_the_longest_text_rounded_up_to_the_multiple()
+    public void BatchLongestPadding_PadToMultiple_PadsToTheLongestTextRoundedUp()
     {
         var t = HuggingFaceTokenizer.Load(WordPiece(padding: """{"strategy": "BatchLongest", "direction": "Right", "pad_to_multiple_of": 4, "pad_id": 0, "pad_type_id": 0, "pad_token": "[PAD]"}"""));
 
@@ -114,7 +114,7 @@ public sealed class HuggingFaceTokenizerTests : IDisposable
     }
 
     [Fact]
-    public void The_length_option_truncates_and_pads_to_exactly_that_many_ids_with_the_pad_id_given()
+    public void LengthOption_WithPadId_TruncatesAndPadsToExactlyThatManyIds()
     {
         var t = HuggingFaceTokenizer.Load(WordPiece(), new HuggingFaceTokenizerOptions { Length = 4, PadId = 0 });
 
@@ -124,7 +124,7 @@ public sealed class HuggingFaceTokenizerTests : IDisposable
     }
 
     [Fact]
-    public void Special_tokens_in_the_text_become_their_ids_unless_parsing_them_is_off()
+    public void Encode_SpecialTokensInTheText_BecomeTheirIdsUnlessParsingIsOff()
     {
         var parsed = HuggingFaceTokenizer.Load(WordPiece());
         var literal = HuggingFaceTokenizer.Load(WordPiece(), new HuggingFaceTokenizerOptions { ParseSpecialTokens = false, AddSpecialTokens = false });
@@ -138,7 +138,7 @@ public sealed class HuggingFaceTokenizerTests : IDisposable
     [InlineData("pre_tokenizer", """{"type": "UnicodeScripts"}""", "pre_tokenizer: unsupported pre_tokenizer \"UnicodeScripts\"")]
     [InlineData("post_processor", """{"type": "Sequence", "processors": [{"type": "Frobnicate"}]}""", "post_processor.processors[0]: unsupported post_processor \"Frobnicate\"")]
     [InlineData("model", """{"type": "WordLevel", "vocab": {"a": 0}, "unk_token": "a"}""", "unsupported model \"WordLevel\"")]
-    public void An_unsupported_component_is_refused_with_its_type_and_the_file(string field, string component, string expected)
+    public void Load_UnsupportedComponent_IsRefusedNamingItsTypeAndTheFile(string field, string component, string expected)
     {
         var root = JsonNode.Parse(File.ReadAllText(WordPiece()))!.AsObject();
         root[field] = JsonNode.Parse(component);
@@ -159,7 +159,7 @@ public sealed class HuggingFaceTokenizerTests : IDisposable
     [InlineData("{\"model\": {\"type\": \"Unigram\", \"vocab\": [[\"a\", \"x\"]], \"unk_id\": 0}}")]
     [InlineData("{\"model\": {\"type\": \"Unigram\", \"vocab\": [[\"a\", -1]]}, \"normalizer\": {\"type\": \"Precompiled\", \"precompiled_charsmap\": \"AAAA\"}}")]
     [InlineData("{\"model\": {\"type\": \"Unigram\", \"vocab\": [[\"a\", -1]]}, \"pre_tokenizer\": {\"type\": \"Split\", \"pattern\": {\"Regex\": \"\\\\p{Han}+\"}, \"behavior\": \"Isolated\"}}")]
-    public void A_malformed_file_is_refused_with_a_message_naming_it(string content)
+    public void Load_MalformedFile_IsRefusedNamingIt(string content)
     {
         string path = Write("tokenizer.json", content);
 
@@ -170,14 +170,14 @@ public sealed class HuggingFaceTokenizerTests : IDisposable
     }
 
     [Fact]
-    public void A_missing_file_and_a_folder_without_tokenizer_json_are_refused()
+    public void Load_MissingFileOrFolderWithoutTokenizerJson_IsRefused()
     {
         Assert.Equal(ClipErrorKind.InvalidTokenizer, Assert.Throws<ClipSharpException>(() => HuggingFaceTokenizer.Load(Path.Combine(_dir, "nope.json"))).Kind);
         Assert.Equal(ClipErrorKind.InvalidTokenizer, Assert.Throws<ClipSharpException>(() => HuggingFaceTokenizer.Load(_dir)).Kind);
     }
 
     [Fact]
-    public void A_corrupt_sentencepiece_model_is_refused_with_a_message_naming_it()
+    public void Load_CorruptSentencePieceModel_IsRefusedAsAnInvalidTokenizer()
     {
         string path = Path.Combine(_dir, "bad.model");
         File.WriteAllBytes(path, [0x0A, 0xFF, 0xFF, 0xFF, 0x0F, 0x01]);
@@ -189,7 +189,7 @@ public sealed class HuggingFaceTokenizerTests : IDisposable
     }
 
     [Fact]
-    public void A_text_longer_than_the_limit_is_refused_before_it_is_tokenized()
+    public void Encode_TextLongerThanTheLimit_IsRefusedBeforeTokenizing()
     {
         var t = HuggingFaceTokenizer.Load(WordPiece(), new HuggingFaceTokenizerOptions { MaxTextLength = 1000 });
 
@@ -200,7 +200,7 @@ public sealed class HuggingFaceTokenizerTests : IDisposable
     }
 
     [Fact]
-    public void A_lone_surrogate_is_encoded_as_the_replacement_character()
+    public void Encode_LoneSurrogate_IsEncodedAsTheReplacementCharacter()
     {
         var t = HuggingFaceTokenizer.Load(Path.Combine(TokenizerReference.DataDir, "gpt2", "tokenizer.json"));
 
@@ -208,7 +208,7 @@ public sealed class HuggingFaceTokenizerTests : IDisposable
     }
 
     [Fact]
-    public void Tokenizer_files_are_told_apart_from_clip_vocabularies()
+    public void IsTokenizerFile_TokenizerOrClipVocabulary_TellsThemApart()
     {
         string vocab = Write("vocab.json", """{"a": 0, "b": 1}""");
 

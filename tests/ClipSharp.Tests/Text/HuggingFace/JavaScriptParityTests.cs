@@ -30,7 +30,7 @@ public class JavaScriptParityTests(ITestOutputHelper output)
 
     [SkippableTheory]
     [MemberData(nameof(Fixtures))]
-    public void Ids_equal_the_JavaScript_reference_on_every_corpus_text(string fixture)
+    public void Encode_EveryCorpusText_EqualsTheJavaScriptReference(string fixture)
     {
         string path = FixturePath(fixture);
         var tokenizer = HuggingFaceTokenizer.Load(path);

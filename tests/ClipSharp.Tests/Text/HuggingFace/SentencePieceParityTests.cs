@@ -19,7 +19,7 @@ public class SentencePieceParityTests(ITestOutputHelper output)
 
     [SkippableTheory]
     [MemberData(nameof(Models))]
-    public void Model_file_ids_equal_sentencepiece_on_every_corpus_text(string fixture)
+    public void SpmModelFile_EveryCorpusText_EncodesToSentencePieceIds(string fixture)
     {
         string model = Path.Combine(TokenizerReference.DataDir, fixture, "spm.model");
         IReadOnlyList<int[]> expected = TokenizerReference.SentencePiece(model);
@@ -41,7 +41,7 @@ public class SentencePieceParityTests(ITestOutputHelper output)
 
     [SkippableTheory]
     [MemberData(nameof(Conversions))]
-    public void Converted_tokenizer_json_keeps_sentencepiece_ids(string fixture)
+    public void ConvertedTokenizerJson_EveryCorpusText_KeepsSentencePieceIds(string fixture)
     {
         var tokenizer = HuggingFaceTokenizer.Load(Path.Combine(TokenizerReference.DataDir, fixture, "tokenizer.json"));
         var expected = ConvertedIds(fixture, tokenizer)!;
