@@ -2,6 +2,7 @@
 // Usage: dotnet build ClipSharp.slnx -c Release && dotnet run tools/public-types.cs -- [--list] [Configuration]
 // Reads metadata only (System.Reflection.Metadata): nothing is loaded or run. A type counts as public when a user
 // can name it: top-level public, or nested public inside a public type (nested ones are reported separately).
+// "unsealed" counts public classes that are neither sealed nor abstract (static classes are both): there should be none.
 using System.Reflection;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
@@ -11,7 +12,7 @@ var configuration = args.FirstOrDefault(a => !a.StartsWith("--", StringCompariso
 var root = Path.GetFullPath(Path.Combine(AppContext.GetData("EntryPointFileDirectoryPath") as string ?? ".", ".."));
 string[] libraries = ["ClipSharp", "ClipSharp.Index", "ClipSharp.Postgres", "ClipSharp.Server", "ClipSharp.Extensions"];
 
-Console.WriteLine($"{"assembly",-22} {"top-level",9} {"nested",6}");
+Console.WriteLine($"{"assembly",-22} {"top-level",9} {"nested",6} {"unsealed",8}");
 var total = 0;
 foreach (var name in libraries)
 {
@@ -27,11 +28,17 @@ foreach (var name in libraries)
     var md = pe.GetMetadataReader();
     var topLevel = new List<string>();
     var nested = new List<string>();
+    var unsealed = new List<string>();
     foreach (var handle in md.TypeDefinitions)
     {
         var type = md.GetTypeDefinition(handle);
         var visibility = type.Attributes & TypeAttributes.VisibilityMask;
         var full = FullName(md, type);
+        if (IsVisible(md, type) && IsUnsealedClass(md, type))
+        {
+            unsealed.Add(full);
+        }
+
         if (visibility == TypeAttributes.Public)
         {
             topLevel.Add(full);
@@ -43,7 +50,7 @@ foreach (var name in libraries)
         }
     }
 
-    Console.WriteLine($"{name,-22} {topLevel.Count,9} {nested.Count,6}");
+    Console.WriteLine($"{name,-22} {topLevel.Count,9} {nested.Count,6} {unsealed.Count,8}");
     total += topLevel.Count;
     if (list)
     {
@@ -56,11 +63,35 @@ foreach (var name in libraries)
         {
             Console.WriteLine($"    {t} (nested)");
         }
+
+        foreach (var t in unsealed.Order(StringComparer.Ordinal))
+        {
+            Console.WriteLine($"    {t} (unsealed)");
+        }
     }
 }
 
 Console.WriteLine($"{"total",-22} {total,9}");
 return 0;
+
+// A class (not an interface, and not a struct, enum or delegate, which derive from these system types) that can be derived from.
+static bool IsUnsealedClass(MetadataReader md, TypeDefinition type)
+{
+    if ((type.Attributes & TypeAttributes.Interface) != 0 || (type.Attributes & (TypeAttributes.Sealed | TypeAttributes.Abstract)) != 0)
+    {
+        return false;
+    }
+
+    var baseType = type.BaseType;
+    if (baseType.Kind == HandleKind.TypeReference)
+    {
+        var reference = md.GetTypeReference((TypeReferenceHandle)baseType);
+        var baseName = md.GetString(reference.Namespace) + "." + md.GetString(reference.Name);
+        return baseName is not ("System.ValueType" or "System.Enum" or "System.MulticastDelegate");
+    }
+
+    return true;
+}
 
 static bool IsVisible(MetadataReader md, TypeDefinition type)
 {
