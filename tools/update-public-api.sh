@@ -39,14 +39,10 @@ for name in "${libraries[@]}"; do
   { echo "$header"; body "$unshipped" | grep '^\*REMOVED\*' || true; } > "$unshipped.tmp"
   mv "$unshipped.tmp" "$unshipped"
 done
-# One workspace load for all of them (the code fix touches only projects that reference the analyzer).
-if [ $# -eq 0 ]; then
-  dotnet format analyzers ClipSharp.slnx --no-restore --diagnostics RS0016 --severity warn
-else
-  for name in "${libraries[@]}"; do
-    dotnet format analyzers "src/$name/$name.csproj" --no-restore --diagnostics RS0016 --severity warn
-  done
-fi
+# One project at a time: run on the solution, the code fix fills in only some of the files.
+for name in "${libraries[@]}"; do
+  dotnet format analyzers "src/$name/$name.csproj" --no-restore --diagnostics RS0016 --severity warn
+done
 for name in "${libraries[@]}"; do
   unshipped="src/$name/PublicAPI.Unshipped.txt"
   { echo "$header"; body "$unshipped" | LC_ALL=C sort -u; } > "$unshipped.tmp"
