@@ -22,10 +22,10 @@ namespace ClipSharp.Index;
 public static class ModelIdUpgrade
 {
     /// <summary>How many stored vectors the second rule checks (all that are available when fewer).</summary>
-    public const int SampleSize = 3;
+    internal const int SampleSize = 3;
 
     /// <summary>The cosine each re-embedded sample must reach with its stored vector.</summary>
-    public const float MinCosine = 0.999f;
+    internal const float MinCosine = 0.999f;
 
     /// <summary>
     /// Adopts <paramref name="embedder"/>'s model id in <paramref name="store"/> when the store records a former id of

@@ -24,7 +24,7 @@ public sealed class PostgresIndexStore : IIndexStore
     public const int SchemaVersion = 1;
 
     /// <summary>Name of the HNSW index on the vectors (inside the store's schema).</summary>
-    public const string HnswIndexName = "files_embedding_hnsw";
+    internal const string HnswIndexName = "files_embedding_hnsw";
 
     private const string FileColumns = "id, path, size, mtime_ticks, sha256, width, height, taken_at, vector_key";
     private readonly NpgsqlDataSource _dataSource;
@@ -162,7 +162,7 @@ public sealed class PostgresIndexStore : IIndexStore
     }
 
     /// <summary>The id of a path: the first 63 bits of SHA-256 of its UTF-8 bytes (never 0).</summary>
-    public static long FileId(string path)
+    internal static long FileId(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         Span<byte> hash = stackalloc byte[32];

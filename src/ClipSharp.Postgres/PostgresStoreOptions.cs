@@ -210,7 +210,7 @@ public sealed partial record PostgresStoreOptions
             : throw new FormatException($"{key} must be a positive integer, not \"{value}\"");
 
     /// <summary>The store string without a password, for messages.</summary>
-    public static string Redact(string store) => Password().Replace(store ?? "", "${1}***");
+    internal static string Redact(string store) => Password().Replace(store ?? "", "${1}***");
 
     [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
     private static partial Regex SchemaName();

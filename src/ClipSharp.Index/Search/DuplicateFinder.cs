@@ -20,7 +20,7 @@ public sealed record DuplicateGroup(DuplicateKind Kind, IReadOnlyList<string> Pa
 /// Turns duplicate candidates into groups, the same way for every backend: exact groups by content hash, then near
 /// groups joined transitively (union-find) over distinct contents, each hash group one node.
 /// </summary>
-public static class DuplicateGrouping
+internal static class DuplicateGrouping
 {
     /// <summary>
     /// Groups <paramref name="files"/> (current files in path order, with their content hashes) given the pairs of

@@ -1,7 +1,7 @@
 namespace ClipSharp.Index;
 
 /// <summary>The order of search results.</summary>
-public enum PhotoSort
+internal enum PhotoSort
 {
     /// <summary>Best match first (score descending, then id).</summary>
     Relevance,

@@ -13,7 +13,7 @@ namespace ClipSharp.Index;
 /// <param name="Key">The last result's sort key: its score's bits (relevance) or its date's ticks.</param>
 /// <param name="Id">The last result's id (ties of the key are ordered by id).</param>
 /// <param name="Seen">Results on the pages up to this one.</param>
-public sealed record SearchCursor(PhotoSort Sort, long Key, long Id, int Seen)
+internal sealed record SearchCursor(PhotoSort Sort, long Key, long Id, int Seen)
 {
     private const string Version = "c1";
 

@@ -5,4 +5,4 @@ namespace ClipSharp.Index;
 /// <param name="Next">Where the next page starts, or null when this is the last.</param>
 /// <param name="Total">How many results the query has in all, when known.</param>
 /// <param name="TotalAtLeast">A lower bound of the total (equal to it when it is known).</param>
-public sealed record SearchPage(IReadOnlyList<SearchHit> Hits, SearchCursor? Next, long? Total, long TotalAtLeast);
+internal sealed record SearchPage(IReadOnlyList<SearchHit> Hits, SearchCursor? Next, long? Total, long TotalAtLeast);

@@ -12,7 +12,7 @@ namespace ClipSharp.Index;
 /// <see cref="MaxDateSortCandidates"/> matches by date (taken, else modified), then id; beyond that the total is
 /// reported as a lower bound and the cut-off or filters narrow the set.
 /// </remarks>
-public static class SearchPager
+internal static class SearchPager
 {
     /// <summary>The date orders sort at most this many of the best matches.</summary>
     public const int MaxDateSortCandidates = 2000;

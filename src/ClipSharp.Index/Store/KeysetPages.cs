@@ -6,7 +6,7 @@ namespace ClipSharp.Index;
 /// Streams the files of a store in pages ordered by path (keyset paging): no cursor, lock or transaction stays open
 /// while the caller works on a page, and memory stays bounded by one page.
 /// </summary>
-public static class KeysetPages
+internal static class KeysetPages
 {
     /// <summary>Rows per page.</summary>
     public const int PageSize = 2048;

@@ -6,7 +6,7 @@ using System.Text;
 namespace ClipSharp.IO;
 
 /// <summary>Reads and writes NumPy <c>.npy</c> files (version 1.0, little-endian, C order) of float32, int32 and int64.</summary>
-public static class Npy
+internal static class Npy
 {
     private static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 

@@ -14,7 +14,7 @@ public enum PixelFormat
 }
 
 /// <summary>Helpers for <see cref="PixelFormat"/>.</summary>
-public static class PixelFormatExtensions
+internal static class PixelFormatExtensions
 {
     /// <summary>Bytes per pixel of <paramref name="format"/>.</summary>
     public static int Channels(this PixelFormat format) => format switch

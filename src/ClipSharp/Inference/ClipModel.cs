@@ -148,10 +148,10 @@ public sealed class ClipModel : IDisposable
     internal OnnxTower TextTower => _text;
 
     /// <summary>The vision graph's input and output (creates the session).</summary>
-    public TowerInfo DescribeVisionTower() => _vision.Describe();
+    internal TowerInfo DescribeVisionTower() => _vision.Describe();
 
     /// <summary>The text graph's input and output (creates the session).</summary>
-    public TowerInfo DescribeTextTower() => _text.Describe();
+    internal TowerInfo DescribeTextTower() => _text.Describe();
 
     /// <summary>
     /// Creates both ONNX sessions now, concurrently (loading and optimising a graph is mostly single-threaded, so two

@@ -9,4 +9,4 @@ namespace ClipSharp;
 /// <param name="OutputType">Its element type.</param>
 /// <param name="OutputShape">Its dimensions.</param>
 /// <param name="HasAttentionMask">True when the text graph also takes an attention mask.</param>
-public sealed record TowerInfo(string ModelPath, string InputName, string InputType, IReadOnlyList<string> InputShape, string OutputName, string OutputType, IReadOnlyList<string> OutputShape, bool HasAttentionMask);
+internal sealed record TowerInfo(string ModelPath, string InputName, string InputType, IReadOnlyList<string> InputShape, string OutputName, string OutputType, IReadOnlyList<string> OutputShape, bool HasAttentionMask);

@@ -6,7 +6,7 @@ namespace ClipSharp.Models;
 /// <param name="Commit">The commit every file was fetched at, when the hub said.</param>
 /// <param name="Bytes">Total size of the model's files.</param>
 /// <param name="Pulled">When the pull completed.</param>
-public sealed record CachedModelManifest(string Repository, string Revision, string? Commit, long Bytes, DateTimeOffset Pulled)
+internal sealed record CachedModelManifest(string Repository, string Revision, string? Commit, long Bytes, DateTimeOffset Pulled)
 {
     /// <summary>The files with their sizes and checksums.</summary>
     internal IReadOnlyList<RemoteFile> Files { get; init; } = [];

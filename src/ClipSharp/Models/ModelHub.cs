@@ -19,7 +19,7 @@ namespace ClipSharp.Models;
 public sealed class ModelHub : IDisposable
 {
     /// <summary>The file inside a cached model folder that records where it came from; its presence marks a complete model.</summary>
-    public const string ManifestFileName = ModelStore.ManifestFileName;
+    internal const string ManifestFileName = ModelStore.ManifestFileName;
 
     private readonly ModelStore _store;
     private readonly RetryPolicy _retry;
@@ -74,14 +74,14 @@ public sealed class ModelHub : IDisposable
     /// The space a cached model takes: its own files (what <see cref="PullAsync"/> reports) and, apart, its
     /// optimised-model cache entries; zero when it is not cached.
     /// </summary>
-    public ModelDiskUsage GetDiskUsage(CatalogEntry entry, string? variant = null)
+    internal ModelDiskUsage GetDiskUsage(CatalogEntry entry, string? variant = null)
     {
         ArgumentNullException.ThrowIfNull(entry);
         return _store.Usage(CatalogReference.Key(entry, variant));
     }
 
     /// <summary>The manifest of a cached model (what was fetched, from which commit), or null.</summary>
-    public CachedModelManifest? ReadManifest(CatalogEntry entry, string? variant = null)
+    internal CachedModelManifest? ReadManifest(CatalogEntry entry, string? variant = null)
     {
         ArgumentNullException.ThrowIfNull(entry);
         return _store.ReadManifest(CatalogReference.Key(entry, variant));
@@ -203,14 +203,14 @@ public sealed class ModelHub : IDisposable
     /// is written now rather than by the first use; skipped when the disk has less free space than the entries take.
     /// The outcome says whether anything was written.
     /// </summary>
-    public ModelPreparation PrepareOptimizedCache(string folder, string? variant = null)
+    internal ModelPreparation PrepareOptimizedCache(string folder, string? variant = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         return OptimizedCachePreparer.Prepare(folder, variant, _store);
     }
 
     /// <summary>Formats a byte count for people (e.g. 606 MB).</summary>
-    public static string FormatBytes(long bytes) => ByteCount.Format(bytes);
+    internal static string FormatBytes(long bytes) => ByteCount.Format(bytes);
 
     /// <summary>Releases the HTTP client.</summary>
     public void Dispose()

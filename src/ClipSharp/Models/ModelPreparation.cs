@@ -5,4 +5,4 @@ namespace ClipSharp.Models;
 /// <param name="OptimizedBytes">Bytes of the model's optimised-cache entries afterwards.</param>
 /// <param name="NeededBytes">The space the entries were expected to take (the free-space check).</param>
 /// <param name="Elapsed">Time spent loading and optimising.</param>
-public sealed record ModelPreparation(OptimizedCacheOutcome Outcome, long OptimizedBytes, long NeededBytes, TimeSpan Elapsed);
+internal sealed record ModelPreparation(OptimizedCacheOutcome Outcome, long OptimizedBytes, long NeededBytes, TimeSpan Elapsed);

@@ -1,7 +1,7 @@
 namespace ClipSharp.Models;
 
 /// <summary>What <see cref="ModelHub.PrepareOptimizedCache"/> did.</summary>
-public enum OptimizedCacheOutcome
+internal enum OptimizedCacheOutcome
 {
     /// <summary>The optimised-model cache is off (<c>CLIPSHARP_OPTIMIZED_MODELS=off</c>): nothing to do.</summary>
     Disabled,

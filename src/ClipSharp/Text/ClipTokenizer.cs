@@ -220,7 +220,7 @@ public sealed class ClipTokenizer
     /// Python's full Unicode lowercasing (U+0130 → "i\u0307", final sigma → ς). Unicode data is CPython 3.11's
     /// (Unicode 14), independent of the .NET runtime and of invariant-globalization mode.
     /// </summary>
-    public static string Clean(string text)
+    internal static string Clean(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         string t = Ftfy.FixText(text);

@@ -69,7 +69,7 @@ public sealed class HuggingFaceTokenizer
     /// <see cref="ClipTokenizer"/> reads: a SentencePiece <c>.model</c>, or a <c>tokenizer.json</c> (any JSON file that
     /// is not a <c>vocab.json</c> token → id map).
     /// </summary>
-    public static bool IsTokenizerFile(string path)
+    internal static bool IsTokenizerFile(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         return File.Exists(path) && (path.EndsWith(".model", StringComparison.OrdinalIgnoreCase)
