@@ -60,32 +60,25 @@ internal sealed class ServerMetrics
     public string Render(ClipSharp.Imaging.DecodeMemoryBudget? decodeMemory = null)
     {
         var sb = new StringBuilder();
-        sb.AppendLine("# HELP clipsharp_http_requests_total HTTP requests by method, route and status class (requests with the API key, or to public endpoints).");
-        sb.AppendLine("# TYPE clipsharp_http_requests_total counter");
+        WriteHeader(sb, "clipsharp_http_requests_total", "counter", "HTTP requests by method, route and status class (requests with the API key, or to public endpoints).");
         foreach (var ((method, route, status), count) in _requests.OrderBy(k => k.Key.Route, StringComparer.Ordinal).ThenBy(k => k.Key.Status, StringComparer.Ordinal).ThenBy(k => k.Key.Method, StringComparer.Ordinal))
         {
             sb.Append(CultureInfo.InvariantCulture, $"clipsharp_http_requests_total{{method=\"{method}\",route=\"{Escape(route)}\",status=\"{status}\"}} {Interlocked.Read(ref count[0])}\n");
         }
 
-        sb.AppendLine("# HELP clipsharp_http_unauthorized_total HTTP requests refused for a missing or wrong API key.");
-        sb.AppendLine("# TYPE clipsharp_http_unauthorized_total counter");
-        sb.Append(CultureInfo.InvariantCulture, $"clipsharp_http_unauthorized_total {Interlocked.Read(ref _unauthorized)}\n");
-        sb.AppendLine("# HELP clipsharp_http_requests_in_flight HTTP requests being served.");
-        sb.AppendLine("# TYPE clipsharp_http_requests_in_flight gauge");
-        sb.Append(CultureInfo.InvariantCulture, $"clipsharp_http_requests_in_flight {Interlocked.Read(ref _inFlight)}\n");
+        WriteSingle(sb, "clipsharp_http_unauthorized_total", "counter", "HTTP requests refused for a missing or wrong API key.", Interlocked.Read(ref _unauthorized));
+        WriteSingle(sb, "clipsharp_http_requests_in_flight", "gauge", "HTTP requests being served.", Interlocked.Read(ref _inFlight));
         WriteHistograms(sb, "clipsharp_http_request_duration_seconds", "HTTP request latency by route.", "route", _latency);
         WriteHistograms(sb, "clipsharp_inference_batch_size", "Items (texts or images) per inference call.", "kind", _batchSizes);
         WriteHistograms(sb, "clipsharp_inference_batch_requests", "Requests combined into one inference call.", "kind", _batchRequests);
         WriteHistograms(sb, "clipsharp_inference_duration_seconds", "Duration of one inference call.", "kind", _inferenceSeconds);
-        sb.AppendLine("# HELP clipsharp_inference_queue_length Items waiting for or in inference.");
-        sb.AppendLine("# TYPE clipsharp_inference_queue_length gauge");
+        WriteHeader(sb, "clipsharp_inference_queue_length", "gauge", "Items waiting for or in inference.");
         foreach (var (kind, value) in _queue.OrderBy(k => k.Key, StringComparer.Ordinal))
         {
             sb.Append(CultureInfo.InvariantCulture, $"clipsharp_inference_queue_length{{kind=\"{kind}\"}} {Volatile.Read(ref value[0])}\n");
         }
 
-        sb.AppendLine("# HELP clipsharp_inference_rejected_total Requests refused because the queue was full.");
-        sb.AppendLine("# TYPE clipsharp_inference_rejected_total counter");
+        WriteHeader(sb, "clipsharp_inference_rejected_total", "counter", "Requests refused because the queue was full.");
         foreach (var (kind, value) in _rejected.OrderBy(k => k.Key, StringComparer.Ordinal))
         {
             sb.Append(CultureInfo.InvariantCulture, $"clipsharp_inference_rejected_total{{kind=\"{kind}\"}} {Interlocked.Read(ref value[0])}\n");
@@ -93,37 +86,33 @@ internal sealed class ServerMetrics
 
         WriteDecodeMemory(sb, decodeMemory);
         using var process = Process.GetCurrentProcess();
-        sb.AppendLine("# HELP process_resident_memory_bytes Resident memory of the server process.");
-        sb.AppendLine("# TYPE process_resident_memory_bytes gauge");
-        sb.Append(CultureInfo.InvariantCulture, $"process_resident_memory_bytes {process.WorkingSet64}\n");
-        sb.AppendLine("# HELP process_resident_memory_peak_bytes The most resident memory the server process has had (VmHWM on Linux).");
-        sb.AppendLine("# TYPE process_resident_memory_peak_bytes gauge");
-        sb.Append(CultureInfo.InvariantCulture, $"process_resident_memory_peak_bytes {process.PeakWorkingSet64}\n");
-        sb.AppendLine("# HELP dotnet_gc_heap_bytes Bytes in the managed heap.");
-        sb.AppendLine("# TYPE dotnet_gc_heap_bytes gauge");
-        sb.Append(CultureInfo.InvariantCulture, $"dotnet_gc_heap_bytes {GC.GetTotalMemory(false)}\n");
+        WriteSingle(sb, "process_resident_memory_bytes", "gauge", "Resident memory of the server process.", process.WorkingSet64);
+        WriteSingle(sb, "process_resident_memory_peak_bytes", "gauge", "The most resident memory the server process has had (VmHWM on Linux).", process.PeakWorkingSet64);
+        WriteSingle(sb, "dotnet_gc_heap_bytes", "gauge", "Bytes in the managed heap.", GC.GetTotalMemory(false));
         return sb.ToString();
+    }
+
+    private static void WriteHeader(StringBuilder sb, string name, string type, string help)
+    {
+        sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
+        sb.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+    }
+
+    /// <summary>A series without labels: its HELP and TYPE lines and its one sample.</summary>
+    private static void WriteSingle(StringBuilder sb, string name, string type, string help, long value)
+    {
+        WriteHeader(sb, name, type, help);
+        sb.Append(name).Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
     }
 
     private static void WriteDecodeMemory(StringBuilder sb, ClipSharp.Imaging.DecodeMemoryBudget? budget)
     {
-        sb.AppendLine("# HELP clipsharp_decode_memory_budget_bytes The decode memory budget: the most bytes image decodes may reserve at once.");
-        sb.AppendLine("# TYPE clipsharp_decode_memory_budget_bytes gauge");
-        sb.Append(CultureInfo.InvariantCulture, $"clipsharp_decode_memory_budget_bytes {budget?.CapacityBytes ?? 0}\n");
-        sb.AppendLine("# HELP clipsharp_decode_memory_in_use_bytes Bytes of the decode memory budget reserved by decodes now.");
-        sb.AppendLine("# TYPE clipsharp_decode_memory_in_use_bytes gauge");
-        sb.Append(CultureInfo.InvariantCulture, $"clipsharp_decode_memory_in_use_bytes {budget?.BytesInUse ?? 0}\n");
-        sb.AppendLine("# HELP clipsharp_decode_memory_peak_bytes The most bytes of the decode memory budget ever reserved at once.");
-        sb.AppendLine("# TYPE clipsharp_decode_memory_peak_bytes gauge");
-        sb.Append(CultureInfo.InvariantCulture, $"clipsharp_decode_memory_peak_bytes {budget?.PeakBytesInUse ?? 0}\n");
-        sb.AppendLine("# HELP clipsharp_decode_memory_waiting Decodes waiting for decode memory now.");
-        sb.AppendLine("# TYPE clipsharp_decode_memory_waiting gauge");
-        sb.Append(CultureInfo.InvariantCulture, $"clipsharp_decode_memory_waiting {budget?.Waiting ?? 0}\n");
-        sb.AppendLine("# HELP clipsharp_decode_memory_waits_total Decodes that had to wait for decode memory.");
-        sb.AppendLine("# TYPE clipsharp_decode_memory_waits_total counter");
-        sb.Append(CultureInfo.InvariantCulture, $"clipsharp_decode_memory_waits_total {budget?.Waits ?? 0}\n");
-        sb.AppendLine("# HELP clipsharp_decode_memory_rejected_total Decodes refused: too-large (over the whole budget, 413), queue-full or timeout (503).");
-        sb.AppendLine("# TYPE clipsharp_decode_memory_rejected_total counter");
+        WriteSingle(sb, "clipsharp_decode_memory_budget_bytes", "gauge", "The decode memory budget: the most bytes image decodes may reserve at once.", budget?.CapacityBytes ?? 0);
+        WriteSingle(sb, "clipsharp_decode_memory_in_use_bytes", "gauge", "Bytes of the decode memory budget reserved by decodes now.", budget?.BytesInUse ?? 0);
+        WriteSingle(sb, "clipsharp_decode_memory_peak_bytes", "gauge", "The most bytes of the decode memory budget ever reserved at once.", budget?.PeakBytesInUse ?? 0);
+        WriteSingle(sb, "clipsharp_decode_memory_waiting", "gauge", "Decodes waiting for decode memory now.", budget?.Waiting ?? 0);
+        WriteSingle(sb, "clipsharp_decode_memory_waits_total", "counter", "Decodes that had to wait for decode memory.", budget?.Waits ?? 0);
+        WriteHeader(sb, "clipsharp_decode_memory_rejected_total", "counter", "Decodes refused: too-large (over the whole budget, 413), queue-full or timeout (503).");
         sb.Append(CultureInfo.InvariantCulture, $"clipsharp_decode_memory_rejected_total{{reason=\"queue-full\"}} {budget?.QueueFullRejections ?? 0}\n");
         sb.Append(CultureInfo.InvariantCulture, $"clipsharp_decode_memory_rejected_total{{reason=\"timeout\"}} {budget?.TimedOutRejections ?? 0}\n");
         sb.Append(CultureInfo.InvariantCulture, $"clipsharp_decode_memory_rejected_total{{reason=\"too-large\"}} {budget?.TooLargeRejections ?? 0}\n");
@@ -131,7 +120,7 @@ internal sealed class ServerMetrics
 
     private static void WriteHistograms(StringBuilder sb, string name, string help, string label, ConcurrentDictionary<string, Histogram> histograms)
     {
-        sb.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} histogram\n");
+        WriteHeader(sb, name, "histogram", help);
         foreach (var (key, h) in histograms.OrderBy(k => k.Key, StringComparer.Ordinal))
         {
             h.Write(sb, name, $"{label}=\"{Escape(key)}\"");
