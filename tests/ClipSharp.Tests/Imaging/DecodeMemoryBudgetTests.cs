@@ -167,17 +167,19 @@ public class DecodeMemoryBudgetTests
         var budget = new DecodeMemoryBudget(100);
         var held = await budget.ReserveAsync(60, "a.jpg", s_noLimit, CancellationToken.None);
         var large = budget.ReserveAsync(90, "large.jpg", s_noLimit, CancellationToken.None).AsTask();
-        var small = budget.ReserveAsync(10, "small.jpg", s_noLimit, CancellationToken.None).AsTask();
+        var small = budget.ReserveAsync(20, "small.jpg", s_noLimit, CancellationToken.None).AsTask();
         await Task.Delay(50);
 
-        // 10 bytes would fit beside the 60 held, but the 90-byte waiter came first.
+        // 20 bytes would fit beside the 60 held, but the 90-byte waiter came first. (They do not fit together beside
+        // each other either, so the small one must still wait once the large one holds its 90: with 10 bytes the two
+        // were granted together and the check below raced the small one's continuation.)
         Assert.False(small.IsCompleted);
         held.Dispose();
         var largeLease = await large.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.False(small.IsCompleted);
         largeLease.Dispose();
         using var smallLease = await small.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.Equal(10, budget.BytesInUse);
+        Assert.Equal(20, budget.BytesInUse);
     }
 
     [Fact]
