@@ -83,13 +83,8 @@ internal static class IndexCommand
             string reference = given ?? IndexStores.RecordedModel(meta) ?? CommandContext.ModelReference(null);
             using var clip = await ctx.LoadModelAsync(reference, null, offline: false, cancel, decodeMemory: CommandContext.DecodeMemoryFrom(parse.GetValue(decodeMemory))).ConfigureAwait(false);
             var embedder = new ClipModelEmbedder(clip, fastJpegDecode: !parse.GetValue(exact));
-            if (meta is not null && meta.ModelId != embedder.ModelId
-                && await ModelIdUpgrade.AdoptAsync(photoIndex.Store, embedder, cancel).ConfigureAwait(false) is { } adoptedBefore)
-            {
-                // An index from a release before content ids records its model under a former id: adopt first, then compare.
-                ctx.Note(adoptedBefore.Message);
-                meta = await photoIndex.Store.GetMetadataAsync(cancel).ConfigureAwait(false);
-            }
+            // An index from a release before content ids records its model under a former id: adopt first, then compare.
+            meta = await IndexStores.AdoptModelIdAsync(photoIndex.Store, meta, embedder, a => ctx.Note(a.Message), cancel).ConfigureAwait(false);
 
             if (meta is not null && !parse.GetValue(rebuild) && meta.ModelId != embedder.ModelId)
             {

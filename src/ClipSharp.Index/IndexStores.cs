@@ -105,12 +105,7 @@ public static class IndexStores
         ArgumentNullException.ThrowIfNull(model);
         var meta = await index.Store.GetMetadataAsync(cancellationToken).ConfigureAwait(false);
         var embedder = new ClipModelEmbedder(model).ForPreprocessFingerprint(meta?.PreprocessFingerprint);
-        if (await ModelIdUpgrade.AdoptAsync(index.Store, embedder, cancellationToken).ConfigureAwait(false) is { } adoption)
-        {
-            adopted?.Invoke(adoption);
-            meta = await index.Store.GetMetadataAsync(cancellationToken).ConfigureAwait(false);
-        }
-
+        meta = await AdoptModelIdAsync(index.Store, meta, embedder, adopted, cancellationToken).ConfigureAwait(false);
         if (meta is not null && meta.ModelId != embedder.ModelId)
         {
             throw new ClipSharpException(ClipErrorKind.InvalidInput,
@@ -118,6 +113,25 @@ public static class IndexStores
         }
 
         return embedder;
+    }
+
+    /// <summary>
+    /// The index's metadata after <see cref="ModelIdUpgrade.AdoptAsync"/>: <paramref name="metadata"/> as it was when the
+    /// index already records <paramref name="embedder"/>'s id or records no former id of its model, else read again after
+    /// the adoption (which <paramref name="adopted"/> hears of).
+    /// </summary>
+    public static async Task<IndexMetadata?> AdoptModelIdAsync(IIndexStore store, IndexMetadata? metadata, IClipEmbedder embedder, Action<ModelIdAdoption>? adopted = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(embedder);
+        if (metadata is null || metadata.ModelId == embedder.ModelId
+            || await ModelIdUpgrade.AdoptAsync(store, embedder, cancellationToken).ConfigureAwait(false) is not { } adoption)
+        {
+            return metadata;
+        }
+
+        adopted?.Invoke(adoption);
+        return await store.GetMetadataAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static IIndexStoreProvider? ProviderOf(string location, IEnumerable<IIndexStoreProvider>? providers)
